@@ -1,0 +1,90 @@
+#pragma once
+// The sandbox Kubernetes API server: the project's envtest (DESIGN.md "How it is tested").
+// In-process for tests (Server), or as the `phase-sandbox-apiserver` binary for people,
+// kubectl and the end-to-end tests, which drive the same Controls over HTTP under
+// /sandbox/v1/ (see sandbox/README.md).
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace pmo::sandbox {
+
+struct Options {
+  std::string host = "127.0.0.1";
+  int port = 0;                     // 0: pick a free port
+  bool tls = true;                  // serve HTTPS with a CA generated at start
+  std::string token = "sandbox-token";  // bearer token required on every API request; empty: no auth
+  std::string dataDir;              // where ca.crt and kubeconfig are written; empty: a temp dir
+  bool simulateJobs = true;
+  bool simulateDeployments = true;
+  std::chrono::milliseconds jobDuration{300};       // how long a simulated Job runs
+  std::chrono::milliseconds rolloutDuration{300};   // how long a simulated rollout takes
+  std::chrono::seconds bookmarkInterval{5};
+  size_t historyLimit = 100000;     // events kept for watch replay before compaction
+};
+
+// What a simulated Job does when it runs. Matched by Job name prefix; the longest
+// matching prefix wins, "" is the default (succeed).
+struct JobBehaviour {
+  bool succeed = true;
+  std::chrono::milliseconds duration{-1};  // <0: Options::jobDuration
+  std::string terminationMessage;          // written to the pod's container status
+  std::string failureReason = "BackoffLimitExceeded";
+  std::string log;                         // served by pods/log
+};
+
+// One API request as the server saw it (for RBAC checks and "no writes at rest").
+struct RequestRecord {
+  std::string verb;       // get list watch create update patch delete deletecollection
+  std::string group;      // "" core
+  std::string resource;   // "deployments", "phasemaintenances/status"
+  std::string ns;
+  std::string name;
+  int code = 0;
+  std::chrono::system_clock::time_point at;
+};
+
+class Controls {
+ public:
+  virtual ~Controls() = default;
+  virtual void setJobController(bool enabled) = 0;
+  virtual void setDeploymentController(bool enabled) = 0;
+  virtual void setJobBehaviour(const std::string& namePrefix, const JobBehaviour& behaviour) = 0;
+  // Ends every open watch stream now (clients must resume from their last resourceVersion).
+  virtual void dropWatches() = 0;
+  // The next `count` API requests (not /sandbox/) fail with this code, reason and,
+  // for 429, this Retry-After.
+  virtual void failNextRequests(int count, int code, const std::string& reason, int retryAfterSeconds = 0) = 0;
+  virtual void setResponseDelay(std::chrono::milliseconds delay) = 0;
+  // Forgets history: watches from any resourceVersion older than now get 410 Gone.
+  virtual void compact() = 0;
+  virtual std::vector<RequestRecord> requests() const = 0;
+  virtual void clearRequests() = 0;
+};
+
+class Server {
+ public:
+  explicit Server(Options options = {});
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  void start();  // binds and serves on background threads; throws on failure
+  void stop();   // idempotent; closes every connection
+
+  int port() const;
+  std::string url() const;             // "https://127.0.0.1:PORT"
+  std::string caPem() const;           // the CA that signed the serving certificate
+  std::string kubeconfigPath() const;  // written at start(): cluster, user (token), context "sandbox"
+  Controls& controls();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pmo::sandbox
