@@ -1,0 +1,98 @@
+#pragma once
+// The vocabulary of the pure planner (STYLE.md principle 1): what the reconciler
+// observed, and what it must do. plan*(observed) -> actions + status is pure and
+// deterministic; only the reconciler (operator/controller) executes actions.
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "maintenance/spec.hpp"
+
+namespace pmo::maintenance {
+
+using Json = nlohmann::json;
+using TimePoint = std::chrono::system_clock::time_point;
+
+// Everything the planner may look at, read from the informer caches by the reconciler.
+struct Observed {
+  Json object;                         // the PhaseMaintenance (metadata, spec, status)
+  PhaseMaintenanceSpec spec;           // parsed and validated spec
+  std::optional<Json> backend;         // the backend Deployment, if it exists
+  std::optional<Json> worker;          // the worker Deployment, if it exists
+  std::vector<Json> jobs;              // Jobs owned by this PhaseMaintenance
+  std::vector<Json> cronJobs;          // CronJobs owned by this PhaseMaintenance
+  std::vector<Json> pods;              // Pods of owned Jobs (termination messages)
+  bool passwordSecretFound = true;     // spec.database.passwordSecretRef resolves (name and key)
+  std::string operatorImage;           // this operator's own image (for CronJobs)
+  TimePoint now;
+};
+
+// One write the reconciler performs. Each is idempotent: creating what exists is
+// treated as success (AlreadyExists), and patches carry a JSON Patch `test` or the
+// object's resourceVersion so a stale plan fails with Conflict instead of clobbering.
+struct Action {
+  enum class Kind {
+    Create,         // object: the full object to create
+    Update,         // object: full object with metadata.resourceVersion (PUT)
+    JsonPatch,      // name + patch: RFC 6902 ops, starting with `test` guards
+    MergePatch,     // name + patch
+    Delete,         // name; propagation background
+    Event,          // eventType/reason/message about the PhaseMaintenance
+  };
+  Kind kind;
+  std::string resource;   // "jobs", "cronjobs", "deployments" (batch/apps v1)
+  std::string name;
+  Json object;            // Create / Update
+  Json patch;             // JsonPatch / MergePatch
+  std::string eventType;  // "Normal" | "Warning"
+  std::string reason;     // CamelCase, e.g. MigrationStarted
+  std::string message;    // never contains a secret
+  std::string describe() const;  // one line for logs
+};
+
+// A metav1.Condition; lastTransitionTime is kept when status does not change.
+struct Condition {
+  std::string type;
+  std::string status;  // "True" | "False" | "Unknown"
+  std::string reason;
+  std::string message;
+};
+
+namespace conditions {
+inline constexpr const char* kReady = "Ready";
+inline constexpr const char* kMigrated = "Migrated";
+inline constexpr const char* kRolledOut = "RolledOut";
+inline constexpr const char* kAuditLogMaintenanceScheduled = "AuditLogMaintenanceScheduled";
+inline constexpr const char* kDatabaseReachable = "DatabaseReachable";
+inline constexpr const char* kSpecValid = "SpecValid";
+inline constexpr const char* kMutableVersion = "MutableVersionTag";  // warning: `latest`
+inline constexpr const char* kRecovered = "RecoveryApplied";
+}  // namespace conditions
+
+// Sets (or replaces) a condition in status["conditions"], stamping observedGeneration
+// and keeping lastTransitionTime unless the status value changes.
+void setCondition(Json& status, const Condition& c, long generation, TimePoint now);
+std::optional<Condition> getCondition(const Json& status, const std::string& type);
+
+// What a sub-planner returns: actions, the status it wants (a full status object,
+// edited from the observed one), and when it needs to look again even without a
+// change (e.g. the next CronJob run, a restoreAfter deadline, a rollout poll).
+struct Plan {
+  std::vector<Action> actions;
+  Json status;
+  std::optional<std::chrono::milliseconds> requeueAfter;
+
+  void requeueNoLaterThan(std::chrono::milliseconds d) {
+    if (!requeueAfter || d < *requeueAfter) requeueAfter = d;
+  }
+};
+
+// RFC 3339 UTC with seconds ("2026-11-25T20:36:13Z"), as the API server writes times.
+std::string formatTime(TimePoint t);
+std::optional<TimePoint> parseTime(const std::string& text);
+
+}  // namespace pmo::maintenance
