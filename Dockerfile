@@ -1,0 +1,30 @@
+# syntax=docker/dockerfile:1
+# Multi-stage build on Debian 12. The runtime stage carries only the shared libraries the
+# binary links (scripts/check-image-deps.sh checks RUNTIME_PACKAGES against `ldd` in CI)
+# and runs as a non-root user; nothing in it needs a shell.
+
+FROM debian:12 AS build
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      build-essential cmake pkg-config git ca-certificates \
+      libcpprest-dev libboost-dev libssl-dev nlohmann-json3-dev libpqxx-dev libyaml-cpp-dev \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY CMakeLists.txt ./
+COPY operator ./operator
+COPY tests ./tests
+COPY bench ./bench
+RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DPMO_BUILD_TESTS=OFF \
+ && cmake --build /build -j"$(nproc)" --target phase-maintenance-operator \
+ && strip /build/operator/phase-maintenance-operator
+
+FROM debian:12-slim
+# RUNTIME_PACKAGES (kept in sync with scripts/check-image-deps.sh)
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      ca-certificates libcpprest2.10 libpqxx-6.4 libpq5 libyaml-cpp0.7 libssl3 \
+ && rm -rf /var/lib/apt/lists/*
+COPY --from=build /build/operator/phase-maintenance-operator /usr/local/bin/phase-maintenance-operator
+USER 65532:65532
+ENTRYPOINT ["/usr/local/bin/phase-maintenance-operator"]
+CMD ["run"]
