@@ -55,14 +55,23 @@ struct PurgeRule {
 };
 
 struct VacuumSpec {
-  std::string schedule;  // empty: no vacuum CronJob
+  std::string schedule;  // required when vacuum is set (parseSpec defaults it to "30 3 * * 0")
   bool full = false;
+  std::string lockTimeout = "5s";  // Go duration: how long VACUUM FULL waits for its lock
+  long long minDeadTuples = 0;     // skip the vacuum below this many dead tuples
 };
 
 struct AuditLogsSpec {
   std::vector<PurgeRule> purge;
   std::optional<VacuumSpec> vacuum;
   std::string timeZone;  // IANA name for the CronJobs, empty: the controller's
+  long long startingDeadlineSeconds = 300;  // CronJob: a run missed by longer is skipped
+  int successfulJobsHistoryLimit = 3;
+  int failedJobsHistoryLimit = 1;
+  // The purge/vacuum container's resources, a core/v1 ResourceRequirements object
+  // ({"requests": {...}, "limits": {...}}, quantities as strings or integers).
+  nlohmann::json resources = {{"requests", {{"cpu", "50m"}, {"memory", "64Mi"}}},
+                              {"limits", {{"memory", "256Mi"}}}};
 };
 
 struct ResetNetworkPoliciesRequest {
@@ -100,11 +109,22 @@ struct PhaseMaintenanceSpec {
 // A rejected field: path in the API's notation ("spec.auditLogs.purge[0].retainDays"),
 // the offending value as text, and what to do about it.
 struct FieldError {
+  // As the API server's field.ErrorType; Invalid unless said otherwise.
+  enum class Kind { Invalid, Required, Duplicate, Unsupported, TooMany, TooLong, Unknown };
+
   std::string field;
   std::string value;
   std::string message;
+  Kind kind = Kind::Invalid;
 
-  std::string toString() const;  // "spec.x: Invalid value: \"v\": message"
+  // Invalid:     "spec.x: Invalid value: \"v\": message"
+  // Required:    "spec.x: Required value: message"
+  // Duplicate:   "spec.x: Duplicate value: \"v\": message"
+  // Unsupported: "spec.x: Unsupported value: \"v\": message"
+  // TooMany:     "spec.x: Too many: v: message"
+  // TooLong:     "spec.x: Too long: message"
+  // Unknown:     "spec.x: unknown field \"x\": message"
+  std::string toString() const;
 };
 
 struct SpecParseResult {
