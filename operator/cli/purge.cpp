@@ -1,0 +1,156 @@
+// `purge ORG`: Phase's purge_app_logs, as a CronJob or a person runs it.
+#include <ctime>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "cli/command.hpp"
+#include "cli/db_flags.hpp"
+#include "db/purge.hpp"
+
+namespace pmo::cli {
+namespace {
+
+args::Spec purgeSpec() {
+  args::Spec spec("purge", "ORGANISATION [FLAGS]",
+                  "Deletes read events (event_type 'R') older than --retain days from Phase's audit log\n"
+                  "(api_secretevent) for every app of ORGANISATION, or for one app, with their tag rows.\n"
+                  "Create, update and delete events are kept. Same semantics as Phase's purge_app_logs;\n"
+                  "batched, each batch its own transaction, safe to kill and rerun, and two runs never\n"
+                  "block each other. Progress goes to stderr; a one-line JSON summary to stdout and to\n"
+                  "/dev/termination-log. Exit 0 done (or nothing to do), 1 failed, 2 bad usage.");
+  spec.positional("ORGANISATION", "The organisation's exact name.");
+  spec.flag({"retain", "DAYS", "Keep read events of the last DAYS days; 0 deletes every read event.", false, "30"});
+  spec.flag({"app-id", "ID", "Only this app (it must belong to ORGANISATION).", false, ""});
+  spec.flag({"dry-run", "", "Count what would be deleted, per app and environment; delete nothing.", false, ""});
+  spec.flag({"batch-size", "N", "Most rows deleted in one batch (transaction).", false, "20000"});
+  spec.flag({"max-batch-duration", "DURATION", "Target duration of one batch; batch sizes adapt to it.", false, "300ms"});
+  spec.flag({"sleep", "DURATION", "Pause between batches.", false, "0s"});
+  spec.flag({"deadline", "RFC3339", "Stop cleanly before this instant (e.g. 2025-01-01T05:00:00Z).", false, ""});
+  spec.flag({"max-duration", "DURATION", "Stop cleanly after this long (e.g. 1h).", false, ""});
+  spec.flag({"lock-timeout", "DURATION", "lock_timeout of the session.", false, "2s"});
+  spec.flag({"statement-timeout", "DURATION", "statement_timeout of the session.", false, "30s"});
+  addDatabaseFlags(spec);
+  return spec;
+}
+
+std::chrono::milliseconds durationFlag(const args::Parsed& p, const std::string& name, const std::string& fallback) {
+  try {
+    const long long ms = args::parseDurationMs(p.get(name, fallback));
+    if (ms < 0) throw std::invalid_argument("negative");
+    return std::chrono::milliseconds(ms);
+  } catch (const std::invalid_argument& e) {
+    throw args::UsageError("--" + name + ": \"" + p.get(name) + "\" is not a duration (examples: 500ms, 30s, 1h)");
+  }
+}
+
+// RFC 3339: 2025-01-01T05:00:00Z, with optional fraction and a Z or +hh:mm offset.
+std::chrono::system_clock::time_point parseRfc3339(const std::string& text) {
+  std::tm tm{};
+  std::istringstream in(text);
+  in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
+  if (in.fail()) throw args::UsageError("--deadline: \"" + text + "\" is not RFC 3339 (e.g. 2025-01-01T05:00:00Z)");
+  std::string rest;
+  std::getline(in, rest);
+  size_t i = 0;
+  if (i < rest.size() && rest[i] == '.') {
+    ++i;
+    while (i < rest.size() && std::isdigit(static_cast<unsigned char>(rest[i]))) ++i;
+  }
+  long offsetSeconds = 0;
+  const std::string zone = rest.substr(i);
+  if (zone == "Z" || zone == "z") {
+    offsetSeconds = 0;
+  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
+    try {
+      offsetSeconds = (std::stol(zone.substr(1, 2)) * 3600 + std::stol(zone.substr(4, 2)) * 60) * (zone[0] == '-' ? -1 : 1);
+    } catch (const std::exception&) {
+      throw args::UsageError("--deadline: bad offset in \"" + text + "\"");
+    }
+  } else {
+    throw args::UsageError("--deadline: \"" + text + "\" needs a zone (Z or +hh:mm)");
+  }
+  return std::chrono::system_clock::from_time_t(timegm(&tm) - offsetSeconds);
+}
+
+void printDryRun(const db::PurgeResult& r) {
+  std::cerr << "dry run: read events at or before " << r.cutoff << " that would be deleted:\n";
+  for (const auto& e : r.environments) {
+    std::cerr << "  app " << e.appName << " (" << e.appId << ")  environment " << e.environmentName << " ("
+              << e.environmentId << "): " << e.readEvents << "\n";
+  }
+  std::cerr << "  total: " << r.matchedAtStart << "\n";
+}
+
+int runPurgeCommand(const std::vector<std::string>& argv) {
+  const args::Spec spec = purgeSpec();
+  db::PurgeOptions o;
+  db::ConnectionParams params;
+  try {
+    bool help = false;
+    const args::Parsed p = spec.parse(argv, help);
+    if (help) {
+      std::cout << spec.usage();
+      return kExitOk;
+    }
+    o.organisation = p.positionals().at(0);
+    o.retainDays = p.getLong("retain", 30);
+    if (o.retainDays < 0) throw args::UsageError("--retain must be 0 or more days");
+    o.appId = p.get("app-id");
+    o.dryRun = p.has("dry-run");
+    o.batchSizeCap = p.getLong("batch-size", o.batchSizeCap);
+    if (o.batchSizeCap < 1) throw args::UsageError("--batch-size must be at least 1");
+    o.targetBatchDuration = durationFlag(p, "max-batch-duration", "300ms");
+    o.sleepBetweenBatches = durationFlag(p, "sleep", "0s");
+    o.lockTimeout = durationFlag(p, "lock-timeout", "2s");
+    o.statementTimeout = durationFlag(p, "statement-timeout", "30s");
+    if (p.has("deadline")) o.deadline = parseRfc3339(p.get("deadline"));
+    if (p.has("max-duration")) {
+      const auto until = std::chrono::system_clock::now() + durationFlag(p, "max-duration", "0s");
+      if (!o.deadline || until < *o.deadline) o.deadline = until;
+    }
+    params = databaseParams(p);
+  } catch (const args::UsageError& e) {
+    std::cerr << "purge: " << e.what() << "\n\n" << spec.usage();
+    return kExitUsage;
+  }
+
+  std::cerr << "purge: organisation \"" << o.organisation << "\"" << (o.appId.empty() ? "" : " app " + o.appId)
+            << ", retain " << o.retainDays << " days, database " << params.describe() << (o.dryRun ? " (dry run)" : "")
+            << "\n";
+  auto lastPrint = std::chrono::steady_clock::now();
+  auto progress = [&](const db::PurgeProgress& pr) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - lastPrint < std::chrono::seconds(1)) return;
+    lastPrint = now;
+    std::cerr << "purge: deleted " << pr.deleted << " of ~" << pr.total << " in " << pr.batches << " batches, "
+              << static_cast<long long>(pr.rowsPerSecond) << " rows/s, about " << static_cast<long long>(pr.etaSeconds)
+              << " s left\n";
+  };
+  auto onRetry = [](const db::DbError& err, int attempt) {
+    std::cerr << "purge: transient error (attempt " << attempt << "), reconnecting: " << err.what() << "\n";
+  };
+  try {
+    const db::PurgeResult r = db::runPurge(params, o, progress, onRetry);
+    if (r.nothingToDo) std::cerr << "purge: organisation \"" << o.organisation << "\" has no apps: nothing to do\n";
+    if (o.dryRun) printDryRun(r);
+    if (r.stoppedEarly) std::cerr << "purge: stopped at the deadline; " << r.remaining << " rows left for the next run\n";
+    std::cerr << "purge: deleted " << r.deleted << " read events and " << r.tagRowsDeleted << " tag rows in "
+              << r.batches << " batches, " << r.durationSeconds << " s\n";
+    writeSummary(db::purgeSummary(o, r));
+    return kExitOk;
+  } catch (const std::exception& e) {
+    // PurgeError and DbError messages never contain the password (session.hpp).
+    std::cerr << "purge: " << e.what() << "\n";
+    nlohmann::json summary = db::purgeSummary(o, db::PurgeResult{});
+    summary["success"] = false;
+    summary["error"] = e.what();
+    writeSummary(summary);
+    return kExitFailure;
+  }
+}
+
+const CommandRegistrar kPurge({"purge", "Delete old read events from Phase's audit log (purge_app_logs)", runPurgeCommand, 20});
+
+}  // namespace
+}  // namespace pmo::cli
