@@ -2,6 +2,8 @@
 // context/cluster/user entry and the field, and never carries a token or key.
 #include <yaml-cpp/yaml.h>
 
+#include <optional>
+
 #include "kube/config.hpp"
 #include "kube/config_files.hpp"
 
@@ -13,12 +15,17 @@ struct Source {
   std::string baseDir;  // for relative paths
 };
 
-YAML::Node findNamed(const YAML::Node& list, const std::string& name, const char* inner) {
-  if (!list || !list.IsSequence()) return YAML::Node();
+// The `inner` map of the entry called `name` in a named list (clusters, contexts, users);
+// nullopt when there is no such entry. An entry with an empty body is an empty map.
+std::optional<YAML::Node> findNamed(const YAML::Node& list, const std::string& name, const char* inner) {
+  if (!list || !list.IsSequence()) return std::nullopt;
   for (const auto& entry : list) {
-    if (entry.IsMap() && entry["name"] && entry["name"].as<std::string>("") == name) return entry[inner];
+    if (entry.IsMap() && entry["name"] && entry["name"].as<std::string>("") == name) {
+      YAML::Node body = entry[inner];
+      return (body && body.IsMap()) ? body : YAML::Node(YAML::NodeType::Map);
+    }
   }
-  return YAML::Node();
+  return std::nullopt;
 }
 
 std::string names(const YAML::Node& list) {
@@ -115,30 +122,34 @@ std::string resolveKubeconfigPath(const std::string& explicitPath, const std::st
 ClusterConfig parseKubeconfig(const std::string& yamlText, const std::string& baseDir, const std::string& context,
                               const std::string& sourceName) {
   Source src{sourceName, baseDir};
-  YAML::Node root;
+  YAML::Node loaded;
   try {
-    root = YAML::Load(yamlText);
+    loaded = YAML::Load(yamlText);
   } catch (const YAML::Exception& e) {
     throw ConfigError("kubeconfig " + src.file + " is not valid YAML: " + e.what());
   }
-  if (!root.IsMap()) throw ConfigError("kubeconfig " + src.file + " is not a YAML mapping");
+  if (!loaded.IsMap()) throw ConfigError("kubeconfig " + src.file + " is not a YAML mapping");
+  const YAML::Node root = loaded;  // const: lookups must not insert keys
 
   std::string contextName = context.empty() ? str(root, "current-context") : context;
   if (contextName.empty()) {
     throw ConfigError("kubeconfig " + src.file + " has no current-context: choose one with --context (contexts: " +
                       names(root["contexts"]) + ")");
   }
-  YAML::Node ctx = findNamed(root["contexts"], contextName, "context");
-  if (!ctx || !ctx.IsMap()) {
+  // Separate optionals on purpose: assigning a YAML::Node overwrites the node it refers to.
+  std::optional<YAML::Node> foundContext = findNamed(root["contexts"], contextName, "context");
+  if (!foundContext) {
     throw ConfigError("context \"" + contextName + "\" not found in kubeconfig " + src.file + " (contexts: " +
                       names(root["contexts"]) + ")");
   }
+  const YAML::Node ctx = *foundContext;
   std::string clusterName = str(ctx, "cluster");
-  YAML::Node cluster = findNamed(root["clusters"], clusterName, "cluster");
-  if (clusterName.empty() || !cluster || !cluster.IsMap()) {
+  std::optional<YAML::Node> foundCluster = findNamed(root["clusters"], clusterName, "cluster");
+  if (clusterName.empty() || !foundCluster) {
     throw ConfigError("cluster \"" + clusterName + "\" of context \"" + contextName + "\" not found in kubeconfig " +
                       src.file + " (clusters: " + names(root["clusters"]) + ")");
   }
+  const YAML::Node cluster = *foundCluster;
 
   ClusterConfig cfg;
   cfg.source = "kubeconfig " + src.file + " (context " + contextName + ")";
@@ -167,12 +178,12 @@ ClusterConfig parseKubeconfig(const std::string& yamlText, const std::string& ba
 
   std::string userName = str(ctx, "user");
   if (!userName.empty()) {
-    YAML::Node user = findNamed(root["users"], userName, "user");
+    std::optional<YAML::Node> user = findNamed(root["users"], userName, "user");
     if (!user) {
       throw ConfigError("user \"" + userName + "\" of context \"" + contextName + "\" not found in kubeconfig " +
                         src.file + " (users: " + names(root["users"]) + ")");
     }
-    if (user.IsMap()) applyUser(user, userName, src, cfg);
+    applyUser(*user, userName, src, cfg);
   }
   return cfg;
 }
