@@ -34,6 +34,10 @@ class RetryingSession {
         if (!conn_) open();
         work(*conn_);
         return;
+      } catch (const PurgeError&) {
+        throw;  // a scope problem, not a database failure: never retried
+      } catch (const std::invalid_argument&) {
+        throw;
       } catch (...) {
         DbError err = classifyCurrentException(params_);
         if (!err.transient() || attempt >= options_.retry.attempts) throw err;

@@ -43,7 +43,7 @@ struct PurgeOptions {
   std::optional<std::chrono::system_clock::time_point> deadline;
   std::chrono::milliseconds lockTimeout{2000};
   std::chrono::milliseconds statementTimeout{30000};
-  RetryPolicy retry{8, std::chrono::milliseconds(250)};
+  RetryPolicy retry{6, std::chrono::milliseconds(250)};  // about 8 s of retries
   // Tests only: the database's "now" in microseconds since the epoch, instead of now().
   std::optional<std::int64_t> nowMicrosOverride;
 };

@@ -1,0 +1,311 @@
+// The purge against a real PostgreSQL with Phase's Django-shaped schema: exactly the
+// right rows go (phase-facts.md, "Audit-log purge"), and it is safe to kill, to run
+// twice at once, and to point at a wrong or unreachable database.
+#include <nlohmann/json.hpp>
+
+#include "db/purge.hpp"
+#include "pg/purge_support.hpp"
+#include "support/pg_fixture.hpp"
+#include "support/phase_data.hpp"
+
+namespace pmo::testing {
+namespace {
+
+const char* kAcme = "Acme";
+const char* kHostile = "Robert'); DELETE FROM api_secretevent; -- \"Ünïcødé\" ☃";
+constexpr std::int64_t kDay = 86400LL * 1000000LL;
+
+class PurgePg : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::make_unique<ScratchDatabase>("purge");
+    DataSpec spec;
+    spec.days = 60;
+    spec.organisations = {{kAcme, 2, 2, 400, 120}, {"Other", 1, 2, 200, 60}, {kHostile, 1, 2, 150, 30}};
+    auto conn = db_->connect();
+    orgs_ = generatePhaseData(*conn, spec);
+    now_ = db_->scalar("SELECT (extract(epoch FROM now()) * 1000000)::bigint");
+  }
+
+  // Records the rows that must survive a purge of `orgName` (optionally one app) with
+  // cutoff `cutoffMicros`: everything except that scope's read events at or before it.
+  void expectSurvivors(const std::string& orgName, const std::string& appId, std::int64_t cutoffMicros) {
+    auto conn = db_->connect();
+    pqxx::work tx(*conn);
+    tx.exec("DROP TABLE IF EXISTS expected_events, expected_tags");
+    tx.exec_params(
+        "CREATE TABLE expected_events AS SELECT e.id FROM api_secretevent e WHERE e.id NOT IN ("
+        " SELECT e2.id FROM api_secretevent e2 JOIN api_environment v ON v.id = e2.environment_id"
+        " JOIN api_app a ON a.id = v.app_id JOIN api_organisation o ON o.id = a.organisation_id"
+        " WHERE o.name = $1 AND ($2 = '' OR a.id = $2) AND e2.event_type = 'R'"
+        " AND e2.\"timestamp\" <= TIMESTAMPTZ 'epoch' + $3::bigint * INTERVAL '1 microsecond')",
+        orgName, appId, cutoffMicros);
+    tx.exec("CREATE TABLE expected_tags AS SELECT t.id FROM api_secretevent_tags t JOIN expected_events e ON e.id = t.secretevent_id");
+    tx.commit();
+    expectedGone_ = db_->scalar("SELECT count(*) FROM api_secretevent") - db_->scalar("SELECT count(*) FROM expected_events");
+  }
+
+  // The database holds exactly the expected survivors and no orphan tag rows.
+  void checkSurvivors() {
+    EXPECT_EQ(db_->scalar("SELECT count(*) FROM api_secretevent"), db_->scalar("SELECT count(*) FROM expected_events"));
+    EXPECT_EQ(db_->scalar("SELECT count(*) FROM expected_events x LEFT JOIN api_secretevent e USING (id) WHERE e.id IS NULL"), 0);
+    EXPECT_EQ(db_->scalar("SELECT count(*) FROM api_secretevent_tags"), db_->scalar("SELECT count(*) FROM expected_tags"));
+    EXPECT_EQ(db_->scalar("SELECT count(*) FROM expected_tags x LEFT JOIN api_secretevent_tags t USING (id) WHERE t.id IS NULL"), 0);
+    EXPECT_EQ(db_->scalar("SELECT count(*) FROM api_secretevent_tags t LEFT JOIN api_secretevent e ON e.id = t.secretevent_id WHERE e.id IS NULL"), 0);
+  }
+
+  db::PurgeOptions options(const std::string& org) {
+    db::PurgeOptions o;
+    o.organisation = org;
+    o.nowMicrosOverride = now_;
+    o.batchSizeCap = 50;
+    o.targetBatchDuration = std::chrono::milliseconds(50);
+    return o;
+  }
+
+  std::vector<std::string> urlArgs() { return {"--database-url", db_->url().reveal()}; }
+  long long events() { return db_->scalar("SELECT count(*) FROM api_secretevent"); }
+  long long tags() { return db_->scalar("SELECT count(*) FROM api_secretevent_tags"); }
+
+  std::unique_ptr<ScratchDatabase> db_;
+  std::vector<GeneratedOrg> orgs_;
+  std::int64_t now_ = 0;
+  long long expectedGone_ = 0;
+};
+
+nlohmann::json summaryOf(const ProcessResult& r) {
+  const auto nl = r.out.find('\n');
+  EXPECT_NE(nl, std::string::npos) << "no summary line; stderr: " << r.err;
+  EXPECT_EQ(nl + 1, r.out.size()) << "stdout must be exactly one line: " << r.out;
+  return nlohmann::json::parse(r.out.substr(0, nl));
+}
+
+TEST_F(PurgePg, OrgScopeDeletesOnlyItsOldReadEventsAndTheirTags) {
+  expectSurvivors(kAcme, "", now_ - 30 * kDay);
+  const long long tagsBefore = tags();
+  const db::PurgeResult r = db::runPurge(db_->params(), options(kAcme));
+  EXPECT_EQ(r.deleted, expectedGone_);
+  EXPECT_GT(r.deleted, 150);  // about half of 400 reads over 60 days
+  EXPECT_EQ(r.remaining, 0);
+  EXPECT_GT(r.batches, 1);
+  EXPECT_EQ(r.tagRowsDeleted, tagsBefore - tags());
+  EXPECT_GT(r.tagRowsDeleted, 0);
+  checkSurvivors();
+}
+
+TEST_F(PurgePg, AppScopeTouchesOnlyThatApp) {
+  const std::string app = orgs_[0].appIds[1];
+  expectSurvivors(kAcme, app, now_ - 30 * kDay);
+  auto o = options(kAcme);
+  o.appId = app;
+  const db::PurgeResult r = db::runPurge(db_->params(), o);
+  EXPECT_EQ(r.deleted, expectedGone_);
+  EXPECT_GT(r.deleted, 50);
+  checkSurvivors();
+}
+
+TEST_F(PurgePg, RetainZeroDeletesEveryReadEventOfTheOrganisation) {
+  expectSurvivors(kAcme, "", now_);
+  auto o = options(kAcme);
+  o.retainDays = 0;
+  const db::PurgeResult r = db::runPurge(db_->params(), o);
+  EXPECT_EQ(r.deleted, 400);
+  checkSurvivors();
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM api_secretevent e JOIN api_environment v ON v.id = e.environment_id "
+                        "JOIN api_app a ON a.id = v.app_id WHERE a.organisation_id = '" + orgs_[0].id + "' AND event_type <> 'R'"),
+            120);
+}
+
+TEST_F(PurgePg, CutoffIsInclusiveToTheMicrosecond) {
+  const std::int64_t cutoff = now_ - 7 * kDay;
+  auto at = [](std::int64_t us) { return "TIMESTAMPTZ 'epoch' + " + std::to_string(us) + "::bigint * INTERVAL '1 microsecond'"; };
+  std::string atCutoff, after, before, createAtCutoff;
+  {
+    auto conn = db_->connect();
+    pqxx::work tx(*conn);
+    const std::string env = orgs_[0].environmentIds[0][0];
+    atCutoff = insertEvent(tx, env, 'R', at(cutoff), true);
+    after = insertEvent(tx, env, 'R', at(cutoff + 1), true);
+    before = insertEvent(tx, env, 'R', at(cutoff - 1), false);
+    createAtCutoff = insertEvent(tx, env, 'C', at(cutoff), true);
+    tx.commit();
+  }
+  expectSurvivors(kAcme, "", cutoff);
+  auto o = options(kAcme);
+  o.retainDays = 7;
+  db::runPurge(db_->params(), o);
+  checkSurvivors();
+  auto exists = [&](const std::string& id) { return db_->scalar("SELECT count(*) FROM api_secretevent WHERE id = '" + id + "'"); };
+  EXPECT_EQ(exists(atCutoff), 0);
+  EXPECT_EQ(exists(before), 0);
+  EXPECT_EQ(exists(after), 1);
+  EXPECT_EQ(exists(createAtCutoff), 1);
+}
+
+TEST_F(PurgePg, DryRunCountsPerEnvironmentAndDeletesNothing) {
+  const long long e0 = events(), t0 = tags();
+  auto o = options(kAcme);
+  o.dryRun = true;
+  const db::PurgeResult r = db::runPurge(db_->params(), o);
+  EXPECT_EQ(events(), e0);
+  EXPECT_EQ(tags(), t0);
+  ASSERT_EQ(r.environments.size(), 4u);
+  long long sum = 0;
+  for (const auto& env : r.environments) {
+    EXPECT_EQ(env.readEvents,
+              db_->scalar("SELECT count(*) FROM api_secretevent WHERE event_type = 'R' AND environment_id = '" + env.environmentId +
+                          "' AND \"timestamp\" <= TIMESTAMPTZ 'epoch' + " + std::to_string(now_ - 30 * kDay) +
+                          "::bigint * INTERVAL '1 microsecond'"));
+    sum += env.readEvents;
+  }
+  EXPECT_EQ(r.matchedAtStart, sum);
+  EXPECT_EQ(r.remaining, sum);
+  EXPECT_EQ(r.deleted, 0);
+}
+
+TEST_F(PurgePg, HostileOrganisationNameIsJustAName) {
+  expectSurvivors(kHostile, "", now_);
+  const ProcessResult r = runOperator({"purge", kHostile, "--retain", "0", "--batch-size", "40", "--database-url", db_->url().reveal()});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const auto s = summaryOf(r);
+  EXPECT_EQ(s["organisation"], kHostile);
+  EXPECT_EQ(s["deleted"], 150);
+  EXPECT_EQ(s["success"], true);
+  checkSurvivors();
+  // A near miss of the name is another organisation: exact match only.
+  const ProcessResult near = runOperator({"purge", "acme", "--retain", "0", "--database-url", db_->url().reveal()});
+  EXPECT_EQ(near.exitCode, 1);
+}
+
+TEST_F(PurgePg, UnknownOrganisationFailsAndDeletesNothing) {
+  const long long e0 = events(), t0 = tags();
+  const ProcessResult r = runOperator({"purge", "No Such Org", "--retain", "0", "--database-url", db_->url().reveal()});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.err.find("\"No Such Org\" does not exist"), std::string::npos) << r.err;
+  EXPECT_EQ(summaryOf(r)["success"], false);
+  EXPECT_EQ(events(), e0);
+  EXPECT_EQ(tags(), t0);
+}
+
+TEST_F(PurgePg, AppOfAnotherOrganisationFailsAndDeletesNothing) {
+  const long long e0 = events();
+  auto o = options(kAcme);
+  o.appId = orgs_[1].appIds[0];  // belongs to "Other"
+  o.retainDays = 0;
+  EXPECT_THROW(db::runPurge(db_->params(), o), db::PurgeError);
+  const ProcessResult r = runOperator({"purge", kAcme, "--app-id", orgs_[1].appIds[0], "--retain", "0", "--database-url", db_->url().reveal()});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.err.find("is not an app of organisation"), std::string::npos) << r.err;
+  EXPECT_EQ(events(), e0);
+}
+
+TEST_F(PurgePg, OrganisationWithoutAppsIsNothingToDo) {
+  {
+    auto conn = db_->connect();
+    insertBareOrganisation(*conn, "Empty Org");
+  }
+  const long long e0 = events();
+  // Phase's variables instead of --database-url.
+  const auto& p = db_->params();
+  const ProcessResult r = runOperator({"purge", "Empty Org"}, {{"DATABASE_HOST", p.host}, {"DATABASE_PORT", std::to_string(p.port)},
+                                                             {"DATABASE_NAME", p.dbname}, {"DATABASE_USER", p.user},
+                                                             {"DATABASE_PASSWORD", p.password.reveal()}});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_NE(r.err.find("nothing to do"), std::string::npos) << r.err;
+  EXPECT_EQ(summaryOf(r)["nothingToDo"], true);
+  EXPECT_EQ(events(), e0);
+}
+
+TEST_F(PurgePg, MaxDurationStopsCleanlyAndReportsWhatIsLeft) {
+  const ProcessResult r = runOperator({"purge", kAcme, "--retain", "0", "--batch-size", "10", "--sleep", "100ms",
+                                       "--max-duration", "600ms", "--database-url", db_->url().reveal()});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const auto s = summaryOf(r);
+  EXPECT_EQ(s["stoppedEarly"], true);
+  EXPECT_GT(s["deleted"].get<long long>(), 0);
+  EXPECT_GT(s["remaining"].get<long long>(), 0);
+  EXPECT_EQ(s["deleted"].get<long long>() + s["remaining"].get<long long>(), 400);
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM api_secretevent_tags t LEFT JOIN api_secretevent e ON e.id = t.secretevent_id WHERE e.id IS NULL"), 0);
+}
+
+TEST_F(PurgePg, KillNineThenRerunEndsLikeOneCleanRun) {
+  expectSurvivors(kAcme, "", now_);
+  const long long total = events();
+  {
+    Process p({"purge", kAcme, "--retain", "0", "--batch-size", "5", "--sleep", "20ms", "--database-url", db_->url().reveal()});
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (events() > total - 60 && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    p.kill9();
+    p.wait(std::chrono::seconds(10));
+  }
+  const long long afterKill = events();
+  EXPECT_LT(afterKill, total);
+  EXPECT_GT(afterKill, total - 400) << "the first run should have been killed before finishing";
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM api_secretevent_tags t LEFT JOIN api_secretevent e ON e.id = t.secretevent_id WHERE e.id IS NULL"), 0);
+  const ProcessResult r = runOperator({"purge", kAcme, "--retain", "0", "--database-url", db_->url().reveal()});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(summaryOf(r)["deleted"].get<long long>(), afterKill - db_->scalar("SELECT count(*) FROM expected_events"));
+  checkSurvivors();
+}
+
+TEST_F(PurgePg, TwoConcurrentPurgesBothFinishWithTheRightTotal) {
+  expectSurvivors(kAcme, "", now_);
+  std::vector<std::string> args{"purge", kAcme, "--retain", "0", "--batch-size", "7", "--sleep", "2ms",
+                                "--lock-timeout", "30s", "--database-url", db_->url().reveal()};
+  Process a(args), b(args);
+  const ProcessResult ra = a.wait(), rb = b.wait();
+  ASSERT_EQ(ra.exitCode, 0) << ra.err;
+  ASSERT_EQ(rb.exitCode, 0) << rb.err;
+  const long long da = summaryOf(ra)["deleted"], db = summaryOf(rb)["deleted"];
+  EXPECT_EQ(da + db, 400);
+  checkSurvivors();
+}
+
+TEST_F(PurgePg, WrongPasswordIsAClearErrorWithoutThePassword) {
+  auto p = db_->params();
+  p.password = Secret("Wr0ng-Pa55word-xyzzy");
+  const ProcessResult r = runOperator({"purge", kAcme, "--database-url", databaseUrl(p).reveal()});
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.err.find("password authentication failed"), std::string::npos) << r.err;
+  EXPECT_EQ((r.err + r.out).find("Wr0ng-Pa55word-xyzzy"), std::string::npos) << r.err << r.out;
+  EXPECT_EQ((r.err + r.out).find(db_->params().password.reveal()), std::string::npos);
+}
+
+TEST_F(PurgePg, UnreachableDatabaseIsAClearErrorWithoutThePassword) {
+  auto p = db_->params();
+  p.port = 1;  // nothing listens there
+  p.password = Secret("Unreachable-Secret-42");
+  const ProcessResult r = runOperator({"purge", kAcme, "--database-url", databaseUrl(p).reveal()}, {}, std::chrono::seconds(90));
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.err.find("cannot reach the database"), std::string::npos) << r.err;
+  EXPECT_EQ((r.err + r.out).find("Unreachable-Secret-42"), std::string::npos) << r.err << r.out;
+}
+
+TEST_F(PurgePg, BadFlagsExitTwoWithUsage) {
+  const ProcessResult r = runOperator({"purge", kAcme, "--retain", "-3"});
+  EXPECT_EQ(r.exitCode, 2);
+  EXPECT_NE(r.err.find("Usage: phase-maintenance-operator purge"), std::string::npos);
+  EXPECT_EQ(runOperator({"purge", kAcme, "--bogus"}).exitCode, 2);
+  EXPECT_EQ(runOperator({"purge", kAcme, "--sleep", "soon"}).exitCode, 2);
+  const ProcessResult help = runOperator({"purge", "--help"});
+  EXPECT_EQ(help.exitCode, 0);
+  for (const char* flag : {"--retain", "--app-id", "--dry-run", "--batch-size", "--max-batch-duration", "--sleep", "--deadline",
+                           "--max-duration", "--lock-timeout", "--statement-timeout", "--database-url"})
+    EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
+}
+
+TEST_F(PurgePg, SummaryGoesToTheTerminationLog) {
+  const std::string path = "/tmp/pmo-purge-termlog-" + std::to_string(::getpid());
+  const ProcessResult r = runOperator({"purge", kAcme, "--dry-run", "--database-url", db_->url().reveal()}, {{"PMO_TERMINATION_LOG", path}});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  std::remove(path.c_str());
+  EXPECT_EQ(line + "\n", r.out);
+  EXPECT_EQ(summaryOf(r)["dryRun"], true);
+}
+
+}  // namespace
+}  // namespace pmo::testing
