@@ -33,9 +33,8 @@ class Validator {
   // Returns true when the value is non-empty and passed every check.
   bool text(const std::string& path, const std::string& value, bool isRequired,
             std::size_t maxLength, const char* pattern, const std::string& expected) {
-    if (value.empty()) {
+    if (value.empty()) {  // for an optional field, "" is unset
       if (isRequired) required(path, "set it to " + expected);
-      else if (pattern && !schema::matches(pattern, value)) invalid(path, value, "must be " + expected);
       return false;
     }
     if (value.size() > maxLength) {
@@ -81,7 +80,7 @@ class Validator {
               "a five-field cron schedule such as \"0 3 * * *\""))
       return;
     std::string why;
-    if (!schema::matches(kCronPattern, value) || !parseCron(value, &why))
+    if (!parseCron(value, &why) || !schema::matches(kCronPattern, value))
       invalid(path, value, why.empty() ? "must be a five-field cron schedule such as \"0 3 * * *\"" : why);
   }
 
@@ -266,8 +265,7 @@ std::vector<FieldError> validateSpec(const PhaseMaintenanceSpec& s) {
   Validator v;
   if (!s.version.empty()) {
     std::string why;
-    if (s.version.size() > kVersionMaxLength || !schema::matches(kVersionPattern, s.version) ||
-        !parseVersion(s.version, &why))
+    if (!parseVersion(s.version, &why) || !schema::matches(kVersionPattern, s.version))
       v.invalid("spec.version", s.version,
                 why.empty() ? "must be a Phase version such as v2.73.2, or empty to follow the backend Deployment" : why);
   }
