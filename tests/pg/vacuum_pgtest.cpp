@@ -1,0 +1,216 @@
+// Stats and VACUUM of the audit-log table against a real PostgreSQL with Phase's schema:
+// sane numbers, dead tuples gone after VACUUM, space returned by FULL, FULL giving up
+// (not hanging) behind a reader's lock, thresholds that skip, safe table names, the CLI.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
+
+#include "db/vacuum.hpp"
+#include "support/pg_fixture.hpp"
+#include "support/phase_data.hpp"
+#include "support/process.hpp"
+
+namespace pmo::db {
+namespace {
+
+using pmo::testing::ScratchDatabase;
+
+constexpr long kEvents = 4000;  // all reads, so "delete reads" leaves dead tuples to count
+
+class AuditTablePg : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::make_unique<ScratchDatabase>("vacuum");
+    conn_ = db_->connect();
+    pmo::testing::DataSpec spec;
+    spec.organisations.push_back({"Org", 1, 2, kEvents, 0});
+    spec.taggedFraction = 0;
+    pmo::testing::generatePhaseData(*conn_, spec);
+  }
+  // Deletes `n` events and makes the server publish the counts now (it otherwise
+  // flushes table statistics at most once a second, when the session is idle).
+  void deleteEvents(long n) {
+    pqxx::work tx(*conn_);
+    tx.exec0("DELETE FROM api_secretevent WHERE id IN (SELECT id FROM api_secretevent ORDER BY id LIMIT " +
+             std::to_string(n) + ")");
+    tx.exec("SELECT pg_stat_force_next_flush()");
+    tx.commit();
+  }
+  // Statistics are published asynchronously: wait (bounded) until they show `pred`.
+  TableStats statsWhen(const std::function<bool(const TableStats&)>& pred) {
+    TableStats s;
+    pmo::testing::eventually([&] { return pred(s = readTableStats(*conn_)); }, std::chrono::seconds(15),
+                             std::chrono::milliseconds(100));
+    return s;
+  }
+  std::unique_ptr<ScratchDatabase> db_;
+  std::unique_ptr<pqxx::connection> conn_;
+};
+
+TEST_F(AuditTablePg, StatsAreSaneAfterInsertsAndDeletes) {
+  TableStats s = statsWhen([](const TableStats& t) { return t.liveTuples == kEvents; });
+  EXPECT_EQ(s.liveTuples, kEvents);
+  EXPECT_EQ(s.deadTuples, 0);
+  EXPECT_EQ(s.table, "api_secretevent");
+  EXPECT_EQ(s.currentDatabase, db_->name());
+  EXPECT_EQ(s.currentUser, db_->params().user);
+  EXPECT_TRUE(s.currentUserCanVacuum);
+  EXPECT_GT(s.tableBytes, 8192 * 10);
+  EXPECT_GT(s.indexBytes, s.tableBytes / 4) << "19 indexes";
+  EXPECT_GE(s.totalBytes, s.tableBytes + s.indexBytes);
+  EXPECT_EQ(s.checkedAt.size(), std::string("2024-05-01T10:00:00.123456Z").size()) << s.checkedAt;
+
+  deleteEvents(1000);
+  s = statsWhen([](const TableStats& t) { return t.deadTuples == 1000; });
+  EXPECT_EQ(s.deadTuples, 1000);
+  EXPECT_EQ(s.liveTuples, kEvents - 1000);
+  EXPECT_NEAR(s.deadRatio(), 0.25, 1e-9);
+  EXPECT_FALSE(s.lastVacuum);
+  const auto j = toJson(s);
+  EXPECT_EQ(j.at("deadTuples"), 1000);
+  EXPECT_TRUE(j.at("lastVacuum").is_null());
+}
+
+TEST_F(AuditTablePg, VacuumRemovesDeadTuplesAndReportsBeforeAndAfter) {
+  deleteEvents(1500);
+  statsWhen([](const TableStats& t) { return t.deadTuples == 1500; });
+  std::vector<std::string> messages;
+  const VacuumResult r = vacuumTable(db_->params(), VacuumOptions{}, {},
+                                     [&](const std::string& m) { messages.push_back(m); });
+  EXPECT_EQ(r.outcome, VacuumOutcome::Completed);
+  EXPECT_FALSE(r.full);
+  EXPECT_EQ(r.before.deadTuples, 1500);
+  ASSERT_TRUE(r.after);
+  EXPECT_EQ(r.after->deadTuples, 0);
+  EXPECT_EQ(r.after->liveTuples, kEvents - 1500);
+  EXPECT_TRUE(r.after->lastVacuum);
+  EXPECT_TRUE(r.after->lastAnalyze);
+  EXPECT_EQ(r.bytesReclaimed, r.before.totalBytes - r.after->totalBytes);
+  EXPECT_GE(r.durationSeconds, 0.0);
+  EXPECT_FALSE(messages.empty()) << "VERBOSE output reaches the sink";
+}
+
+TEST_F(AuditTablePg, VacuumFullReturnsSpace) {
+  deleteEvents(3500);
+  statsWhen([](const TableStats& t) { return t.deadTuples == 3500; });
+  VacuumOptions o;
+  o.full = true;
+  const VacuumResult r = vacuumTable(db_->params(), o);
+  ASSERT_EQ(r.outcome, VacuumOutcome::Completed) << r.message;
+  ASSERT_TRUE(r.after);
+  EXPECT_LT(r.after->tableBytes, r.before.tableBytes / 2);
+  EXPECT_GT(r.bytesReclaimed, 0);
+  EXPECT_EQ(toJson(r).at("bytesReclaimed"), r.bytesReclaimed);
+}
+
+TEST_F(AuditTablePg, VacuumFullGivesUpBehindAReaderInsteadOfQueueing) {
+  auto reader = db_->connect();
+  pqxx::work readerTx(*reader);
+  readerTx.exec("SELECT count(*) FROM api_secretevent");  // holds ACCESS SHARE until it ends
+  const long long fileBefore = db_->scalar("SELECT pg_relation_filenode('api_secretevent')");
+
+  VacuumOptions o;
+  o.full = true;
+  o.lockTimeout = std::chrono::milliseconds(300);
+  const auto start = std::chrono::steady_clock::now();
+  const VacuumResult r = vacuumTable(db_->params(), o);
+  const auto took = std::chrono::steady_clock::now() - start;
+
+  EXPECT_EQ(r.outcome, VacuumOutcome::GaveUp);
+  EXPECT_TRUE(r.gaveUp());
+  EXPECT_FALSE(r.after);
+  EXPECT_NE(r.message.find("--lock-timeout"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("0.3s"), std::string::npos) << r.message;
+  EXPECT_LT(took, std::chrono::seconds(5)) << "gave up after the lock timeout, did not wait for the reader";
+  readerTx.abort();
+  EXPECT_EQ(db_->scalar("SELECT pg_relation_filenode('api_secretevent')"), fileBefore) << "table not rewritten";
+}
+
+TEST_F(AuditTablePg, ThresholdsSkipWhenThereIsLittleToReclaim) {
+  deleteEvents(100);
+  statsWhen([](const TableStats& t) { return t.deadTuples == 100; });
+  VacuumOptions tuples;
+  tuples.minDeadTuples = 101;
+  const VacuumResult byCount = vacuumTable(db_->params(), tuples);
+  EXPECT_TRUE(byCount.skipped());
+  EXPECT_NE(byCount.message.find("--min-dead-tuples"), std::string::npos) << byCount.message;
+  EXPECT_FALSE(byCount.after);
+
+  VacuumOptions ratio;
+  ratio.minDeadRatio = 0.5;  // 100 / 4000
+  EXPECT_TRUE(vacuumTable(db_->params(), ratio).skipped());
+  EXPECT_FALSE(readTableStats(*conn_).lastVacuum) << "skipped means not vacuumed";
+
+  tuples.minDeadTuples = 100;
+  EXPECT_EQ(vacuumTable(db_->params(), tuples).outcome, VacuumOutcome::Completed);
+}
+
+TEST_F(AuditTablePg, TableNamesAreValidatedAndQuoted) {
+  EXPECT_EQ(quoteTableName("api_secretevent"), "\"api_secretevent\"");
+  EXPECT_EQ(quoteTableName("public.api_secretevent"), "\"public\".\"api_secretevent\"");
+  for (const char* bad : {"", "api_secretevent; DROP TABLE api_app", "a\"b", "1abc", "a.b.c", "a.", "x y"}) {
+    EXPECT_THROW(quoteTableName(bad), std::invalid_argument) << bad;
+  }
+  VacuumOptions o;
+  o.table = "api_secretevent; DROP TABLE api_app";
+  EXPECT_THROW(vacuumTable(db_->params(), o), std::invalid_argument);
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM pg_tables WHERE tablename = 'api_app'"), 1);
+  try {
+    readTableStats(*conn_, "no_such_table");
+    FAIL() << "expected an error";
+  } catch (const DbError& e) {
+    EXPECT_EQ(e.sqlstate(), "42P01");
+    EXPECT_NE(std::string(e.what()).find("no_such_table"), std::string::npos);
+  }
+  EXPECT_EQ(readTableStats(*conn_, "public.api_app").table, "public.api_app");
+}
+
+TEST_F(AuditTablePg, UserWhoMayNotVacuumIsToldSoInsteadOfASilentNoOp) {
+  const std::string role = "pmo_vacuum_reader_" + std::to_string(::getpid());  // roles are cluster-wide
+  db_->exec("CREATE ROLE " + role + " LOGIN PASSWORD 'reader-pw'; GRANT SELECT ON ALL TABLES IN SCHEMA public TO " + role);
+  ConnectionParams reader = db_->params();
+  reader.user = role;
+  reader.password = Secret("reader-pw");
+  try {
+    vacuumTable(reader, VacuumOptions{});
+    ADD_FAILURE() << "expected a refusal";
+  } catch (const DbError& e) {
+    EXPECT_EQ(e.sqlstate(), "42501");
+    EXPECT_NE(std::string(e.what()).find(role), std::string::npos) << e.what();
+  }
+  db_->exec("REVOKE ALL ON ALL TABLES IN SCHEMA public FROM " + role + "; DROP ROLE " + role);
+}
+
+TEST_F(AuditTablePg, CliVacuumAndStatsPrintTablesAndAOneLineJsonSummary) {
+  pmo::testing::TempDir dir;
+  const std::string log = dir.path() + "/termination-log";
+  const std::string url = "--database-url=" + db_->url().reveal();
+  auto skipped = pmo::testing::run({PMO_OPERATOR_BINARY, "vacuum", "--min-dead-tuples", "1000000", url},
+                                   {{"PMO_TERMINATION_LOG", log}});
+  ASSERT_EQ(skipped.exitCode, 0) << skipped.err;
+  const auto summary = nlohmann::json::parse(skipped.out);
+  EXPECT_EQ(summary.at("skipped"), true);
+  EXPECT_EQ(summary.at("command"), "vacuum");
+  EXPECT_EQ(nlohmann::json::parse(pmo::testing::readFile(log)), summary);
+  EXPECT_NE(skipped.err.find("dead tuples"), std::string::npos) << skipped.err;
+
+  auto vacuumed = pmo::testing::run({PMO_OPERATOR_BINARY, "vacuum", url}, {{"PMO_TERMINATION_LOG", log}});
+  ASSERT_EQ(vacuumed.exitCode, 0) << vacuumed.err;
+  EXPECT_EQ(nlohmann::json::parse(vacuumed.out).at("outcome"), "Completed");
+  EXPECT_NE(vacuumed.err.find(db_->name()), std::string::npos) << "prints current_database as the guide checks";
+
+  auto stats = pmo::testing::run({PMO_OPERATOR_BINARY, "stats", "--output", "json", url});
+  ASSERT_EQ(stats.exitCode, 0) << stats.err;
+  EXPECT_FALSE(nlohmann::json::parse(stats.out).at("lastVacuum").is_null());
+
+  auto badTable = pmo::testing::run({PMO_OPERATOR_BINARY, "stats", "--table", "x;y", url});
+  EXPECT_EQ(badTable.exitCode, 2) << badTable.err;
+
+  auto lockedOut = pmo::testing::run({PMO_OPERATOR_BINARY, "vacuum", "--lock-timeout", "0s", "--full", url});
+  EXPECT_EQ(lockedOut.exitCode, 2) << "a FULL that may wait forever is refused";
+}
+
+}  // namespace
+}  // namespace pmo::db
