@@ -64,16 +64,18 @@ class RetryingSession {
 
 // One batch: rows of the window [from, to), at or before the cutoff, at most `cap`,
 // oldest first, skipping rows locked by others. Tag rows go first within the statement;
-// the deferred FK checks run at its commit.
+// the deferred FK checks run at its commit. Events are deleted by ctid (a TID scan: the
+// rows are locked by this statement, so they cannot move) and tags through their
+// secretevent_id index: never a join that would scan either table.
 const std::string& batchSql() {
   static const std::string sql =
       "WITH batch AS MATERIALIZED ("
-      " SELECT id, \"timestamp\" FROM api_secretevent"
+      " SELECT ctid, id, \"timestamp\" FROM api_secretevent"
       " WHERE environment_id = ANY($1::text[]) AND event_type = 'R'"
       " AND \"timestamp\" >= " + tsParam(2) + " AND \"timestamp\" < " + tsParam(3) + " AND \"timestamp\" <= " + tsParam(4) +
       " ORDER BY \"timestamp\" LIMIT $5 FOR UPDATE SKIP LOCKED),"
-      " tags AS (DELETE FROM api_secretevent_tags t USING batch b WHERE t.secretevent_id = b.id RETURNING 1),"
-      " gone AS (DELETE FROM api_secretevent e USING batch b WHERE e.id = b.id RETURNING 1)"
+      " tags AS (DELETE FROM api_secretevent_tags WHERE secretevent_id = ANY(ARRAY(SELECT id FROM batch)) RETURNING 1),"
+      " gone AS (DELETE FROM api_secretevent WHERE ctid = ANY(ARRAY(SELECT ctid FROM batch)) RETURNING 1)"
       " SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM tags), (SELECT count(*) FROM batch),"
       " (SELECT (extract(epoch FROM max(\"timestamp\")) * 1000000)::bigint FROM batch)";
   return sql;

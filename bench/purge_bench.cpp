@@ -1,0 +1,257 @@
+// Purge benchmark: Phase's own algorithm vs this operator's purge vs one unbatched
+// DELETE, each on an identical copy of the same generated audit log, in the same run.
+// Prints rows/s, WAL bytes, the longest batch, and the p99 latency of a concurrent
+// reader and writer, then the ratios and PASS/FAIL against issue 4's targets.
+//
+//   purge_bench [--events N]      (or PMO_BENCH_EVENTS; default 1000000 read events)
+// Needs PMO_TEST_DATABASE_URL (bench/run_purge_bench.sh starts a throwaway cluster).
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "db/purge.hpp"
+#include "support/pg_fixture.hpp"
+#include "support/phase_data.hpp"
+
+using namespace pmo;
+using namespace pmo::testing;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+const char* kOrg = "BenchCorp";
+constexpr int kRetainDays = 30;
+
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+struct Figures {
+  std::string name;
+  long long deleted = 0;
+  double seconds = 0, longestBatch = 0;
+  long long walBytes = 0;
+  double readerP99Ms = 0, writerP99Ms = 0;
+  long long batches = 0;
+  double rate() const { return seconds > 0 ? deleted / seconds : 0; }
+};
+
+double p99(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(v.size() * 0.99))];
+}
+
+// Phase's app traffic during the purge: a reader of another organisation's recent events
+// and a writer appending new events (to the purged organisation: its rows share pages).
+class Traffic {
+ public:
+  Traffic(const ScratchDatabase& db, const std::string& readEnv, const std::string& writeEnv) {
+    reader_ = std::thread([&db, readEnv, this] {
+      auto c = db.connect();
+      while (!stop_) {
+        const auto t = Clock::now();
+        pqxx::nontransaction tx(*c);
+        tx.exec_params("SELECT id, event_type, \"timestamp\" FROM api_secretevent WHERE environment_id = $1 "
+                       "ORDER BY \"timestamp\" DESC LIMIT 50", readEnv);
+        readMs_.push_back(since(t) * 1000);
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    });
+    writer_ = std::thread([&db, writeEnv, this] {
+      auto c = db.connect();
+      while (!stop_) {
+        const auto t = Clock::now();
+        pqxx::work tx(*c);
+        insertEvent(tx, writeEnv, 'R', "now()", true);
+        tx.commit();
+        writeMs_.push_back(since(t) * 1000);
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    });
+  }
+  void finish(Figures& f) {
+    stop_ = true;
+    reader_.join();
+    writer_.join();
+    f.readerP99Ms = p99(readMs_);
+    f.writerP99Ms = p99(writeMs_);
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::vector<double> readMs_, writeMs_;
+  std::thread reader_, writer_;
+};
+
+long long walLsn(pqxx::connection& c) {
+  pqxx::nontransaction tx(c);
+  return tx.exec1("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")[0].as<long long>();
+}
+
+std::string envArray(const GeneratedOrg& org) {
+  std::string a = "{";
+  for (const auto& app : org.environmentIds)
+    for (const auto& e : app) a += (a.size() > 1 ? "," : "") + e;
+  return a + "}";
+}
+
+// (a) Phase's purge_app_logs at sleep 0, as phase-facts.md describes it.
+// All three use the same cutoff, fixed when the data was generated, so they delete the
+// same rows however long each takes.
+std::int64_t gNowMicros = 0;
+std::string cutoffSql() {
+  return "(TIMESTAMPTZ 'epoch' + " + std::to_string(gNowMicros - std::int64_t{kRetainDays} * 86400 * 1000000) +
+         "::bigint * INTERVAL '1 microsecond')";
+}
+
+void phaseAlgorithm(pqxx::connection& c, const GeneratedOrg& org, Figures& f) {
+  std::string cutoff;
+  {
+    pqxx::nontransaction tx(c);
+    cutoff = tx.exec1("SELECT " + cutoffSql() + "::text")[0].as<std::string>();
+  }
+  for (const auto& app : org.environmentIds) {
+    for (const auto& env : app) {
+      for (;;) {
+        const auto t = Clock::now();
+        pqxx::work tx(c);
+        const pqxx::result ids = tx.exec_params(
+            "SELECT id FROM api_secretevent WHERE environment_id = $1 AND event_type = 'R' AND \"timestamp\" <= $2::timestamptz "
+            "ORDER BY \"timestamp\" LIMIT 10000 FOR UPDATE SKIP LOCKED", env, cutoff);
+        if (ids.empty()) {
+          tx.commit();
+          break;
+        }
+        std::string list = "{";
+        for (const auto& r : ids) list += (list.size() > 1 ? "," : "") + r[0].as<std::string>();
+        list += "}";
+        tx.exec_params("DELETE FROM api_secretevent_tags WHERE secretevent_id = ANY($1::text[])", list);
+        const pqxx::result d = tx.exec_params("DELETE FROM api_secretevent WHERE id = ANY($1::text[])", list);
+        tx.commit();
+        f.deleted += d.affected_rows();
+        f.batches += 1;
+        f.longestBatch = std::max(f.longestBatch, since(t));
+      }
+    }
+  }
+}
+
+// (c) The ceiling: one unbatched DELETE (tags, then events) in one transaction.
+void singleDelete(pqxx::connection& c, const GeneratedOrg& org, Figures& f) {
+  const auto t = Clock::now();
+  pqxx::work tx(c);
+  const std::string scope = "environment_id = ANY('" + envArray(org) + "'::text[]) AND event_type = 'R' AND \"timestamp\" <= "
+                            + cutoffSql();
+  tx.exec("DELETE FROM api_secretevent_tags WHERE secretevent_id IN (SELECT id FROM api_secretevent WHERE " + scope + ")");
+  f.deleted = tx.exec("DELETE FROM api_secretevent WHERE " + scope).affected_rows();
+  tx.commit();
+  f.batches = 1;
+  f.longestBatch = since(t);
+}
+
+Figures runVariant(const std::string& templateDb, const GeneratedOrg& org, const GeneratedOrg& other, const std::string& name) {
+  auto db = ScratchDatabase::copyOf(templateDb, "purgebench_run");
+  Figures f;
+  f.name = name;
+  auto c = db->connect();
+  {
+    pqxx::nontransaction tx(*c);
+    tx.exec("VACUUM ANALYZE api_secretevent");
+    tx.exec("CHECKPOINT");
+  }
+  const long long wal0 = walLsn(*c);
+  Traffic traffic(*db, other.environmentIds[0][0], org.environmentIds[0][0]);
+  const auto t = Clock::now();
+  if (name == "phase") {
+    phaseAlgorithm(*c, org, f);
+  } else if (name == "single DELETE") {
+    singleDelete(*c, org, f);
+  } else {
+    db::PurgeOptions o;
+    o.organisation = kOrg;
+    o.retainDays = kRetainDays;
+    o.nowMicrosOverride = gNowMicros;
+    const db::PurgeResult r = db::runPurge(db->params(), o);
+    f.deleted = r.deleted;
+    f.batches = r.batches;
+    f.longestBatch = r.longestBatchSeconds;
+  }
+  f.seconds = since(t);
+  traffic.finish(f);
+  f.walBytes = walLsn(*c) - wal0;
+  std::printf("  %-14s %9lld rows %7.2f s %9.0f rows/s  WAL %7.1f MB  batches %5lld  longest %6.3f s  reader p99 %6.2f ms  writer p99 %6.2f ms\n",
+              f.name.c_str(), f.deleted, f.seconds, f.rate(), f.walBytes / 1e6, f.batches, f.longestBatch, f.readerP99Ms, f.writerP99Ms);
+  std::fflush(stdout);
+  return f;
+}
+
+bool check(const char* what, bool ok, const std::string& detail) {
+  std::printf("  %-4s %-52s %s\n", ok ? "PASS" : "FAIL", what, detail.c_str());
+  return ok;
+}
+
+std::string fmt(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.2f", v);
+  return b;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  long events = 1000000;
+  if (const char* e = std::getenv("PMO_BENCH_EVENTS")) events = std::atol(e);
+  for (int i = 1; i + 1 < argc; ++i)
+    if (std::string(argv[i]) == "--events") events = std::atol(argv[i + 1]);
+  if (events < 1000) {
+    std::cerr << "purge_bench: --events must be at least 1000\n";
+    return 2;
+  }
+  try {
+    std::printf("purge benchmark: %ld read events of %s over 120 days in 12 environments, retain %d days\n", events, kOrg, kRetainDays);
+    ScratchDatabase tpl("purgebench_tpl");
+    DataSpec spec;
+    spec.days = 120;
+    spec.organisations = {{kOrg, 3, 4, events, events / 10},
+                          {"Other One", 2, 3, events / 4, events / 20},
+                          {"Other Two", 2, 2, events / 4, events / 20}};
+    const auto g0 = Clock::now();
+    std::vector<GeneratedOrg> orgs;
+    {
+      auto c = tpl.connect();
+      orgs = generatePhaseData(*c, spec);
+    }
+    std::printf("  generated %lld events, %lld tag rows, %.0f MB (table + indexes) in %.0f s\n",
+                tpl.scalar("SELECT count(*) FROM api_secretevent"), tpl.scalar("SELECT count(*) FROM api_secretevent_tags"),
+                tpl.scalar("SELECT pg_total_relation_size('api_secretevent')") / 1e6, since(g0));
+    std::fflush(stdout);
+    gNowMicros = tpl.scalar("SELECT (extract(epoch FROM now()) * 1000000)::bigint");
+    const Figures phase = runVariant(tpl.name(), orgs[0], orgs[1], "phase");
+    const Figures ours = runVariant(tpl.name(), orgs[0], orgs[1], "this purge");
+    const Figures single = runVariant(tpl.name(), orgs[0], orgs[1], "single DELETE");
+    const double vsPhase = ours.rate() / phase.rate(), vsSingle = ours.rate() / single.rate();
+    const double walRatio = static_cast<double>(ours.walBytes) / single.walBytes;
+    std::printf("ratios: purge/phase rows/s %.2fx, purge/single DELETE rows/s %.2f, WAL purge/single %.2fx, WAL phase/single %.2fx\n",
+                vsPhase, vsSingle, walRatio, static_cast<double>(phase.walBytes) / single.walBytes);
+    bool ok = true;
+    ok &= check("rows/s >= 2x Phase's (sleep 0)", vsPhase >= 2.0, fmt(vsPhase) + "x");
+    ok &= check("rows/s >= 80% of the single DELETE's", vsSingle >= 0.8, fmt(vsSingle * 100) + "%");
+    ok &= check("WAL <= 1.5x the single DELETE's", walRatio <= 1.5, fmt(walRatio) + "x");
+    ok &= check("longest batch < 1 s", ours.longestBatch < 1.0, fmt(ours.longestBatch) + " s");
+    ok &= check("reader p99 no worse than under Phase's", ours.readerP99Ms <= phase.readerP99Ms * 1.1 + 1.0,
+                fmt(ours.readerP99Ms) + " ms vs " + fmt(phase.readerP99Ms) + " ms");
+    ok &= check("writer p99 no worse than under Phase's", ours.writerP99Ms <= phase.writerP99Ms * 1.1 + 1.0,
+                fmt(ours.writerP99Ms) + " ms vs " + fmt(phase.writerP99Ms) + " ms");
+    ok &= check("same rows deleted by all three", phase.deleted == ours.deleted && ours.deleted == single.deleted,
+                std::to_string(phase.deleted) + " / " + std::to_string(ours.deleted) + " / " + std::to_string(single.deleted));
+    std::printf("%s\n", ok ? "PASS" : "FAIL");
+    return ok ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << "purge_bench: " << e.what() << "\n";
+    return 1;
+  }
+}
