@@ -1,0 +1,208 @@
+#pragma once
+// A small in-memory world for the migration planner's tests (header-only: tests/unit is
+// globbed by *_test.cpp). It applies a Plan the way the reconciler would (JSON Patches
+// with their `test` guards, creates, deletes, the status write) and plays the Deployment
+// and Job controllers on request, so tests can walk every transition without a cluster.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "maintenance/migration_planner.hpp"
+
+namespace pmo::maintenance::testing {
+
+inline Json loadFixture(const std::string& file) {
+  std::ifstream in(std::string(PMO_SOURCE_DIR) + "/tests/fixtures/" + file);
+  if (!in) throw std::runtime_error("missing fixture " + file);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return Json::parse(ss.str());
+}
+
+inline std::vector<const Action*> actionsOf(const Plan& p, Action::Kind kind, const std::string& resource = "") {
+  std::vector<const Action*> out;
+  for (const auto& a : p.actions)
+    if (a.kind == kind && (resource.empty() || a.resource == resource)) out.push_back(&a);
+  return out;
+}
+
+inline std::vector<std::string> eventReasons(const Plan& p) {
+  std::vector<std::string> out;
+  for (const auto& a : p.actions)
+    if (a.kind == Action::Kind::Event) out.push_back(a.reason);
+  return out;
+}
+
+inline bool hasEvent(const Plan& p, const std::string& reason) {
+  for (const auto& r : eventReasons(p))
+    if (r == reason) return true;
+  return false;
+}
+
+inline std::string conditionReason(const Json& status, const char* type) {
+  auto c = getCondition(status, type);
+  return c ? c->reason : "";
+}
+inline std::string conditionStatus(const Json& status, const char* type) {
+  auto c = getCondition(status, type);
+  return c ? c->status : "";
+}
+
+struct World {
+  Json pm;
+  PhaseMaintenanceSpec spec;
+  std::optional<Json> backend, worker;
+  std::vector<Json> jobs, pods;
+  bool secretFound = true;
+  TimePoint now = parseTime("2026-11-25T20:00:00Z").value();
+  int rv = 5000;
+
+  World() {
+    pm = Json{{"apiVersion", "maintenance.phase.dev/v1alpha1"},
+              {"kind", "PhaseMaintenance"},
+              {"metadata",
+               {{"name", "phase"},
+                {"namespace", "phase"},
+                {"uid", "9d5c2f5e-1111-2222-3333-444455556666"},
+                {"generation", 1},
+                {"resourceVersion", "100"},
+                {"finalizers", Json::array({"maintenance.phase.dev/restore-workloads"})}}},
+              {"status", Json::object()}};
+    backend = loadFixture("phase_backend_deployment.json");
+    worker = loadFixture("phase_worker_deployment.json");
+  }
+
+  // Managed mode at `version` with the status of an operator that already ran it.
+  void managedAt(const std::string& current, const std::string& target) {
+    spec.version = target;
+    pm["status"]["currentVersion"] = current;
+  }
+  void setImages(const std::string& tag) {
+    for (auto* d : {&*backend, &*worker}) {
+      (*d)["spec"]["template"]["spec"]["containers"][0]["image"] = "phasehq/backend:" + tag;
+      bump(*d);
+    }
+  }
+
+  Observed observed() const {
+    Observed o;
+    o.object = pm;
+    o.spec = spec;
+    o.backend = backend;
+    o.worker = worker;
+    o.jobs = jobs;
+    o.pods = pods;
+    o.passwordSecretFound = secretFound;
+    o.now = now;
+    return o;
+  }
+
+  Plan plan() const { return planMigration(observed()); }
+
+  static void bump(Json& d) {
+    d["metadata"]["generation"] = d["metadata"].value("generation", 0) + 1;
+  }
+
+  Json* deployment(const std::string& name) {
+    for (auto* d : {&backend, &worker})
+      if (*d && (**d)["metadata"]["name"] == name) return &**d;
+    return nullptr;
+  }
+  Json* job(const std::string& name) {
+    for (auto& j : jobs)
+      if (j["metadata"]["name"] == name) return &j;
+    return nullptr;
+  }
+
+  // Executes the plan as the reconciler does; a failing `test` op fails the test.
+  void apply(const Plan& p) {
+    for (const auto& a : p.actions) {
+      switch (a.kind) {
+        case Action::Kind::JsonPatch: {
+          if (a.resource == "phasemaintenances") {
+            pm = pm.patch(a.patch);
+            break;
+          }
+          Json* d = deployment(a.name);
+          ASSERT_NE(d, nullptr) << a.describe();
+          Json next = d->patch(a.patch);  // throws on a failed `test`
+          if (next["spec"] != (*d)["spec"]) bump(next);
+          next["metadata"]["resourceVersion"] = std::to_string(++rv);
+          *d = next;
+          break;
+        }
+        case Action::Kind::Create: {
+          ASSERT_EQ(job(a.name), nullptr) << "created twice: " << a.name;
+          Json j = a.object;
+          j["metadata"]["creationTimestamp"] = formatTime(now);
+          jobs.push_back(j);
+          break;
+        }
+        case Action::Kind::Delete:
+          jobs.erase(std::remove_if(jobs.begin(), jobs.end(),
+                                    [&](const Json& j) { return j["metadata"]["name"] == a.name; }),
+                     jobs.end());
+          break;
+        default: break;
+      }
+    }
+    pm["status"] = p.status;
+  }
+
+  Plan step() {
+    Plan p = plan();
+    apply(p);
+    return p;
+  }
+
+  // The Deployment controller: a paused Deployment does not roll; otherwise every replica
+  // is updated and available.
+  void rollDeployments() {
+    for (auto* d : {&backend, &worker}) {
+      if (!*d) continue;
+      Json& x = **d;
+      x["status"]["observedGeneration"] = x["metadata"]["generation"];
+      if (x["spec"].value("paused", false)) continue;
+      const int n = x["spec"].value("replicas", 1);
+      for (const char* f : {"replicas", "updatedReplicas", "readyReplicas", "availableReplicas"}) x["status"][f] = n;
+    }
+  }
+
+  void finishJob(const std::string& name, bool success, const std::string& reason = "BackoffLimitExceeded",
+                 const std::string& message = "Job has reached the specified backoff limit") {
+    Json* j = job(name);
+    ASSERT_NE(j, nullptr) << name;
+    if (success) {
+      (*j)["status"] = {{"succeeded", 1}, {"conditions", Json::array({{{"type", "Complete"}, {"status", "True"}}})}};
+    } else {
+      (*j)["status"] = {{"failed", 3},
+                        {"conditions",
+                         Json::array({{{"type", "Failed"}, {"status", "True"}, {"reason", reason}, {"message", message}}})}};
+    }
+  }
+
+  // Runs plan/apply until a pass plans no write other than Events, at most `passes` times;
+  // plays the Deployment controller between passes.
+  Plan settle(int passes = 12) {
+    Plan p;
+    for (int i = 0; i < passes; ++i) {
+      p = step();
+      rollDeployments();
+      bool writes = false;
+      for (const auto& a : p.actions) writes = writes || a.kind != Action::Kind::Event;
+      if (!writes && plan().status == pm["status"]) return p;
+    }
+    ADD_FAILURE() << "planner did not settle in " << passes << " passes";
+    return p;
+  }
+
+  std::string step_() const { return pm["status"].value("/migration/step"_json_pointer, std::string()); }
+  std::string image(const std::optional<Json>& d) const {
+    return (*d)["spec"]["template"]["spec"]["containers"][0].value("image", "");
+  }
+};
+
+}  // namespace pmo::maintenance::testing
