@@ -84,7 +84,7 @@ http_response HttpClient::Impl::send(http_client& c, const HttpRequest& req, std
       resp = c.request(msg, cancel).get();
     } catch (const std::exception& e) {
       if (options.onRequest) options.onRequest(req.verb, req.resource, 0);
-      throw transportError(e, config, req, timeout);
+      throw transportError(e, config, *tls, req, timeout);
     }
     int code = resp.status_code();
     if (options.onRequest) options.onRequest(req.verb, req.resource, code);
@@ -109,6 +109,13 @@ http_response HttpClient::Impl::send(http_client& c, const HttpRequest& req, std
       sleepFor(wait);
       continue;
     }
+    if (error.reason() == ErrorReason::Unauthorized) {
+      throw ApiError(error.reason(), error.code(),
+                     std::string(error.what()) + ": the API server " + config.server +
+                         " refused the credentials" + (config.source.empty() ? "" : " from " + config.source) +
+                         (config.token ? " (bearer token)" : ""),
+                     error.retryAfter());
+    }
     throw error;
   }
 }
@@ -118,7 +125,7 @@ std::string HttpClient::Impl::execute(const HttpRequest& req) {
   try {
     return resp.extract_utf8string(true).get();
   } catch (const std::exception& e) {
-    throw transportError(e, config, req, options.requestTimeout);
+    throw transportError(e, config, *tls, req, options.requestTimeout);
   }
 }
 

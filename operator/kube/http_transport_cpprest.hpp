@@ -6,6 +6,8 @@
 #include <openssl/x509.h>
 
 #include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "kube/http_client.hpp"
@@ -26,6 +28,10 @@ class TlsMaterial {
   // Replaces the context's trust store with the configured CAs (when any) and installs
   // the client certificate and key (when any).
   void apply(SSL_CTX* ctx) const;
+  // After a failed handshake: connects once more with plain OpenSSL (3 s bound) and
+  // returns the verification verdict in Go's words ("x509: certificate signed by unknown
+  // authority"), or nullopt when the certificate verifies or no verdict was obtained.
+  std::optional<std::string> diagnose(const std::string& host, const std::string& port) const;
 
  private:
   std::vector<X509*> cas_;
@@ -34,8 +40,8 @@ class TlsMaterial {
 };
 
 // Maps an exception thrown by cpprest (no HTTP response) to ApiError.
-ApiError transportError(const std::exception& e, const ClusterConfig& config, const HttpRequest& req,
-                        std::chrono::seconds timeout);
+ApiError transportError(const std::exception& e, const ClusterConfig& config, const TlsMaterial& tls,
+                        const HttpRequest& req, std::chrono::seconds timeout);
 
 struct HttpClient::Impl {
   Impl(ClusterConfig cfg, HttpClientOptions opts);
