@@ -101,30 +101,40 @@ TEST_F(LeaderElectionTest, ConflictIsAFailedAttemptThenReread) {
   EXPECT_EQ(holder(), "a");
 }
 
+// Moves the fake clock in small steps until `pred` holds (bounded in real time).
+template <typename Pred>
+bool advanceUntil(FakeClock& clock, Pred pred, Clock::Duration step = 250ms) {
+  for (int i = 0; i < 2000 && !pred(); ++i) {
+    clock.advance(step);
+    std::this_thread::sleep_for(1ms);
+  }
+  return pred();
+}
+
 TEST_F(LeaderElectionTest, LoopLeadsLosesAfterRenewDeadlineAndReleasesOnStop) {
   std::atomic<int> started{0}, stopped{0};
-  LeaderElector a(fake, clock, opts("a"), {[&] { ++started; }, [&] { ++stopped; }, nullptr});
+  std::atomic<Clock::TimePoint::rep> lostAt{0};
+  LeaderElector a(fake, clock, opts("a"),
+                  {[&] { ++started; }, [&] { lostAt = clock->now().time_since_epoch().count(); ++stopped; }, nullptr});
   LeaderElector b(fake, clock, opts("b"), {});
   a.start();
   ASSERT_TRUE(eventually([&] { return started == 1; }));
   EXPECT_TRUE(a.isLeader());
   // The API server refuses every write: renewals fail until renewDeadline (10 s) passes.
   fake.failRequests("update", "leases", kube::ApiError(kube::ErrorReason::ServerError, 500, "etcd down"), -1);
-  for (int i = 0; i < 6 && stopped == 0; ++i) {
-    const auto updates = fake.count("update", "leases");
-    clock->advance(2s);
-    ASSERT_TRUE(eventually([&] { return fake.count("update", "leases") > updates; }));
-  }
-  ASSERT_TRUE(eventually([&] { return stopped == 1; }));
+  const auto failingSince = clock->now();
+  ASSERT_TRUE(advanceUntil(*clock, [&] { return stopped == 1; }));
   EXPECT_FALSE(a.isLeader());
+  const auto lost = Clock::TimePoint(Clock::Duration(lostAt.load()));
+  EXPECT_GE(lost - failingSince, 10s) << "not before renewDeadline";
+  EXPECT_LE(lost - failingSince, 15s) << "before the lease could expire for others";
   fake.clearFailures();
   // Still its name on the lease: it takes it back on the next attempt (no other candidate).
-  clock->advance(3s);
-  ASSERT_TRUE(eventually([&] { return started == 2; }));
+  ASSERT_TRUE(advanceUntil(*clock, [&] { return started == 2; }));
   a.stop();
   EXPECT_EQ(stopped, 2);
   EXPECT_EQ(holder(), "");
-  EXPECT_TRUE(b.tryAcquireOrRenew());
+  EXPECT_TRUE(b.tryAcquireOrRenew()) << "released: b takes over at once";
 }
 
 }  // namespace
