@@ -86,11 +86,9 @@ inline constexpr std::array<const char*, 6> kSslModes = {"disable", "allow", "pr
 inline constexpr std::array<const char*, 2> kGates = {"HoldRollout", "ScaleDown"};
 
 // status.phase values the CRD admits (an enum: a status write with any other is refused).
-inline constexpr std::array<const char*, 9> kStatusPhases = {
+inline constexpr std::array<const char*, 10> kStatusPhases = {
     "Pending", "BackingUp", "Migrating", "RollingOut", "Ready",
-    "Failed",  "Blocked",   "Suspended", "Invalid"};
-// status.migrations[].result values.
-inline constexpr std::array<const char*, 3> kMigrationResults = {"Running", "Succeeded", "Failed"};
+    "Failed",  "Blocked",   "Suspended", "Invalid",    "Deleting"};
 
 // The messages of the CRD's CEL rules (x-kubernetes-validations). validateSpec() reports
 // each with the same text; crd_test.cpp holds, per message, an object that must be refused.
