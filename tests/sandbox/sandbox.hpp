@@ -64,6 +64,10 @@ class Controls {
   virtual void compact() = 0;
   virtual std::vector<RequestRecord> requests() const = 0;
   virtual void clearRequests() = 0;
+  // Creates a Job from the CronJob's jobTemplate now, as its schedule would (owner
+  // reference, status.active, lastScheduleTime). Returns the Job's name; throws
+  // std::runtime_error when the CronJob does not exist.
+  virtual std::string triggerCronJob(const std::string& ns, const std::string& name) = 0;
 };
 
 class Server {

@@ -1,0 +1,114 @@
+#include "sandbox/api.hpp"
+
+#include <thread>
+
+namespace pmo::sandbox {
+
+HttpResponse jsonResponse(int status, const nlohmann::json& body) {
+  return HttpResponse{status, "application/json", body.dump(), {}};
+}
+
+HttpResponse errorResponse(const ApiError& e) { return jsonResponse(e.code(), e.status()); }
+
+bool parseResourcePath(const std::string& path, ResourcePath& out) {
+  std::vector<std::string> seg;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t slash = path.find('/', start);
+    std::string s = path.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    if (!s.empty()) seg.push_back(s);
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+  size_t i;
+  if (seg.size() >= 3 && seg[0] == "api") {
+    out.version = seg[1];
+    i = 2;
+  } else if (seg.size() >= 4 && seg[0] == "apis") {
+    out.group = seg[1];
+    out.version = seg[2];
+    i = 3;
+  } else {
+    return false;
+  }
+  std::vector<std::string> rest(seg.begin() + static_cast<long>(i), seg.end());
+  if (rest.size() >= 3 && rest[0] == "namespaces" && !(rest.size() == 3 && (rest[2] == "status" || rest[2] == "finalize"))) {
+    out.ns = rest[1];
+    rest.erase(rest.begin(), rest.begin() + 2);
+  }
+  if (rest.empty() || rest.size() > 3) return false;
+  out.resource = rest[0];
+  if (rest.size() > 1) out.name = rest[1];
+  if (rest.size() > 2) out.subresource = rest[2];
+  return true;
+}
+
+static bool authorized(World& w, const HttpRequest& req) {
+  if (w.options.token.empty()) return true;
+  const std::string expected = "Bearer " + w.options.token;
+  const std::string got = req.header("authorization");
+  if (got.size() != expected.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < got.size(); ++i) diff |= static_cast<unsigned char>(got[i] ^ expected[i]);
+  return diff == 0;
+}
+
+std::optional<HttpResponse> handleRequest(World& w, Controls& controls, const HttpRequest& req,
+                                          ResponseStream& stream) {
+  if (!authorized(w, req)) return jsonResponse(401, statusJson(401, "Unauthorized", "Unauthorized"));
+  if (req.path.rfind("/sandbox/v1/", 0) == 0) return serveAdmin(w, controls, req);
+
+  FaultState fault;
+  {
+    std::lock_guard<std::mutex> lock(w.faultMutex);
+    fault = w.faults;
+    if (w.faults.remaining > 0) --w.faults.remaining;
+  }
+  if (fault.delay.count() > 0) std::this_thread::sleep_for(fault.delay);
+
+  RequestRecord record;
+  record.at = std::chrono::system_clock::now();
+  ResourcePath rp;
+  bool isResource = parseResourcePath(req.path, rp);
+  std::optional<HttpResponse> response;
+  if (fault.remaining > 0) {
+    nlohmann::json details = nullptr;
+    HttpResponse r = jsonResponse(fault.code, statusJson(fault.code, fault.reason,
+                                                         "sandbox: injected failure (" + fault.reason + ")",
+                                                         fault.retryAfterSeconds > 0
+                                                             ? nlohmann::json{{"retryAfterSeconds", fault.retryAfterSeconds}}
+                                                             : nlohmann::json(nullptr)));
+    if (fault.retryAfterSeconds > 0) r.headers.push_back({"Retry-After", std::to_string(fault.retryAfterSeconds)});
+    response = r;
+    if (isResource) {
+      record.group = rp.group;
+      record.resource = rp.subresource.empty() ? rp.resource : rp.resource + "/" + rp.subresource;
+      record.ns = rp.ns;
+      record.name = rp.name;
+      record.verb = req.method == "GET" ? (rp.name.empty() ? (req.param("watch") == "true" || req.param("watch") == "1" ? "watch" : "list") : "get")
+                    : req.method == "POST" ? "create" : req.method == "PUT" ? "update"
+                    : req.method == "PATCH" ? "patch" : rp.name.empty() ? "deletecollection" : "delete";
+    }
+  } else if (!isResource) {
+    response = serveDiscovery(w, req);
+    if (!response)
+      response = jsonResponse(404, statusJson(404, "NotFound", "the server could not find the requested resource",
+                                              nlohmann::json::object()));
+    return response;
+  } else {
+    try {
+      response = serveResource(w, req, stream, record);
+    } catch (const ApiError& e) {
+      response = errorResponse(e);
+    }
+  }
+  record.code = response ? response->status : 200;
+  if (!record.verb.empty()) {
+    std::lock_guard<std::mutex> lock(w.requestMutex);
+    w.requests.push_back(record);
+    if (w.requests.size() > kMaxRequestRecords) w.requests.pop_front();
+  }
+  return response;
+}
+
+}  // namespace pmo::sandbox

@@ -1,0 +1,40 @@
+#pragma once
+// The API surface: authentication, fault injection, discovery, resources, admin endpoints.
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "sandbox/api_error.hpp"
+#include "sandbox/http_types.hpp"
+#include "sandbox/objects.hpp"
+#include "sandbox/world.hpp"
+
+namespace pmo::sandbox {
+
+HttpResponse jsonResponse(int status, const nlohmann::json& body);
+HttpResponse errorResponse(const ApiError& e);
+
+// A parsed resource path: /api/v1/... or /apis/<group>/<version>/...
+struct ResourcePath {
+  std::string group, version, ns, resource, name, subresource;
+};
+// False when `path` is not a resource path (discovery, or malformed).
+bool parseResourcePath(const std::string& path, ResourcePath& out);
+
+// Discovery documents (/version, /api, /apis, group/version lists, /openapi); nullopt if
+// the path is not one of them.
+std::optional<HttpResponse> serveDiscovery(World& w, const HttpRequest& req);
+// A resource request; fills `record` (verb, resource, ...). nullopt: streamed (watch).
+std::optional<HttpResponse> serveResource(World& w, const HttpRequest& req, ResponseStream& stream,
+                                          RequestRecord& record);
+void serveWatch(World& w, const Target& t, const HttpRequest& req, ResponseStream& stream);
+// meta.k8s.io/v1 Table for `objects` (kubectl get).
+nlohmann::json toTable(const ResourceType& type, const std::string& version, const std::vector<ObjectPtr>& objects,
+                       const nlohmann::json& listMetadata, bool includeFullObject);
+HttpResponse serveAdmin(World& w, Controls& controls, const HttpRequest& req);
+
+// The whole handler given to the HTTP server.
+std::optional<HttpResponse> handleRequest(World& w, Controls& controls, const HttpRequest& req,
+                                          ResponseStream& stream);
+
+}  // namespace pmo::sandbox

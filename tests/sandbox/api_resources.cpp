@@ -1,0 +1,231 @@
+// Resource requests: get, list, create, update, patch, delete, deletecollection, and the
+// status, scale and log subresources.
+#include "sandbox/api.hpp"
+#include "sandbox/selectors.hpp"
+
+namespace pmo::sandbox {
+
+namespace {
+
+bool wantsTable(const HttpRequest& req) { return req.header("accept").find("as=Table") != std::string::npos; }
+
+nlohmann::json parseBody(const HttpRequest& req) {
+  std::string ct = req.header("content-type");
+  if (!ct.empty() && ct.find("json") == std::string::npos)
+    throw ApiError(415, "UnsupportedMediaType",
+                   "the body of the request was in an unknown format - accepted media types include: application/json");
+  try {
+    return nlohmann::json::parse(req.body);
+  } catch (const std::exception& e) {
+    throw badRequest(std::string("the object provided is unrecognized: ") + e.what());
+  }
+}
+
+std::string objectKey(const nlohmann::json& o) {
+  std::string ns = metaString(o, "namespace");
+  return ns.empty() ? metaString(o, "name") : ns + "/" + metaString(o, "name");
+}
+
+std::string verbFor(const HttpRequest& req, const ResourcePath& p) {
+  bool watch = req.param("watch") == "true" || req.param("watch") == "1";
+  if (req.method == "GET") return p.name.empty() ? (watch ? "watch" : "list") : "get";
+  if (req.method == "POST") return "create";
+  if (req.method == "PUT") return "update";
+  if (req.method == "PATCH") return "patch";
+  if (req.method == "DELETE") return p.name.empty() ? "deletecollection" : "delete";
+  return req.method;
+}
+
+bool dryRun(const HttpRequest& req) { return req.param("dryRun") == "All"; }
+
+// Objects of the target matching the request's selectors, in key order, after `continue`.
+std::vector<ObjectPtr> select(World& w, const Target& t, const HttpRequest& req, size_t limit, std::string& next) {
+  Selector labels = Selector::parseLabels(req.param("labelSelector"));
+  Selector fields = Selector::parseFields(req.param("fieldSelector"));
+  std::string after = req.param("continue");
+  std::vector<ObjectPtr> out;
+  for (const auto& o : w.store.list(t.type->key(), t.ns)) {
+    if (!after.empty() && objectKey(*o) <= after) continue;
+    if (!labels.matches(*o) || !fields.matches(*o)) continue;
+    if (limit > 0 && out.size() == limit) {
+      next = objectKey(*out.back());
+      break;
+    }
+    out.push_back(o);
+  }
+  return out;
+}
+
+HttpResponse listResponse(World& w, const Target& t, const HttpRequest& req) {
+  size_t limit = req.param("limit").empty() ? 0 : std::stoul(req.param("limit"));
+  auto lock = w.store.lock();
+  std::string next;
+  auto items = select(w, t, req, limit, next);
+  nlohmann::json meta = {{"resourceVersion", std::to_string(w.store.currentRv())}};
+  if (!next.empty()) meta["continue"] = next;
+  lock.unlock();
+  if (wantsTable(req)) return jsonResponse(200, toTable(*t.type, t.version, items, meta, req.param("includeObject") == "Object"));
+  nlohmann::json list = {{"kind", t.type->listKind},
+                         {"apiVersion", t.type->apiVersion(t.version)},
+                         {"metadata", meta},
+                         {"items", nlohmann::json::array()}};
+  auto& arr = list["items"];
+  for (const auto& o : items) arr.push_back(present(*t.type, t.version, *o));
+  return jsonResponse(200, list);
+}
+
+DeleteOptions deleteOptions(const HttpRequest& req) {
+  DeleteOptions d;
+  d.propagationPolicy = req.param("propagationPolicy");
+  if (req.param("orphanDependents") == "true") d.propagationPolicy = "Orphan";
+  if (!req.body.empty()) {
+    nlohmann::json b;
+    try {
+      b = nlohmann::json::parse(req.body);
+    } catch (const std::exception& e) {
+      throw badRequest(std::string("invalid DeleteOptions: ") + e.what());
+    }
+    if (b.is_object()) {
+      if (b.contains("propagationPolicy") && b["propagationPolicy"].is_string())
+        d.propagationPolicy = b["propagationPolicy"].get<std::string>();
+      if (b.value("orphanDependents", false)) d.propagationPolicy = "Orphan";
+      if (b.contains("preconditions") && b["preconditions"].is_object()) {
+        d.preconditionUid = b["preconditions"].value("uid", "");
+        d.preconditionRv = b["preconditions"].value("resourceVersion", "");
+      }
+    }
+  }
+  return d;
+}
+
+nlohmann::json scaleOf(const Target& t, const nlohmann::json& o) {
+  nlohmann::json labels = o["spec"]["selector"].value("matchLabels", nlohmann::json::object());
+  std::string sel;
+  for (auto it = labels.begin(); it != labels.end(); ++it)
+    sel += (sel.empty() ? "" : ",") + it.key() + "=" + it->get<std::string>();
+  return {{"kind", "Scale"},
+          {"apiVersion", "autoscaling/v1"},
+          {"metadata",
+           {{"name", t.name}, {"namespace", t.ns}, {"uid", metaString(o, "uid")},
+            {"resourceVersion", metaString(o, "resourceVersion")},
+            {"creationTimestamp", metaString(o, "creationTimestamp")}}},
+          {"spec", {{"replicas", o["spec"].value("replicas", 1)}}},
+          {"status", {{"replicas", o.value("status", nlohmann::json::object()).value("replicas", 0)}, {"selector", sel}}}};
+}
+
+HttpResponse serveScale(World& w, const Target& t, const HttpRequest& req) {
+  auto lock = w.store.lock();
+  ObjectPtr cur = w.store.find(t.type->key(), t.ns, t.name);
+  if (!cur) throw notFound(t.type->resource, t.type->group, t.name);
+  if (req.method == "GET") return jsonResponse(200, scaleOf(t, *cur));
+  nlohmann::json scale = scaleOf(t, *cur);
+  if (req.method == "PUT") scale = parseBody(req);
+  else if (req.method == "PATCH") scale = nlohmann::json::parse(req.body).is_array() ? scale.patch(nlohmann::json::parse(req.body)) : [&] { scale.merge_patch(nlohmann::json::parse(req.body)); return scale; }();
+  else throw ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+  nlohmann::json next = *cur;
+  next["spec"]["replicas"] = scale["spec"].value("replicas", 1);
+  std::string rv = metaString(scale, "resourceVersion");
+  if (!rv.empty()) next["metadata"]["resourceVersion"] = rv;
+  Target main = t;
+  main.subresource.clear();
+  ObjectPtr out = updateObject(w, main, present(*t.type, t.version, next), dryRun(req));
+  return jsonResponse(200, scaleOf(t, *out));
+}
+
+}  // namespace
+
+std::optional<HttpResponse> serveResource(World& w, const HttpRequest& req, ResponseStream& stream,
+                                          RequestRecord& record) {
+  ResourcePath p;
+  parseResourcePath(req.path, p);
+  record.verb = verbFor(req, p);
+  record.group = p.group;
+  record.resource = p.subresource.empty() ? p.resource : p.resource + "/" + p.subresource;
+  record.ns = p.ns;
+  record.name = p.name;
+
+  Target t;
+  t.type = w.types.find(p.group, p.version, p.resource);
+  if (!t.type) throw ApiError(404, "NotFound", "the server could not find the requested resource", nlohmann::json::object());
+  t.version = p.version;
+  t.ns = p.ns;
+  t.name = p.name;
+  t.subresource = p.subresource;
+  t.strictFields = req.param("fieldValidation") == "Strict";
+  if (!t.type->namespaced && !t.ns.empty())
+    throw ApiError(404, "NotFound", "the server could not find the requested resource", nlohmann::json::object());
+  bool subOk = t.subresource.empty() || (t.subresource == "status" && t.type->statusSubresource) ||
+               (t.subresource == "scale" && t.type->scaleSubresource) ||
+               (t.subresource == "log" && t.type->logSubresource && req.method == "GET");
+  if (!subOk) throw ApiError(404, "NotFound", "the server could not find the requested resource", nlohmann::json::object());
+  if (t.subresource == "scale") return serveScale(w, t, req);
+
+  const std::string& verb = record.verb;
+  if (verb == "watch") {
+    serveWatch(w, t, req, stream);
+    record.code = 200;
+    return std::nullopt;
+  }
+  if (verb == "list") return listResponse(w, t, req);
+  if (t.type->namespaced && t.ns.empty() && verb != "deletecollection")
+    throw ApiError(404, "NotFound", "the server could not find the requested resource", nlohmann::json::object());
+  if (verb == "get") {
+    auto lock = w.store.lock();
+    ObjectPtr o = w.store.find(t.type->key(), t.ns, t.name);
+    if (!o) throw notFound(t.type->resource, t.type->group, t.name);
+    if (t.subresource == "log") {
+      auto it = w.podLogs.find(t.ns + "/" + t.name);
+      return HttpResponse{200, "text/plain", it == w.podLogs.end() ? "" : it->second, {}};
+    }
+    lock.unlock();
+    if (wantsTable(req))
+      return jsonResponse(200, toTable(*t.type, t.version, {o}, {{"resourceVersion", metaString(*o, "resourceVersion")}},
+                                       req.param("includeObject") == "Object"));
+    return jsonResponse(200, present(*t.type, t.version, *o));
+  }
+  if (verb == "create") {
+    if (!t.name.empty()) throw ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+    nlohmann::json body = parseBody(req);
+    auto lock = w.store.lock();
+    ObjectPtr o = createObject(w, t, std::move(body), dryRun(req));
+    return jsonResponse(201, present(*t.type, t.version, *o));
+  }
+  if (verb == "update") {
+    nlohmann::json body = parseBody(req);
+    auto lock = w.store.lock();
+    ObjectPtr o = updateObject(w, t, std::move(body), dryRun(req));
+    return jsonResponse(200, present(*t.type, t.version, *o));
+  }
+  if (verb == "patch") {
+    auto lock = w.store.lock();
+    ObjectPtr o = patchObject(w, t, req.header("content-type"), req.body, dryRun(req));
+    return jsonResponse(200, present(*t.type, t.version, *o));
+  }
+  if (verb == "delete") {
+    DeleteOptions d = deleteOptions(req);
+    auto lock = w.store.lock();
+    ObjectPtr o = deleteObject(w, t, d, dryRun(req));
+    return jsonResponse(200, present(*t.type, t.version, *o));
+  }
+  if (verb == "deletecollection") {
+    DeleteOptions d = deleteOptions(req);
+    auto lock = w.store.lock();
+    std::string next;
+    nlohmann::json list = {{"kind", t.type->listKind},
+                           {"apiVersion", t.type->apiVersion(t.version)},
+                           {"metadata", nlohmann::json::object()},
+                           {"items", nlohmann::json::array()}};
+    for (const auto& o : select(w, t, req, 0, next)) {
+      Target one = t;
+      one.ns = metaString(*o, "namespace");
+      one.name = metaString(*o, "name");
+      ObjectPtr out = deleteObject(w, one, d, dryRun(req));
+      list["items"].push_back(present(*t.type, t.version, *out));
+    }
+    list["metadata"]["resourceVersion"] = std::to_string(w.store.currentRv());
+    return jsonResponse(200, list);
+  }
+  throw ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+}
+
+}  // namespace pmo::sandbox

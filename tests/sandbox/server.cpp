@@ -1,0 +1,162 @@
+// Server: wires the store, the HTTP(S) listener, the garbage collector, the simulated
+// controllers and the Controls together.
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <fstream>
+
+#include "sandbox/api.hpp"
+#include "sandbox/controllers.hpp"
+#include "sandbox/gc.hpp"
+#include "sandbox/http_server.hpp"
+#include "sandbox/kubeconfig.hpp"
+#include "sandbox/sandbox.hpp"
+#include "sandbox/tls.hpp"
+
+namespace pmo::sandbox {
+
+namespace {
+
+class ControlsImpl : public Controls {
+ public:
+  ControlsImpl(World& w, JobController& jobs, DeploymentController& deployments)
+      : w_(w), jobs_(jobs), deployments_(deployments) {}
+  void setJobController(bool enabled) override {
+    bool was = w_.jobsEnabled.exchange(enabled);
+    if (enabled && !was) jobs_.resync();
+  }
+  void setDeploymentController(bool enabled) override {
+    bool was = w_.deploymentsEnabled.exchange(enabled);
+    if (enabled && !was) deployments_.resync();
+  }
+  void setJobBehaviour(const std::string& prefix, const JobBehaviour& b) override {
+    std::lock_guard<std::mutex> lock(w_.behaviourMutex);
+    w_.behaviours[prefix] = b;
+  }
+  void dropWatches() override {
+    auto lock = w_.store.lock();
+    w_.store.dropWatches();
+  }
+  void failNextRequests(int count, int code, const std::string& reason, int retryAfterSeconds) override {
+    std::lock_guard<std::mutex> lock(w_.faultMutex);
+    w_.faults.remaining = count;
+    w_.faults.code = code;
+    w_.faults.reason = reason;
+    w_.faults.retryAfterSeconds = retryAfterSeconds;
+  }
+  void setResponseDelay(std::chrono::milliseconds delay) override {
+    std::lock_guard<std::mutex> lock(w_.faultMutex);
+    w_.faults.delay = delay;
+  }
+  void compact() override {
+    auto lock = w_.store.lock();
+    w_.store.compact();
+  }
+  std::vector<RequestRecord> requests() const override {
+    std::lock_guard<std::mutex> lock(w_.requestMutex);
+    return {w_.requests.begin(), w_.requests.end()};
+  }
+  void clearRequests() override {
+    std::lock_guard<std::mutex> lock(w_.requestMutex);
+    w_.requests.clear();
+  }
+  std::string triggerCronJob(const std::string& ns, const std::string& name) override {
+    return jobs_.triggerCronJob(ns, name);
+  }
+
+ private:
+  World& w_;
+  JobController& jobs_;
+  DeploymentController& deployments_;
+};
+
+void writeFile(const std::string& path, const std::string& content) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  f << content;
+  if (!f) throw std::runtime_error("sandbox: cannot write " + path);
+}
+
+}  // namespace
+
+struct Server::Impl {
+  explicit Impl(Options o)
+      : world(std::move(o)), gc(world), jobs(world, runner), deployments(world, runner),
+        controls(world, jobs, deployments) {}
+  World world;
+  TaskRunner runner;
+  GarbageCollector gc;
+  JobController jobs;
+  DeploymentController deployments;
+  ControlsImpl controls;
+  std::unique_ptr<HttpServer> http;
+  std::string caPem;
+  std::string kubeconfigPath;
+  bool started = false;
+  bool stopped = false;
+};
+
+Server::Server(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+
+Server::~Server() { stop(); }
+
+void Server::start() {
+  if (impl_->started) throw std::logic_error("sandbox: start() called twice");
+  impl_->started = true;
+  World& w = impl_->world;
+  std::string dir = w.options.dataDir;
+  if (dir.empty()) {
+    char tmpl[] = "/tmp/pmo-sandbox.XXXXXX";
+    if (!mkdtemp(tmpl)) throw std::runtime_error("sandbox: cannot create a temp dir");
+    dir = tmpl;
+    w.options.dataDir = dir;
+  } else {
+    ::mkdir(dir.c_str(), 0700);
+  }
+  std::optional<TlsMaterial> tls;
+  if (w.options.tls) {
+    Certificates c = generateCertificates(w.options.host);
+    impl_->caPem = c.caPem;
+    tls = TlsMaterial{c.certPem + c.caPem, c.keyPem};
+    writeFile(dir + "/ca.crt", c.caPem);
+  }
+  impl_->jobs.install();
+  impl_->deployments.install();
+  {
+    auto lock = w.store.lock();
+    auto nsType = w.types.byKey("namespaces");
+    for (const char* ns : {"default", "kube-system", "kube-public", "kube-node-lease"}) {
+      nlohmann::json o = {{"metadata", {{"name", ns}}}};
+      defaultOnCreate(w, *nsType, o);
+      createInternal(w, *nsType, o);
+    }
+  }
+  impl_->runner.start();
+  impl_->gc.start();
+  Impl* impl = impl_.get();
+  impl_->http = std::make_unique<HttpServer>(
+      w.options.host, w.options.port, tls,
+      [impl](const HttpRequest& req, ResponseStream& s) { return handleRequest(impl->world, impl->controls, req, s); });
+  impl_->http->start();
+  std::string host = w.options.host.find(':') != std::string::npos ? "[" + w.options.host + "]" : w.options.host;
+  w.url = std::string(w.options.tls ? "https://" : "http://") + host + ":" + std::to_string(impl_->http->port());
+  impl_->kubeconfigPath = dir + "/kubeconfig";
+  writePrivateFile(impl_->kubeconfigPath, kubeconfigYaml(w.url, impl_->caPem, w.options.token));
+}
+
+void Server::stop() {
+  if (!impl_ || !impl_->started || impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->world.stopping = true;
+  impl_->controls.dropWatches();
+  if (impl_->http) impl_->http->stop();
+  impl_->runner.stop();
+  impl_->gc.stop();
+}
+
+int Server::port() const { return impl_->http ? impl_->http->port() : 0; }
+std::string Server::url() const { return impl_->world.url; }
+std::string Server::caPem() const { return impl_->caPem; }
+std::string Server::kubeconfigPath() const { return impl_->kubeconfigPath; }
+Controls& Server::controls() { return impl_->controls; }
+
+}  // namespace pmo::sandbox

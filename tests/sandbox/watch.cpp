@@ -1,0 +1,112 @@
+// Watch streams. Guarantees: events arrive in resourceVersion order, each once; a watch
+// from a resourceVersion replays the kept events after it, or sends one ERROR event
+// (Status 410 Expired) inside a 200 stream when that history was compacted, as
+// kube-apiserver does; without a resourceVersion (or "0") the current objects come first as
+// ADDED. BOOKMARKs (allowWatchBookmarks=true) carry the latest resourceVersion the watcher
+// has fully seen. timeoutSeconds ends the stream; Controls::dropWatches ends all of them.
+#include "sandbox/api.hpp"
+#include "sandbox/selectors.hpp"
+
+namespace pmo::sandbox {
+
+namespace {
+
+std::string eventLine(const std::string& type, const nlohmann::json& object) {
+  return nlohmann::json{{"type", type}, {"object", object}}.dump() + "\n";
+}
+
+}  // namespace
+
+void serveWatch(World& w, const Target& t, const HttpRequest& req, ResponseStream& stream) {
+  Selector labels = Selector::parseLabels(req.param("labelSelector"));
+  Selector fields = Selector::parseFields(req.param("fieldSelector"));
+  auto matches = [&](const ObjectPtr& o) { return o && labels.matches(*o) && fields.matches(*o); };
+  const std::string rvParam = req.param("resourceVersion");
+  uint64_t from = 0;
+  if (!rvParam.empty() && rvParam != "0") {
+    try {
+      from = std::stoull(rvParam);
+    } catch (const std::exception&) {
+      throw badRequest("resourceVersion: Invalid value: " + goQuote(rvParam));
+    }
+  }
+  const bool bookmarks = req.param("allowWatchBookmarks") == "true";
+  long timeout = 1800;
+  if (!req.param("timeoutSeconds").empty()) timeout = std::stol(req.param("timeoutSeconds"));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
+  const auto bookmarkEvery = w.options.bookmarkInterval;
+
+  std::vector<ObjectPtr> initial;
+  std::shared_ptr<Watcher> watcher;
+  uint64_t compacted = 0;
+  {
+    auto lock = w.store.lock();
+    compacted = w.store.compactedRv();
+    if (from == 0) initial = w.store.list(t.type->key(), t.ns);
+    watcher = w.store.watch(t.type->key(), t.ns, from);
+  }
+  if (!stream.begin(200, "application/json")) {
+    if (watcher) {
+      auto lock = w.store.lock();
+      w.store.unwatch(watcher);
+    }
+    return;
+  }
+  if (!watcher) {
+    std::string msg = "too old resource version: " + rvParam + " (" + std::to_string(compacted) + ")";
+    stream.chunk(eventLine("ERROR", statusJson(410, "Expired", msg)));
+    stream.end();
+    return;
+  }
+  bool ok = true;
+  for (const auto& o : initial)
+    if (ok && matches(o)) ok = stream.chunk(eventLine("ADDED", present(*t.type, t.version, *o)));
+
+  auto nextBookmark = std::chrono::steady_clock::now() + bookmarkEvery;
+  while (ok) {
+    std::deque<StoreEvent> batch;
+    uint64_t bookmarkRv = 0;
+    {
+      auto lock = w.store.lock();
+      auto until = bookmarks ? std::min(deadline, nextBookmark) : deadline;
+      until = std::min(until, std::chrono::steady_clock::now() + std::chrono::seconds(1));  // notice stop()
+      watcher->cv.wait_until(lock, until, [&] { return !watcher->queue.empty() || watcher->dropped || w.stopping; });
+      if (watcher->dropped || w.stopping) break;
+      batch.swap(watcher->queue);
+      auto now = std::chrono::steady_clock::now();
+      if (batch.empty() && now >= deadline) break;
+      if (batch.empty() && bookmarks && now >= nextBookmark) {
+        bookmarkRv = w.store.currentRv();  // every event up to here was queued to this watcher
+        nextBookmark = now + bookmarkEvery;
+      }
+    }
+    for (const auto& e : batch) {
+      if (!ok) break;
+      bool now = matches(e.object), before = matches(e.previous);
+      std::string type = e.type;
+      if (e.type == "DELETED") {
+        if (!before && !now) continue;
+      } else if (e.type == "MODIFIED") {
+        if (now && !before) type = "ADDED";
+        else if (!now && before) type = "DELETED";
+        else if (!now) continue;
+      } else if (!now) {
+        continue;
+      }
+      ok = stream.chunk(eventLine(type, present(*t.type, t.version, *e.object)));
+    }
+    if (ok && bookmarkRv != 0) {
+      nlohmann::json bm = {{"kind", t.type->kind},
+                           {"apiVersion", t.type->apiVersion(t.version)},
+                           {"metadata", {{"resourceVersion", std::to_string(bookmarkRv)}}}};
+      ok = stream.chunk(eventLine("BOOKMARK", bm));
+    }
+  }
+  {
+    auto lock = w.store.lock();
+    w.store.unwatch(watcher);
+  }
+  stream.end();
+}
+
+}  // namespace pmo::sandbox

@@ -1,0 +1,72 @@
+#pragma once
+// Everything the sandbox's handlers, controllers and garbage collector share.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "sandbox/resource_types.hpp"
+#include "sandbox/sandbox.hpp"
+#include "sandbox/store.hpp"
+
+namespace pmo::sandbox {
+
+struct FaultState {
+  int remaining = 0;
+  int code = 500;
+  std::string reason = "InternalError";
+  int retryAfterSeconds = 0;
+  std::chrono::milliseconds delay{0};
+};
+
+inline constexpr size_t kMaxRequestRecords = 500000;
+
+struct World {
+  explicit World(Options o) : options(std::move(o)), store(options.historyLimit) {
+    jobsEnabled = options.simulateJobs;
+    deploymentsEnabled = options.simulateDeployments;
+  }
+  Options options;
+  TypeRegistry types;
+  Store store;
+
+  std::mutex faultMutex;
+  FaultState faults;
+
+  mutable std::mutex requestMutex;
+  std::deque<RequestRecord> requests;  // the newest kMaxRequestRecords
+
+  std::atomic<bool> jobsEnabled{true};
+  std::atomic<bool> deploymentsEnabled{true};
+  std::mutex behaviourMutex;
+  std::map<std::string, JobBehaviour> behaviours;  // by Job name prefix
+  JobBehaviour behaviourFor(const std::string& jobName);
+
+  // guarded by the store lock
+  std::map<std::string, std::string> podLogs;  // "ns/name" -> log
+  bool gcDirty = false;
+  std::condition_variable gcWake;  // waits with the store mutex
+
+  std::atomic<bool> stopping{false};  // set by Server::stop(): watches end
+  std::string url;  // set at start: "https://127.0.0.1:PORT"
+};
+
+inline JobBehaviour World::behaviourFor(const std::string& jobName) {
+  std::lock_guard<std::mutex> lock(behaviourMutex);
+  const JobBehaviour* best = nullptr;
+  size_t bestLen = 0;
+  for (const auto& [prefix, b] : behaviours)
+    if (jobName.compare(0, prefix.size(), prefix) == 0 && (!best || prefix.size() >= bestLen)) {
+      best = &b;
+      bestLen = prefix.size();
+    }
+  JobBehaviour out = best ? *best : JobBehaviour{};
+  if (out.duration.count() < 0) out.duration = options.jobDuration;
+  return out;
+}
+
+}  // namespace pmo::sandbox
