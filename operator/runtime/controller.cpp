@@ -72,23 +72,30 @@ void Controller::enqueue(const std::vector<std::string>& keys, bool isChange) {
   }
 }
 
-void Controller::start() {
-  if (started_) return;
-  started_ = true;
+void Controller::startInformers() {
+  if (informersStarted_) return;
+  informersStarted_ = true;
   for (auto* inf : informers_) inf->start();
+}
+
+void Controller::start() {
+  startInformers();
+  if (workersRunning_ || stopping_) return;
+  workersRunning_ = true;
   for (int i = 0; i < std::max(1, options_.workers); ++i) workers_.emplace_back([this] { worker(); });
 }
 
 void Controller::stop() {
-  if (!started_) return;
   stopping_ = true;
-  for (auto* inf : informers_) inf->stop();
+  if (informersStarted_) {
+    for (auto* inf : informers_) inf->stop();
+  }
   queue_.shutdown();
   for (auto& t : workers_) {
     if (t.joinable()) t.join();
   }
   workers_.clear();
-  started_ = false;
+  workersRunning_ = false;
 }
 
 bool Controller::informersSynced() const {

@@ -83,12 +83,18 @@ class Controller {
   // is not owned; the controller starts and stops it.
   void watch(Informer& informer, Mapper mapper);
 
+  // Starts the informers only (idempotent). With leader election, call this on every
+  // replica so followers keep warm caches (and become ready), and start() once leading.
+  void startInformers();
   // Starts the informers and the workers; returns at once.
   void start();
+  // Stops the informers and the workers; the reconciles in flight finish first.
   void stop();
+  bool workersRunning() const { return workersRunning_.load(); }
 
   bool informersSynced() const;
-  // The last time a worker loop was alive (idle or after a reconcile); for liveness.
+  // The last time any worker loop was alive (idle or after a reconcile); for liveness.
+  // Stale only when every worker is stuck (or the loop died).
   Clock::TimePoint lastHeartbeat() const;
   WorkQueue& queue() { return queue_; }
   const std::string& name() const { return options_.name; }
@@ -106,7 +112,8 @@ class Controller {
   std::vector<Informer*> informers_;
   std::vector<std::thread> workers_;
   std::atomic<bool> stopping_{false};
-  bool started_ = false;
+  std::atomic<bool> workersRunning_{false};
+  bool informersStarted_ = false;
   mutable std::mutex mutex_;  // guards terminal_, heartbeat_
   std::unordered_set<std::string> terminal_;  // keys parked after a TerminalError
   Clock::TimePoint heartbeat_;

@@ -5,6 +5,7 @@
 #include <map>
 #include <thread>
 
+#include "support/eventually.hpp"
 #include "support/fake_client.hpp"
 
 namespace pmo::runtime {
@@ -16,15 +17,8 @@ using kube::resources::kJobs;
 using kube::resources::kPhaseMaintenances;
 using testing::FakeClient;
 
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 3000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
+using testing::advanceUntil;
+using testing::eventually;
 
 Json pm(const std::string& ns, const std::string& name, const std::string& deployment) {
   return Json{{"metadata", {{"namespace", ns}, {"name", name}}},
@@ -140,7 +134,7 @@ TEST_F(ControllerTest, RequeueAfterReconcilesAgainAtTheGivenTime) {
   });
   c.watch(pms, mappers::self());
   c.start();
-  ASSERT_TRUE(eventually([&] { return calls.of("phase/pm1") == 1; }));
+  ASSERT_TRUE(eventually([&] { return calls.of("phase/pm1") == 1 && c.queue().delayedCount() == 1; }));
   clock->advance(29s);
   std::this_thread::sleep_for(20ms);
   EXPECT_EQ(calls.of("phase/pm1"), 1);
@@ -176,9 +170,10 @@ TEST_F(ControllerTest, OtherErrorsAreRetriedWithBackoff) {
   c.watch(pms, mappers::self());
   c.start();
   ASSERT_TRUE(eventually([&] { return calls.of("phase/pm1") == 1; }));
-  ASSERT_TRUE(eventually([&] { return c.queue().numRequeues("phase/pm1") == 1; }));
+  ASSERT_TRUE(eventually([&] { return c.queue().numRequeues("phase/pm1") == 1 && c.queue().delayedCount() == 1; }));
   clock->advance(5ms);
-  ASSERT_TRUE(eventually([&] { return calls.of("phase/pm1") == 2; }));
+  ASSERT_TRUE(eventually([&] { return c.queue().numRequeues("phase/pm1") == 2 && c.queue().delayedCount() == 1; }));
+  EXPECT_EQ(calls.of("phase/pm1"), 2);
   clock->advance(9ms);
   std::this_thread::sleep_for(20ms);
   EXPECT_EQ(calls.of("phase/pm1"), 2) << "second retry waits 10 ms";
@@ -223,8 +218,7 @@ TEST_F(ControllerTest, WorkersWaitForEveryCacheAndHeartbeat) {
   EXPECT_FALSE(c.informersSynced());
   EXPECT_EQ(calls.of("phase/pm1"), 0) << "no reconcile against a cold Jobs cache";
   const auto before = c.lastHeartbeat();
-  clock->advance(30s);  // past the Jobs list backoff
-  ASSERT_TRUE(eventually([&] { return calls.of("phase/pm1") == 1; }));
+  ASSERT_TRUE(advanceUntil(*clock, [&] { return calls.of("phase/pm1") == 1; }));  // past the Jobs list backoff
   ASSERT_TRUE(eventually([&] { return c.lastHeartbeat() > before; }));
   c.stop();
 }

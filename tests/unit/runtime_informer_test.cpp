@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "support/eventually.hpp"
 #include "support/fake_client.hpp"
 
 namespace pmo::runtime {
@@ -18,16 +19,8 @@ Json deployment(const std::string& ns, const std::string& name, int replicas = 1
               {"spec", {{"replicas", replicas}}}};
 }
 
-// Polls (real time, bounded) until `pred` holds.
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 3000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
+using testing::advanceUntil;
+using testing::eventually;
 
 struct Recorder {
   std::mutex mu;
@@ -125,8 +118,7 @@ TEST_F(InformerTest, GoneErrorEventTriggersRelistWithSyntheticDeletes) {
   fake.breakWatches();
   ASSERT_TRUE(eventually([&] { return fake.count("list") == 2 && fake.openWatches() == 0; }));
   fake.remove(kDeployments, "a", "vanish");
-  clock->advance(30s);
-  ASSERT_TRUE(eventually([&] { return rec.has("delete a/vanish"); }));
+  ASSERT_TRUE(advanceUntil(*clock, [&] { return rec.has("delete a/vanish"); }));
   EXPECT_EQ(fake.count("list"), 3u);
   EXPECT_EQ(inf.store().size(), 1u);
   EXPECT_FALSE(rec.has("delete a/keep"));
@@ -148,8 +140,7 @@ TEST_F(InformerTest, RelistAfterCompactionDeletesObjectsThatVanishedUnseen) {
   fake.remove(kDeployments, "a", "vanish");
   fake.create(kDeployments, "a", deployment("a", "fresh"));
   fake.compact();
-  clock->advance(30s);  // past the backoff
-  ASSERT_TRUE(eventually([&] { return rec.has("delete a/vanish") && rec.has("add a/fresh"); }));
+  ASSERT_TRUE(advanceUntil(*clock, [&] { return rec.has("delete a/vanish") && rec.has("add a/fresh"); }));
   EXPECT_EQ(fake.count("list"), 2u) << "one relist after 410";
   EXPECT_EQ(inf.store().size(), 2u);
   EXPECT_NE(inf.store().get("a/keep"), nullptr);
@@ -164,14 +155,15 @@ TEST_F(InformerTest, BacksOffOnErrorsInsteadOfHotLooping) {
   std::this_thread::sleep_for(50ms);  // real time passes, the fake clock does not
   EXPECT_EQ(fake.count("list"), 1u) << "no retry before the backoff elapsed";
   EXPECT_FALSE(inf.hasSynced());
-  clock->advance(1200ms);  // initial 800 ms + at most 50% jitter
-  ASSERT_TRUE(eventually([&] { return fake.count("list") == 2; }));
-  clock->advance(800ms);  // the second backoff is at least 1.6 s
-  std::this_thread::sleep_for(20ms);
-  EXPECT_EQ(fake.count("list"), 2u) << "backoff doubles";
+  auto t0 = clock->now();
+  ASSERT_TRUE(advanceUntil(*clock, [&] { return fake.count("list") == 2; }, 100ms));
+  EXPECT_GE(clock->now() - t0, 800ms) << "initial backoff";
+  t0 = clock->now();
+  ASSERT_TRUE(advanceUntil(*clock, [&] { return fake.count("list") == 3; }, 100ms));
+  EXPECT_GE(clock->now() - t0, 1600ms) << "backoff doubles";
   fake.clearFailures();
-  clock->advance(30s);
-  ASSERT_TRUE(inf.waitForSync(3000ms));
+  ASSERT_TRUE(advanceUntil(*clock, [&] { return inf.hasSynced(); }, 1s));
+  EXPECT_LE(fake.count("list"), 12u) << "capped at 30 s: a handful of attempts, not a hot loop";
   inf.stop();
 }
 
@@ -200,8 +192,9 @@ TEST_F(InformerTest, ResyncCallsUpdateWithEveryCachedObject) {
   inf.start();
   ASSERT_TRUE(inf.waitForSync(3000ms));
   EXPECT_FALSE(rec.has("resync a/x"));
-  clock->advance(10min);
-  ASSERT_TRUE(eventually([&] { return rec.has("resync a/x"); }));
+  const auto t0 = clock->now();
+  ASSERT_TRUE(advanceUntil(*clock, [&] { return rec.has("resync a/x"); }, 30s));
+  EXPECT_GE(clock->now() - t0, 10min);
   inf.stop();
 }
 

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "runtime/time_format.hpp"
+#include "support/eventually.hpp"
 #include "support/fake_client.hpp"
 
 namespace pmo::runtime {
@@ -14,15 +15,8 @@ using namespace std::chrono_literals;
 using kube::resources::kLeases;
 using testing::FakeClient;
 
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::milliseconds timeout = 3000ms) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
+using testing::advanceUntil;
+using testing::eventually;
 
 struct LeaderElectionTest : ::testing::Test {
   FakeClient fake;
@@ -99,16 +93,6 @@ TEST_F(LeaderElectionTest, ConflictIsAFailedAttemptThenReread) {
   stale["spec"]["holderIdentity"] = "b";
   EXPECT_THROW(fake.update(kLeases, "operators", stale), kube::ApiError);
   EXPECT_EQ(holder(), "a");
-}
-
-// Moves the fake clock in small steps until `pred` holds (bounded in real time).
-template <typename Pred>
-bool advanceUntil(FakeClock& clock, Pred pred, Clock::Duration step = 250ms) {
-  for (int i = 0; i < 2000 && !pred(); ++i) {
-    clock.advance(step);
-    std::this_thread::sleep_for(1ms);
-  }
-  return pred();
 }
 
 TEST_F(LeaderElectionTest, LoopLeadsLosesAfterRenewDeadlineAndReleasesOnStop) {

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <thread>
 
+#include "support/eventually.hpp"
+
 namespace pmo::runtime {
 namespace {
 
@@ -34,8 +36,9 @@ TEST_F(WorkQueueTest, KeyAddedWhileProcessingIsHandedOutAgainOnlyAfterDone) {
   q.add("ns/a");
   EXPECT_EQ(q.length(), 0u) << "a key in flight must not be handed to a second worker";
   std::optional<std::string> second = "unset";
-  std::thread t([&] { second = q.getFor(1s); });
-  clock->advance(1s);
+  std::atomic<bool> returned{false};
+  std::thread t([&] { second = q.getFor(1s); returned = true; });
+  ASSERT_TRUE(testing::advanceUntil(*clock, [&] { return returned.load(); }, 100ms));
   t.join();
   EXPECT_EQ(second, std::nullopt) << "getFor gives up after its timeout";
   q.done("ns/a");
@@ -104,9 +107,11 @@ TEST_F(WorkQueueTest, BlockedGetWakesWhenTheFakeClockPassesADelay) {
   WorkQueue q(clock);
   q.addAfter("ns/a", 30s);
   std::optional<std::string> got;
-  std::thread t([&] { got = q.get(); });
-  clock->advance(30s);
-  t.join();  // bounded: the fake clock's waits are at most a few ms each
+  std::atomic<bool> returned{false};
+  std::thread t([&] { got = q.get(); returned = true; });
+  clock->advance(30s);  // the delay is fixed at addAfter(): one advance suffices
+  ASSERT_TRUE(testing::eventually([&] { return returned.load(); }));
+  t.join();
   EXPECT_EQ(got, "ns/a");
 }
 
