@@ -44,11 +44,17 @@ class Reader {
       return false;
     }
     std::set<std::string> allowed(known.begin(), known.end());
+    std::string explainPath;  // kubectl explain takes the path without list indices
+    for (std::size_t i = 0; i < path.size(); ++i) {
+      if (path[i] == '[') i = path.find(']', i);
+      else explainPath += path[i];
+      if (i == std::string::npos) break;
+    }
     for (auto it = node.begin(); it != node.end(); ++it)
       if (!allowed.count(it.key()))
         errors_.push_back({path + "." + it.key(), it.key(),
                            "not in the PhaseMaintenance schema; check the spelling "
-                           "(kubectl explain phasemaintenance." + path + ")",
+                           "(kubectl explain phasemaintenance." + explainPath + ")",
                            FieldError::Kind::Unknown});
     return true;
   }

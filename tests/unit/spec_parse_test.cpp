@@ -207,6 +207,8 @@ TEST(SpecParse, RejectsUnknownFieldsAsTheApiServerDoes) {
   EXPECT_EQ(r.errors[0].field, "spec.auditLogs.purge[0].retaindays");
   EXPECT_EQ(r.errors[0].kind, FieldError::Kind::Unknown);
   EXPECT_NE(r.errors[0].toString().find("unknown field \"retaindays\""), std::string::npos);
+  EXPECT_NE(r.errors[0].message.find("kubectl explain phasemaintenance.spec.auditLogs.purge)"), std::string::npos)
+      << r.errors[0].message;
 }
 
 TEST(SpecParse, MissingSpecIsRequired) {
