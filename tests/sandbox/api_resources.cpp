@@ -1,6 +1,7 @@
 // Resource requests: get, list, create, update, patch, delete, deletecollection, and the
 // status, scale and log subresources.
 #include "sandbox/api.hpp"
+#include "sandbox/protobuf.hpp"
 #include "sandbox/selectors.hpp"
 
 namespace pmo::sandbox {
@@ -11,6 +12,7 @@ bool wantsTable(const HttpRequest& req) { return req.header("accept").find("as=T
 
 nlohmann::json parseBody(const HttpRequest& req) {
   std::string ct = req.header("content-type");
+  if (ct.rfind("application/vnd.kubernetes.protobuf", 0) == 0) return decodeKubeProtobuf(req.body);
   if (!ct.empty() && ct.find("json") == std::string::npos)
     throw ApiError(415, "UnsupportedMediaType",
                    "the body of the request was in an unknown format - accepted media types include: application/json");

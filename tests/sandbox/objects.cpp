@@ -246,6 +246,7 @@ ObjectPtr updateObject(World& w, const Target& t, nlohmann::json body, bool dryR
                           "finalizers []string{" + f.dump() + "}"}});
     }
   }
+  if (type.resource == "secrets") normalizeSecret(next);
   validateCustom(w, t, next, t.name);
   if (type.hasGeneration && specChanged(*cur, next))
     next["metadata"]["generation"] = oldMeta.value("generation", 0) + 1;

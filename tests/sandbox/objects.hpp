@@ -47,6 +47,8 @@ ObjectPtr replaceInternal(World& w, const std::string& typeKey, const ObjectPtr&
 // Deletes as a DELETE request with `policy` would (finalizers respected).
 ObjectPtr deleteInternal(World& w, const ResourceType& type, const ObjectPtr& current, const std::string& policy);
 
+// Secrets: stringData is folded into data (base64), as the API server does on every write.
+void normalizeSecret(nlohmann::json& secret);
 // Type-specific defaults on create (objects_builtin.cpp).
 void defaultOnCreate(World& w, const ResourceType& type, nlohmann::json& object);
 

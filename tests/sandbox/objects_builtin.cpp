@@ -3,6 +3,8 @@
 
 #include <atomic>
 
+#include "sandbox/kubeconfig.hpp"
+
 namespace pmo::sandbox {
 
 namespace {
@@ -49,9 +51,19 @@ void defaultJob(nlohmann::json& job, const std::string& uid) {
 
 }  // namespace
 
+void normalizeSecret(nlohmann::json& secret) {
+  if (!secret.contains("stringData") || !secret["stringData"].is_object()) return;
+  for (auto it = secret["stringData"].begin(); it != secret["stringData"].end(); ++it)
+    if (it->is_string()) secret["data"][it.key()] = base64(it->get<std::string>());
+  secret.erase("stringData");
+}
+
 void defaultOnCreate(World&, const ResourceType& type, nlohmann::json& o) {
   const std::string& r = type.resource;
-  if (r == "namespaces") {
+  if (r == "secrets") {
+    normalizeSecret(o);
+    if (!o.contains("type")) o["type"] = "Opaque";
+  } else if (r == "namespaces") {
     o["spec"]["finalizers"] = {"kubernetes"};
     o["status"] = {{"phase", "Active"}};
     o["metadata"]["labels"]["kubernetes.io/metadata.name"] = o["metadata"].value("name", "");

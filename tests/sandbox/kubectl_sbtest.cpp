@@ -1,0 +1,144 @@
+// The kubectl scenario of issue 2: the real kubectl (1.32) against the sandbox with the
+// kubeconfig it writes, no extra flags: install the CRD and the operator's manifests, apply
+// the examples, get (table and YAML), update, refuse an invalid resource with 422 naming
+// the field, delete. Fails (never skips) when kubectl or the project files are missing.
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "sandbox/test_fixture.hpp"
+
+namespace pmo::sandbox::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Run {
+  int code;
+  std::string output;
+};
+
+class KubectlTest : public SandboxTest {
+ protected:
+  Run kubectl(const std::string& args) {
+    std::string cmd = "cd '" + std::string(PMO_SOURCE_DIR) + "' && env KUBECONFIG='" + server->kubeconfigPath() +
+                      "' HOME='" + home_ + "' timeout 60 kubectl " + args + " 2>&1";
+    FILE* p = popen(cmd.c_str(), "r");
+    if (!p) return {-1, "popen failed"};
+    std::string out;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    int status = pclose(p);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  }
+  void SetUp() override {
+    SandboxTest::SetUp();
+    char tmpl[] = "/tmp/pmo-kubectl-home.XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    home_ = tmpl;  // kubectl's discovery cache lives here, fresh per test
+  }
+  void TearDown() override {
+    SandboxTest::TearDown();
+    std::error_code ec;
+    fs::remove_all(home_, ec);
+  }
+  std::string home_;
+};
+
+std::string crdFile() {
+  for (const auto& e : fs::directory_iterator(fs::path(PMO_SOURCE_DIR) / "crds"))
+    if (e.path().filename().string().find("phasemaintenances") != std::string::npos) return e.path().string();
+  return "";
+}
+
+TEST_F(KubectlTest, InstallApplyGetUpdateRejectAndDeleteWithRealKubectl) {
+  Run version = kubectl("version --client");
+  ASSERT_EQ(version.code, 0) << "kubectl must be on PATH: " << version.output;
+  const std::string crd = crdFile();
+  ASSERT_FALSE(crd.empty()) << "crds/*phasemaintenances*.yaml is missing";
+  const std::string minimal = std::string(PMO_SOURCE_DIR) + "/deploy/examples/minimal.yaml";
+  const std::string complete = std::string(PMO_SOURCE_DIR) + "/deploy/examples/complete.yaml";
+  ASSERT_TRUE(fs::exists(minimal) && fs::exists(complete));
+
+  Run r = kubectl("apply -f " + crd);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("customresourcedefinition.apiextensions.k8s.io/phasemaintenances.maintenance.phase.dev created"),
+            std::string::npos) << r.output;
+  // the operator's own manifests (kustomize: namespace, CRD again, RBAC, Deployment, Service)
+  r = kubectl("apply -k deploy/");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("unchanged"), std::string::npos) << r.output;  // the CRD was there already
+
+  // kubectl create sends protobuf for these built-ins
+  r = kubectl("create namespace phase");
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = kubectl("create secret generic phase-console-secret -n phase --from-literal=DATABASE_PASSWORD=pw");
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = kubectl("get secret phase-console-secret -n phase -o jsonpath={.data.DATABASE_PASSWORD}");
+  EXPECT_EQ(r.output, "cHc=");
+  r = kubectl("apply -f " + minimal);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("phasemaintenance.maintenance.phase.dev/phase created"), std::string::npos) << r.output;
+  r = kubectl("apply -f " + complete);
+  ASSERT_EQ(r.code, 0) << r.output;
+
+  r = kubectl("get pm -n phase");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("NAME"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("AGE"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("phase "), std::string::npos) << r.output;
+
+  r = kubectl("get pm phase -n phase -o yaml");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("kind: PhaseMaintenance"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("resourceVersion:"), std::string::npos);
+  EXPECT_NE(r.output.find("kubectl.kubernetes.io/last-applied-configuration"), std::string::npos);
+
+  // re-applying the same file changes nothing; a changed file is patched
+  r = kubectl("apply -f " + minimal);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("unchanged"), std::string::npos) << r.output;
+  r = kubectl("label pm phase -n phase tier=gold");
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = kubectl("get pm -n phase -l tier=gold -o name");
+  EXPECT_EQ(r.output, "phasemaintenance.maintenance.phase.dev/phase\n");
+
+  // retainDays: -1 is refused by the schema, naming the field
+  std::string text;
+  {
+    std::ifstream in(complete);
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  std::string bad = std::regex_replace(text, std::regex("retainDays: [0-9]+"), "retainDays: -1",
+                                       std::regex_constants::format_first_only);
+  bad = std::regex_replace(bad, std::regex("name: [a-z0-9-]+\\n  namespace: phase"), "name: bad\n  namespace: phase",
+                           std::regex_constants::format_first_only);
+  const std::string badFile = home_ + "/bad.yaml";
+  std::ofstream(badFile) << bad;
+  r = kubectl("apply -f " + badFile);
+  EXPECT_NE(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("is invalid: spec.auditLogs.purge[0].retainDays: Invalid value: -1: "
+                          "spec.auditLogs.purge[0].retainDays in body should be greater than or equal to 0"),
+            std::string::npos)
+      << r.output;
+  bool saw422 = false;
+  for (const auto& rec : server->controls().requests())
+    if (rec.resource == "phasemaintenances" && rec.verb == "create" && rec.code == 422) saw422 = true;
+  EXPECT_TRUE(saw422);
+
+  r = kubectl("delete -f " + minimal);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("deleted"), std::string::npos);
+  r = kubectl("get pm phase -n phase");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("NotFound"), std::string::npos) << r.output;
+  r = kubectl("delete namespace phase --wait=true --timeout=20s");
+  EXPECT_EQ(r.code, 0) << r.output;
+}
+
+}  // namespace
+}  // namespace pmo::sandbox::testing

@@ -1,0 +1,109 @@
+#include "sandbox/protobuf.hpp"
+
+#include <cstdint>
+#include <functional>
+
+#include "sandbox/api_error.hpp"
+#include "sandbox/kubeconfig.hpp"
+
+namespace pmo::sandbox {
+
+namespace {
+
+// Visits each field of one message: (field number, wire type, varint value, bytes).
+void fields(const std::string& msg, const std::function<void(int, int, uint64_t, const std::string&)>& f) {
+  size_t i = 0;
+  auto varint = [&]() -> uint64_t {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (i >= msg.size()) throw badRequest("malformed protobuf body");
+      uint8_t b = static_cast<uint8_t>(msg[i++]);
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (!(b & 0x80)) return v;
+    }
+    throw badRequest("malformed protobuf body");
+  };
+  while (i < msg.size()) {
+    uint64_t key = varint();
+    int field = static_cast<int>(key >> 3), wire = static_cast<int>(key & 7);
+    if (wire == 0) {
+      f(field, wire, varint(), "");
+    } else if (wire == 2) {
+      uint64_t n = varint();
+      if (n > msg.size() - i) throw badRequest("malformed protobuf body");
+      f(field, wire, 0, msg.substr(i, n));
+      i += n;
+    } else if (wire == 1) {
+      i += 8;
+    } else if (wire == 5) {
+      i += 4;
+    } else {
+      throw badRequest("unsupported protobuf wire type");
+    }
+  }
+}
+
+std::pair<std::string, std::string> mapEntry(const std::string& entry) {
+  std::pair<std::string, std::string> kv;
+  fields(entry, [&](int n, int, uint64_t, const std::string& s) {
+    if (n == 1) kv.first = s;
+    if (n == 2) kv.second = s;
+  });
+  return kv;
+}
+
+nlohmann::json objectMeta(const std::string& m) {
+  nlohmann::json meta = nlohmann::json::object();
+  fields(m, [&](int n, int wire, uint64_t, const std::string& s) {
+    if (wire != 2) return;
+    if (n == 1) meta["name"] = s;
+    if (n == 2) meta["generateName"] = s;
+    if (n == 3) meta["namespace"] = s;
+    if (n == 11) meta["labels"][mapEntry(s).first] = mapEntry(s).second;
+    if (n == 12) meta["annotations"][mapEntry(s).first] = mapEntry(s).second;
+    if (n == 14) meta["finalizers"].push_back(s);
+  });
+  return meta;
+}
+
+}  // namespace
+
+nlohmann::json decodeKubeProtobuf(const std::string& body) {
+  if (body.size() < 4 || body.compare(0, 4, std::string("k8s\0", 4)) != 0)
+    throw badRequest("protobuf body without the k8s envelope");
+  std::string apiVersion, kind, raw;
+  fields(body.substr(4), [&](int n, int, uint64_t, const std::string& s) {
+    if (n == 1)
+      fields(s, [&](int tn, int, uint64_t, const std::string& ts) {
+        if (tn == 1) apiVersion = ts;
+        if (tn == 2) kind = ts;
+      });
+    if (n == 2) raw = s;
+  });
+  if (apiVersion != "v1" || (kind != "Namespace" && kind != "ConfigMap" && kind != "Secret"))
+    throw ApiError(415, "UnsupportedMediaType",
+                   "the sandbox decodes protobuf only for Namespace, ConfigMap and Secret (got " + kind +
+                       "); send application/json");
+  nlohmann::json o = {{"apiVersion", apiVersion}, {"kind", kind}, {"metadata", nlohmann::json::object()}};
+  fields(raw, [&](int n, int wire, uint64_t v, const std::string& s) {
+    if (n == 1 && wire == 2) o["metadata"] = objectMeta(s);
+    if (kind == "ConfigMap") {
+      if (n == 2) o["data"][mapEntry(s).first] = mapEntry(s).second;
+      if (n == 3) o["binaryData"][mapEntry(s).first] = base64(mapEntry(s).second);
+      if (n == 4 && wire == 0) o["immutable"] = v != 0;
+    } else if (kind == "Secret") {
+      if (n == 2) o["data"][mapEntry(s).first] = base64(mapEntry(s).second);
+      if (n == 3 && wire == 2) o["type"] = s;
+      if (n == 4) o["stringData"][mapEntry(s).first] = mapEntry(s).second;
+      if (n == 5 && wire == 0) o["immutable"] = v != 0;
+    }
+  });
+  if (kind == "Secret" && o.contains("stringData")) {
+    for (auto it = o["stringData"].begin(); it != o["stringData"].end(); ++it)
+      o["data"][it.key()] = base64(it->get<std::string>());
+    o.erase("stringData");
+  }
+  return o;
+}
+
+}  // namespace pmo::sandbox
