@@ -1,0 +1,59 @@
+#include "controller/action_executor.hpp"
+
+#include <stdexcept>
+
+#include "common/log.hpp"
+
+namespace pmo::controller {
+
+using maintenance::Action;
+
+const kube::Resource& resourceFor(const std::string& plural) {
+  namespace r = kube::resources;
+  if (plural == "jobs") return r::kJobs;
+  if (plural == "cronjobs") return r::kCronJobs;
+  if (plural == "deployments") return r::kDeployments;
+  if (plural == "phasemaintenances") return r::kPhaseMaintenances;
+  if (plural == "pods") return r::kPods;
+  throw std::invalid_argument("no API resource for \"" + plural + "\"");
+}
+
+ExecutionResult executeActions(kube::Client& client, EventSink& events, const nlohmann::json& pm,
+                               const std::vector<Action>& actions) {
+  const std::string ns = pm.value("/metadata/namespace"_json_pointer, std::string());
+  for (const auto& a : actions) {
+    if (a.kind == Action::Kind::Event) {
+      events.event(pm, a.eventType, a.reason, a.message);
+      continue;
+    }
+    const kube::Resource& res = resourceFor(a.resource);
+    try {
+      switch (a.kind) {
+        case Action::Kind::Create: client.create(res, ns, a.object); break;
+        case Action::Kind::Update: client.update(res, ns, a.object); break;
+        case Action::Kind::JsonPatch: client.patch(res, ns, a.name, kube::PatchType::Json, a.patch); break;
+        case Action::Kind::MergePatch: client.patch(res, ns, a.name, kube::PatchType::Merge, a.patch); break;
+        case Action::Kind::Delete: client.remove(res, ns, a.name, kube::Propagation::Background); break;
+        case Action::Kind::Event: break;
+      }
+      log::debug("action done", {{"action", a.describe()}, {"namespace", ns}});
+    } catch (const kube::ApiError& e) {
+      using R = kube::ErrorReason;
+      if (e.reason() == R::AlreadyExists && a.kind == Action::Kind::Create) continue;
+      if (e.reason() == R::NotFound && a.kind == Action::Kind::Delete) continue;
+      const bool guardFailed = e.reason() == R::Conflict ||
+                               (e.reason() == R::Invalid && a.kind == Action::Kind::JsonPatch) ||
+                               (e.reason() == R::NotFound && a.kind != Action::Kind::Create);
+      if (guardFailed) {
+        log::info("stale plan: the object changed since it was read; planning again",
+                  {{"action", a.describe()}, {"namespace", ns}, {"reason", kube::toString(e.reason())},
+                   {"detail", e.what()}});
+        return ExecutionResult::StalePlan;
+      }
+      throw;
+    }
+  }
+  return ExecutionResult::Done;
+}
+
+}  // namespace pmo::controller

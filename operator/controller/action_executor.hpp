@@ -1,0 +1,33 @@
+#pragma once
+// Executes the planners' actions against the API server, in order.
+//
+// Guarantees: every action is idempotent as executed — creating what already exists
+// (AlreadyExists) and deleting what is gone (NotFound) count as done; a guarded write
+// that finds the object changed (Conflict, or a JSON Patch whose `test` failed: 422)
+// stops the run and reports a stale plan, so the caller re-reads and plans again
+// instead of clobbering someone else's change. Any other error propagates.
+#include <string>
+#include <vector>
+
+#include "kube/client.hpp"
+#include "maintenance/plan_types.hpp"
+
+namespace pmo::controller {
+
+// Where Event actions go (the runtime's EventRecorder in the operator, a list in tests).
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  // Never throws; `message` must not contain a secret.
+  virtual void event(const nlohmann::json& regarding, const std::string& type, const std::string& reason,
+                     const std::string& message) = 0;
+};
+
+enum class ExecutionResult { Done, StalePlan };
+
+const kube::Resource& resourceFor(const std::string& plural);
+
+ExecutionResult executeActions(kube::Client& client, EventSink& events, const nlohmann::json& pm,
+                               const std::vector<maintenance::Action>& actions);
+
+}  // namespace pmo::controller

@@ -1,0 +1,58 @@
+#pragma once
+// The PhaseMaintenance reconciler: reads the caches into maintenance::Observed, runs the
+// pure planners (migration, audit-log CronJobs, recoveries), executes their actions and
+// writes the status — once, and only when it changed.
+//
+// Guarantees:
+// - Level-based and restart-safe: everything is derived from the caches and the status;
+//   children have deterministic names, so a restarted operator finds what it made.
+// - Quiet at rest: with nothing to do it sends no request at all (no status write, no
+//   Secret read, no Event).
+// - A bad spec is reported (SpecValid=False naming the field and the fix) and raised as
+//   a TerminalError: not retried until the object changes. Never a crash, never a hot loop.
+// - suspend: true changes nothing but the status.
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "controller/action_executor.hpp"
+#include "controller/cluster_view.hpp"
+#include "controller/recovery_runner.hpp"
+#include "kube/client.hpp"
+#include "runtime/clock.hpp"
+#include "runtime/controller.hpp"
+
+namespace pmo::controller {
+
+// What the reconciler counts (Prometheus counters in the operator; no-ops in tests).
+struct ReconcilerMetrics {
+  std::function<void(const std::string& result)> migrationFinished;  // Succeeded|Failed|DowngradeRefused
+  std::function<void(long long rows)> rowsPurged;
+  std::function<void(long long bytes)> bytesReclaimed;
+};
+
+struct ReconcilerDeps {
+  kube::Client& client;        // writes, and Secret reads (never cached)
+  const ClusterView& view;     // reads
+  EventSink& events;
+  RecoveryRunner& recoveries;  // break-glass work against Postgres
+  std::shared_ptr<runtime::Clock> clock;
+  std::string operatorImage;   // the image CronJobs run unless spec.operatorImage is set
+  ReconcilerMetrics metrics;
+};
+
+class PhaseReconciler {
+ public:
+  explicit PhaseReconciler(ReconcilerDeps deps) : d_(std::move(deps)) {}
+  runtime::ReconcileResult reconcile(const std::string& key);
+
+ private:
+  ReconcilerDeps d_;
+};
+
+// The keys of the PhaseMaintenances (of `pmsInNamespace`) that name `deployment` as their
+// backend or worker: the mapper that makes a Deployment change wake its owner.
+std::vector<std::string> keysNamingDeployment(const std::vector<nlohmann::json>& pmsInNamespace,
+                                              const nlohmann::json& deployment);
+
+}  // namespace pmo::controller

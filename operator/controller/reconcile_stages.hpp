@@ -1,0 +1,36 @@
+#pragma once
+// The stages of one reconcile of a valid, unsuspended PhaseMaintenance: plan (migration,
+// then audit-log CronJobs, which stay suspended while a migration runs), execute, then
+// the break-glass recoveries. Internal to the reconciler.
+#include <chrono>
+#include <optional>
+
+#include "controller/phase_reconciler.hpp"
+#include "common/secret.hpp"
+#include "maintenance/plan_types.hpp"
+
+namespace pmo::controller {
+
+struct StageResult {
+  nlohmann::json status;
+  bool stale = false;  // a guarded write found the object changed: plan again
+  bool retryWithBackoff = false;  // the database was unreachable: retry with the controller's backoff
+  std::optional<std::chrono::milliseconds> requeueAfter;
+
+  void requeueNoLaterThan(std::chrono::milliseconds d) {
+    if (!requeueAfter || d < *requeueAfter) requeueAfter = d;
+  }
+};
+
+StageResult runStages(const ReconcilerDeps& d, maintenance::Observed in);
+
+// Break-glass recoveries (recovery_stage.cpp): runs the requests the status has not
+// recorded yet and the restores that are due, recording each in `status`.
+void runRecoveries(const ReconcilerDeps& d, const maintenance::Observed& in, StageResult& result);
+
+// Reads spec.database.passwordSecretRef with one GET (never cached: the operator does not
+// list or watch Secrets). nullopt: the Secret or the key does not exist.
+std::optional<Secret> readPassword(kube::Client& client, const std::string& ns,
+                                   const maintenance::SecretKeyRef& ref);
+
+}  // namespace pmo::controller
