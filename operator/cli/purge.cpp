@@ -11,6 +11,10 @@
 namespace pmo::cli {
 namespace {
 
+// Defaults come from db::PurgeOptions, so the CLI, the CronJobs and the benchmark agree.
+std::string defaultBatchSize() { return std::to_string(db::PurgeOptions{}.batchSizeCap); }
+std::string defaultBatchDuration() { return std::to_string(db::PurgeOptions{}.targetBatchDuration.count()) + "ms"; }
+
 args::Spec purgeSpec() {
   args::Spec spec("purge", "ORGANISATION [FLAGS]",
                   "Deletes read events (event_type 'R') older than --retain days from Phase's audit log\n"
@@ -23,8 +27,9 @@ args::Spec purgeSpec() {
   spec.flag({"retain", "DAYS", "Keep read events of the last DAYS days; 0 deletes every read event.", false, "30"});
   spec.flag({"app-id", "ID", "Only this app (it must belong to ORGANISATION).", false, ""});
   spec.flag({"dry-run", "", "Count what would be deleted, per app and environment; delete nothing.", false, ""});
-  spec.flag({"batch-size", "N", "Most rows deleted in one batch (transaction).", false, "20000"});
-  spec.flag({"max-batch-duration", "DURATION", "Target duration of one batch; batch sizes adapt to it.", false, "300ms"});
+  spec.flag({"batch-size", "N", "Most rows deleted in one batch (transaction).", false, defaultBatchSize()});
+  spec.flag({"max-batch-duration", "DURATION", "Target duration of one batch; batch sizes adapt to it.", false,
+             defaultBatchDuration()});
   spec.flag({"sleep", "DURATION", "Pause between batches.", false, "0s"});
   spec.flag({"deadline", "RFC3339", "Stop cleanly before this instant (e.g. 2025-01-01T05:00:00Z).", false, ""});
   spec.flag({"max-duration", "DURATION", "Stop cleanly after this long (e.g. 1h).", false, ""});
@@ -100,7 +105,7 @@ int runPurgeCommand(const std::vector<std::string>& argv) {
     o.dryRun = p.has("dry-run");
     o.batchSizeCap = p.getLong("batch-size", o.batchSizeCap);
     if (o.batchSizeCap < 1) throw args::UsageError("--batch-size must be at least 1");
-    o.targetBatchDuration = durationFlag(p, "max-batch-duration", "300ms");
+    o.targetBatchDuration = durationFlag(p, "max-batch-duration", defaultBatchDuration());
     o.sleepBetweenBatches = durationFlag(p, "sleep", "0s");
     o.lockTimeout = durationFlag(p, "lock-timeout", "2s");
     o.statementTimeout = durationFlag(p, "statement-timeout", "30s");

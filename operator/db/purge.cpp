@@ -1,150 +1,98 @@
-// The purge loop. How it is faster and gentler than Phase's (phase-facts.md):
-//  * one pass over the timeline for ALL of the scope's environments at once, in
-//    timestamp order (which is the heap's physical order for an append-only log), so
-//    each heap page is dirtied once, not once per environment;
-//  * one statement per batch: lock the batch's rows with SKIP LOCKED, delete their tag
-//    rows, delete them, return counts; it runs in autocommit, so the batch is its own
-//    transaction and costs one round trip;
-//  * batches are windows of the timeline sized by PurgePacer to a target duration.
-#include <algorithm>
-#include <thread>
-
+// The purge run. How it is faster and gentler than Phase's loop (phase-facts.md: its
+// time goes to the visiting order, the row-lock pass and the WAL volume):
+//  * one physical pass over the heap for ALL of the scope's environments at once
+//    (purge_heap_pass.cpp): each page is read and dirtied once, rows are written once (no
+//    lock pass), so fewer full-page images and less WAL;
+//  * one autocommit statement per batch, batches sized by PurgePacer to a target duration;
+//  * then only what the pass could not take: chunks another purge held, pages added since
+//    the start, and a final exact count with a sweep through the index for the rest.
 #include "db/purge_internal.hpp"
-#include "db/purge_pacer.hpp"
 
 namespace pmo::db {
-namespace {
+namespace purge_detail {
 
-using Clock = std::chrono::steady_clock;
-using purge_detail::tsParam;
-
-double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-// A connection that reconnects and retries transient errors; session settings (lock
-// and statement timeouts) are applied on every (re)connect.
-class RetryingSession {
- public:
-  RetryingSession(const ConnectionParams& params, const PurgeOptions& options, const RetryFn& onRetry)
-      : params_(params), options_(options), onRetry_(onRetry) {}
-
-  template <typename Work>
-  void run(Work&& work, const std::function<void(const DbError&)>& beforeRetry = nullptr) {
-    for (int attempt = 1;; ++attempt) {
-      try {
-        if (!conn_) open();
-        work(*conn_);
-        return;
-      } catch (const PurgeError&) {
-        throw;  // a scope problem, not a database failure: never retried
-      } catch (const std::invalid_argument&) {
-        throw;
-      } catch (...) {
-        DbError err = classifyCurrentException(params_);
-        if (!err.transient() || attempt >= options_.retry.attempts) throw err;
-        if (onRetry_) onRetry_(err, attempt);
-        if (beforeRetry) beforeRetry(err);
-        conn_.reset();
-        std::this_thread::sleep_for(options_.retry.base * (1 << std::min(attempt - 1, 5)));
-      }
-    }
-  }
-
- private:
-  void open() {
-    conn_ = connect(params_);
-    pqxx::nontransaction tx(*conn_);
-    tx.exec("SET lock_timeout = " + std::to_string(options_.lockTimeout.count()) + "; SET statement_timeout = " +
-            std::to_string(options_.statementTimeout.count()) + "; SET TIME ZONE 'UTC'");
-  }
-  const ConnectionParams& params_;
-  const PurgeOptions& options_;
-  RetryFn onRetry_;
-  std::unique_ptr<pqxx::connection> conn_;
-};
-
-// One batch: rows of the window [from, to), at or before the cutoff, at most `cap`,
-// oldest first, skipping rows locked by others. Tag rows go first within the statement;
-// the deferred FK checks run at its commit. Events are deleted by ctid (a TID scan: the
-// rows are locked by this statement, so they cannot move) and tags through their
-// secretevent_id index: never a join that would scan either table.
-const std::string& batchSql() {
-  static const std::string sql =
-      "WITH batch AS MATERIALIZED ("
-      " SELECT ctid, id, \"timestamp\" FROM api_secretevent"
-      " WHERE environment_id = ANY($1::text[]) AND event_type = 'R'"
-      " AND \"timestamp\" >= " + tsParam(2) + " AND \"timestamp\" < " + tsParam(3) + " AND \"timestamp\" <= " + tsParam(4) +
-      " ORDER BY \"timestamp\" LIMIT $5 FOR UPDATE SKIP LOCKED),"
-      " tags AS (DELETE FROM api_secretevent_tags WHERE secretevent_id = ANY(ARRAY(SELECT id FROM batch)) RETURNING 1),"
-      " gone AS (DELETE FROM api_secretevent WHERE ctid = ANY(ARRAY(SELECT ctid FROM batch)) RETURNING 1)"
-      " SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM tags), (SELECT count(*) FROM batch),"
-      " (SELECT (extract(epoch FROM max(\"timestamp\")) * 1000000)::bigint FROM batch)";
-  return sql;
+void RetryingSession::open() {
+  conn_ = connect(params_);
+  pqxx::nontransaction tx(*conn_);
+  tx.exec("SET lock_timeout = " + std::to_string(options_.lockTimeout.count()) +
+          "; SET statement_timeout = " + std::to_string(options_.statementTimeout.count()) + "; SET TIME ZONE 'UTC'");
 }
 
-struct PassState {
-  PurgeResult& result;
-  long long total;
-  Clock::time_point started;
-};
+void RunState::recordBatch(long long deleted, long long tags, double seconds) {
+  result.deleted += deleted;
+  result.tagRowsDeleted += tags;
+  result.batches += 1;
+  result.longestBatchSeconds = std::max(result.longestBatchSeconds, seconds);
+  if (!progress) return;
+  PurgeProgress p;
+  p.deleted = result.deleted;
+  p.total = total;
+  p.batches = result.batches;
+  p.elapsedSeconds = secondsSince(started);
+  p.rowsPerSecond = p.elapsedSeconds > 0 ? p.deleted / p.elapsedSeconds : 0;
+  p.etaSeconds = p.rowsPerSecond > 0 ? std::max(0.0, (total - p.deleted) / p.rowsPerSecond) : 0;
+  progress(p);
+}
 
-bool pastDeadline(const PurgeOptions& o, double nextBatchSeconds) {
-  if (!o.deadline) return false;
+bool RunState::pastDeadline(double nextBatchSeconds) const {
+  if (!options.deadline) return false;
   const auto next = std::chrono::system_clock::now() + std::chrono::duration_cast<std::chrono::system_clock::duration>(
                                                             std::chrono::duration<double>(nextBatchSeconds));
-  return next > *o.deadline;
+  return next > *options.deadline;
 }
 
-// Walks [fromMicros, cutoff] once. Returns false when it stopped for the deadline.
-bool purgePass(RetryingSession& session, const PurgeOptions& o, const purge_detail::Scope& scope, std::int64_t fromMicros,
-               std::int64_t cutoffMicros, long long expectedRows, PassState& st, const ProgressFn& progress) {
-  PurgePacer pacer(static_cast<double>(o.targetBatchDuration.count()), o.batchSizeCap, expectedRows,
-                   std::max<std::int64_t>(1, cutoffMicros - fromMicros + 1));
-  std::int64_t from = fromMicros;
-  std::int64_t window = pacer.nextWindow();
-  double lastBatchSeconds = 0;
-  while (from <= cutoffMicros) {
-    if (pastDeadline(o, lastBatchSeconds)) return false;
-    const std::int64_t to = cutoffMicros - from < window ? cutoffMicros + 1 : from + window;
-    long long deleted = 0, tags = 0, locked = 0;
-    std::int64_t maxTs = 0;
-    const auto t0 = Clock::now();
-    session.run(
-        [&](pqxx::connection& c) {
-          pqxx::nontransaction tx(c);  // autocommit: the statement is the batch's transaction
-          const pqxx::row r =
-              tx.exec_params1(batchSql(), scope.environmentArray, from, to, cutoffMicros, o.batchSizeCap);
-          deleted = r[0].as<long long>();
-          tags = r[1].as<long long>();
-          locked = r[2].as<long long>();
-          maxTs = r[3].is_null() ? 0 : r[3].as<std::int64_t>();
-        },
-        [&](const DbError& err) {
-          if (err.sqlstate() == "57014") window = std::max<std::int64_t>(1, window / 4);  // statement timeout
-        });
-    lastBatchSeconds = secondsSince(t0);
-    const bool hitCap = locked >= o.batchSizeCap;
-    st.result.deleted += deleted;
-    st.result.tagRowsDeleted += tags;
-    st.result.batches += 1;
-    st.result.longestBatchSeconds = std::max(st.result.longestBatchSeconds, lastBatchSeconds);
-    pacer.observe(to - from, static_cast<long>(locked), hitCap, lastBatchSeconds * 1000.0);
-    window = pacer.nextWindow();
-    // At the cap, rows of the window may remain: resume at the last timestamp taken.
-    from = hitCap ? std::max(from, maxTs) : to;
-    if (progress) {
-      PurgeProgress p;
-      p.deleted = st.result.deleted;
-      p.total = st.total;
-      p.batches = st.result.batches;
-      p.elapsedSeconds = secondsSince(st.started);
-      p.rowsPerSecond = p.elapsedSeconds > 0 ? p.deleted / p.elapsedSeconds : 0;
-      p.etaSeconds = p.rowsPerSecond > 0 ? std::max(0.0, (st.total - p.deleted) / p.rowsPerSecond) : 0;
-      progress(p);
-    }
-    if (o.sleepBetweenBatches.count() > 0 && from <= cutoffMicros) {
-      if (pastDeadline(o, std::chrono::duration<double>(o.sleepBetweenBatches).count() + lastBatchSeconds)) return false;
-      std::this_thread::sleep_for(o.sleepBetweenBatches);
-    }
+bool RunState::pause(double lastBatchSeconds) const {
+  if (options.sleepBetweenBatches.count() <= 0) return true;
+  if (pastDeadline(std::chrono::duration<double>(options.sleepBetweenBatches).count() + lastBatchSeconds)) return false;
+  std::this_thread::sleep_for(options.sleepBetweenBatches);
+  return true;
+}
+
+}  // namespace purge_detail
+
+namespace {
+
+using namespace purge_detail;
+
+std::int64_t heapBlocks(RetryingSession& session) {
+  std::int64_t blocks = 0;
+  session.run([&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    blocks = tx.exec1("SELECT pg_relation_size('api_secretevent') / current_setting('block_size')::bigint")[0]
+                 .as<std::int64_t>();
+  });
+  return blocks;
+}
+
+Matching recount(RetryingSession& session, const Scope& scope, std::int64_t cutoff) {
+  Matching m;
+  session.run([&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    Scope copy = scope;
+    m = countMatching(tx, copy, cutoff);
+  });
+  return m;
+}
+
+// Everything after the start: chunks skipped because another purge held them (retried
+// a few times, a batch's length apart), pages added since the start, then an exact
+// count and a sweep for what is still there. False when stopped for the deadline.
+bool finish(RetryingSession& session, RunState& st, std::int64_t blocksAtStart, std::set<std::int64_t>& skipped,
+            Matching& left) {
+  for (int round = 0; round < 3 && !skipped.empty(); ++round) {
+    std::this_thread::sleep_for(st.options.targetBatchDuration);  // let the other purge's batch commit
+    const std::set<std::int64_t> chunks = std::move(skipped);
+    skipped.clear();
+    for (std::int64_t c : chunks)
+      if (!heapPass(session, st, c * kChunkBlocks, (c + 1) * kChunkBlocks, 0, skipped)) return false;
+  }
+  const std::int64_t blocksNow = heapBlocks(session);
+  if (blocksNow > blocksAtStart && !heapPass(session, st, blocksAtStart, blocksNow, 0, skipped)) return false;
+  left = recount(session, st.scope, st.cutoffMicros);
+  for (int round = 0; round < 3 && left.total > 0; ++round) {
+    if (round > 0) std::this_thread::sleep_for(st.options.targetBatchDuration);
+    if (!sweepPass(session, st, left.oldestMicros, left.total)) return false;
+    left = recount(session, st.scope, st.cutoffMicros);
   }
   return true;
 }
@@ -160,21 +108,21 @@ PurgeResult runPurge(const ConnectionParams& params, const PurgeOptions& o, cons
   PurgeResult result;
   RetryingSession session(params, o, onRetry);
 
-  // Scope, cutoff and counts: read-only, decided once.
-  purge_detail::Scope scope;
-  purge_detail::Matching matching;
+  // Scope, cutoff, counts and the heap's extent: read-only, decided once.
+  Scope scope;
+  Matching matching;
   std::int64_t cutoff = 0;
   session.run([&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
-    scope = purge_detail::resolveScope(tx, o.organisation, o.appId);
+    scope = resolveScope(tx, o.organisation, o.appId);
     const std::int64_t now = o.nowMicrosOverride
                                  ? *o.nowMicrosOverride
                                  : tx.exec1("SELECT (extract(epoch FROM now()) * 1000000)::bigint")[0].as<std::int64_t>();
     cutoff = now - static_cast<std::int64_t>(o.retainDays) * 86400LL * 1000000LL;
-    matching = purge_detail::countMatching(tx, scope, cutoff);
+    matching = countMatching(tx, scope, cutoff);
   });
   result.organisationId = scope.organisationId;
-  result.cutoff = purge_detail::rfc3339Micros(cutoff);
+  result.cutoff = rfc3339Micros(cutoff);
   result.nothingToDo = scope.appIds.empty();
   result.matchedAtStart = matching.total;
   result.environments = scope.environments;
@@ -184,34 +132,17 @@ PurgeResult runPurge(const ConnectionParams& params, const PurgeOptions& o, cons
     return result;
   }
 
-  PassState st{result, matching.total, started};
-  std::int64_t from = matching.oldestMicros;
-  long long expected = matching.total;
-  // The first pass does the work; later passes only pick up rows another purge had
-  // locked and then released without deleting (bounded: at most two more).
-  for (int pass = 0; pass < 3; ++pass) {
-    if (!purgePass(session, o, scope, from, cutoff, expected, st, progress)) {
-      result.stoppedEarly = true;
-      break;
-    }
-    session.run([&](pqxx::connection& c) {
-      pqxx::read_transaction tx(c);
-      purge_detail::Scope copy = scope;
-      matching = purge_detail::countMatching(tx, copy, cutoff);
-    });
-    if (matching.total == 0) break;
-    std::this_thread::sleep_for(o.targetBatchDuration);  // let the other purge's batch commit
-    from = matching.oldestMicros;
-    expected = matching.total;
+  // Rows appended after this point lie beyond these blocks; finish() visits them.
+  const std::int64_t blocks = heapBlocks(session);
+  RunState st{o, scope, cutoff, result, matching.total, started, progress};
+  std::set<std::int64_t> skipped;
+  Matching left = matching;
+  const bool done = heapPass(session, st, 0, blocks, matching.total, skipped) && finish(session, st, blocks, skipped, left);
+  if (!done) {
+    result.stoppedEarly = true;
+    left = recount(session, scope, cutoff);
   }
-  if (result.stoppedEarly) {
-    session.run([&](pqxx::connection& c) {
-      pqxx::read_transaction tx(c);
-      purge_detail::Scope copy = scope;
-      matching = purge_detail::countMatching(tx, copy, cutoff);
-    });
-  }
-  result.remaining = matching.total;
+  result.remaining = left.total;
   result.durationSeconds = secondsSince(started);
   return result;
 }

@@ -8,12 +8,13 @@
 //    api_secretevent_tags rows of exactly those events. Nothing else is written.
 //  * cutoff = now() - retainDays * 86400 s (as Python's timedelta(days=N)), taken once at
 //    the start from the database clock; later batches never chase newer rows.
-//  * Each batch is one statement in its own transaction (tags, then events, then the
-//    deferred FK checks at its commit): a kill at any moment loses nothing, and a rerun
-//    finishes the work.
-//  * Rows locked by someone else (another purge) are skipped, never waited for, so two
-//    purges never block each other and never delete a row twice; a final sweep picks up
-//    rows that were skipped and are still there.
+//  * Each batch is one statement in its own transaction (the batch's events and exactly
+//    their tag rows, then the deferred FK checks at its commit): a kill at any moment
+//    loses nothing, and a rerun finishes the work.
+//  * Two purges never wait for each other: a stretch of the table one of them is working
+//    on is skipped by the other (advisory lock per chunk of heap blocks, or row locks with
+//    SKIP LOCKED) and revisited later; a final count and sweep pick up whatever is still
+//    there at the end. No row is deleted twice.
 //  * An unknown organisation, or an app not in it, is a PurgeError before anything is
 //    deleted. Transient database errors are retried with backoff and a reconnect.
 #include <chrono>
@@ -31,13 +32,22 @@
 
 namespace pmo::db {
 
+// How two concurrent purges keep out of each other's way in the physical pass.
+//  ChunkAdvisory (default): each batch tries a transaction-scoped advisory lock per chunk
+//    of 32 heap blocks (keyed by organisation) and skips the chunks it does not get; rows
+//    are written once, by the DELETE.
+//  RowSkipLocked: each batch first locks its rows FOR UPDATE SKIP LOCKED, as Phase does;
+//    every row is written twice (lock, then delete). Kept to measure the difference.
+enum class PurgeLocking { ChunkAdvisory, RowSkipLocked };
+
 struct PurgeOptions {
   std::string organisation;              // exact name
   std::string appId;                     // empty: every app of the organisation
   long retainDays = 30;                  // >= 0
   bool dryRun = false;
-  long batchSizeCap = 20000;             // most rows in one batch
-  std::chrono::milliseconds targetBatchDuration{300};
+  long batchSizeCap = 50000;             // most rows in one batch
+  std::chrono::milliseconds targetBatchDuration{400};
+  PurgeLocking locking = PurgeLocking::ChunkAdvisory;
   std::chrono::milliseconds sleepBetweenBatches{0};
   // Stop starting new batches once the next one would end after this instant.
   std::optional<std::chrono::system_clock::time_point> deadline;

@@ -1,0 +1,115 @@
+// The purge's batch sizing (operator/db/purge_pacer.hpp): batches converge on the target
+// duration, ramp up quickly but boundedly, back off at once after a slow batch, and
+// never plan more rows than the cap.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "db/purge_pacer.hpp"
+
+using pmo::db::PurgePacer;
+
+namespace {
+
+// A simulated database: a batch over `span` units costs fixed + perUnit * span ms and
+// finds `density` rows per unit, at most `cap` of them.
+struct Model {
+  double fixedMs, perUnitMs, density;
+  long cap;
+  long rows(std::int64_t span) const { return std::min<long>(cap, std::lround(density * static_cast<double>(span))); }
+  double ms(std::int64_t span) const {
+    const double covered = rows(span) >= cap ? cap / density : static_cast<double>(span);
+    return fixedMs + perUnitMs * covered;
+  }
+};
+
+TEST(PurgePacer, FirstSpanAimsAtAThousandRowsFromTheHint) {
+  const PurgePacer p(500, 20000, 700000, 100000, 8192);  // 7 rows per unit
+  EXPECT_EQ(p.nextSpan(), 142);                           // 1000 / 7
+  const PurgePacer small(500, 50, 700000, 100000, 8192);  // the cap is smaller: start at it
+  EXPECT_EQ(small.nextSpan(), 7);
+  const PurgePacer noHint(500, 20000, 0, 0, 8192);
+  EXPECT_EQ(noHint.nextSpan(), 8192);
+}
+
+TEST(PurgePacer, GrowsAtMostFourfoldPerBatchWhileFast) {
+  PurgePacer p(500, 1000000, 7000, 1000, 1 << 30);
+  std::int64_t span = p.nextSpan();
+  for (int i = 0; i < 5; ++i) {
+    p.observe(span, static_cast<long>(span * 7), false, 1.0);  // far faster than the target
+    EXPECT_LE(p.nextSpan(), 4 * span);
+    EXPECT_GT(p.nextSpan(), span);
+    span = p.nextSpan();
+  }
+}
+
+TEST(PurgePacer, ConvergesOnTheTargetDuration) {
+  const Model m{20, 0.05, 7, 1000000};
+  PurgePacer p(500, m.cap, 700000, 100000, 1 << 20);
+  double last = 0;
+  int batches = 0;
+  for (; batches < 30; ++batches) {
+    const std::int64_t span = p.nextSpan();
+    last = m.ms(span);
+    p.observe(span, m.rows(span), false, last);
+    if (batches >= 4 && std::abs(last - 500) < 50) break;
+  }
+  EXPECT_LT(batches, 12) << "ramp-up took too long";
+  EXPECT_NEAR(last, 500, 50);
+}
+
+TEST(PurgePacer, ShrinksAtOnceAfterASlowBatch) {
+  PurgePacer p(500, 1000000, 7000, 1000, 1 << 20);
+  p.observe(10000, 70000, false, 200);  // settled and fast
+  p.observe(10000, 70000, false, 200);
+  p.observe(10000, 70000, false, 2000);  // then four times the target (a checkpoint, a neighbour)
+  EXPECT_LE(p.nextSpan(), 2500);         // 500 ms at this batch's speed, not a smoothed one
+  EXPECT_GE(p.nextSpan(), 2400);
+}
+
+TEST(PurgePacer, NeverPlansMoreRowsThanTheCap) {
+  PurgePacer p(10000, 5000, 7000, 1000, 1 << 20);  // a long target: the cap binds
+  for (int i = 0; i < 10; ++i) {
+    const std::int64_t span = p.nextSpan();
+    const long rows = std::min<long>(5000, static_cast<long>(span * 7));
+    p.observe(span, rows, rows >= 5000, 10.0);
+    EXPECT_LE(p.nextSpan() * 7, 5000 + 7) << "batch " << i;
+  }
+}
+
+TEST(PurgePacer, ASpanThatStoppedAtTheCapDoesNotGrow) {
+  PurgePacer p(500, 100, 7000, 1000, 1 << 20);
+  p.observe(50, 100, true, 1.0);
+  EXPECT_LE(p.nextSpan(), 50);
+}
+
+TEST(PurgePacer, EmptySpansAreSteppedOverQuickly) {
+  PurgePacer p(500, 1000000, 7000, 1000, 1 << 20);
+  std::int64_t span = p.nextSpan();
+  for (int i = 0; i < 3; ++i) {
+    p.observe(span, 0, false, 2.0);
+    EXPECT_EQ(p.nextSpan(), 4 * span);
+    span = p.nextSpan();
+  }
+}
+
+TEST(PurgePacer, StatementTimeoutQuartersTheSpan) {
+  PurgePacer p(500, 20000, 7000, 1000, 1 << 20);
+  p.observe(1000, 7000, false, 100);
+  const std::int64_t before = p.nextSpan();
+  p.observeTimeout();
+  EXPECT_EQ(p.nextSpan(), before / 4);
+}
+
+TEST(PurgePacer, SpansStayWithinOneAndTheMaximum) {
+  PurgePacer p(500, 20000, 1, 1000000000, 8192);  // hardly any rows: wants a huge span
+  EXPECT_EQ(p.nextSpan(), 8192);
+  p.observe(8192, 0, false, 0.0);
+  EXPECT_EQ(p.nextSpan(), 8192);
+  p.observe(1, 1, false, 1e9);  // absurdly slow
+  EXPECT_EQ(p.nextSpan(), 1);
+  for (int i = 0; i < 3; ++i) p.observeTimeout();
+  EXPECT_EQ(p.nextSpan(), 1);
+}
+
+}  // namespace
