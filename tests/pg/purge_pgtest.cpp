@@ -1,6 +1,9 @@
 // The purge against a real PostgreSQL with Phase's Django-shaped schema: exactly the
 // right rows go (phase-facts.md, "Audit-log purge"), and it is safe to kill, to run
 // twice at once, and to point at a wrong or unreachable database.
+#include <atomic>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include "db/purge.hpp"
@@ -251,14 +254,94 @@ TEST_F(PurgePg, KillNineThenRerunEndsLikeOneCleanRun) {
 
 TEST_F(PurgePg, TwoConcurrentPurgesBothFinishWithTheRightTotal) {
   expectSurvivors(kAcme, "", now_);
+  // A short lock timeout: if either purge ever waited for the other's locks it would hit
+  // it and say so ("transient error") on stderr.
   std::vector<std::string> args{"purge", kAcme, "--retain", "0", "--batch-size", "7", "--sleep", "2ms",
-                                "--lock-timeout", "30s", "--database-url", db_->url().reveal()};
+                                "--lock-timeout", "500ms", "--database-url", db_->url().reveal()};
   Process a(args), b(args);
   const ProcessResult ra = a.wait(), rb = b.wait();
   ASSERT_EQ(ra.exitCode, 0) << ra.err;
   ASSERT_EQ(rb.exitCode, 0) << rb.err;
   const long long da = summaryOf(ra)["deleted"], db = summaryOf(rb)["deleted"];
   EXPECT_EQ(da + db, 400);
+  EXPECT_EQ(ra.err.find("transient error"), std::string::npos) << ra.err;
+  EXPECT_EQ(rb.err.find("transient error"), std::string::npos) << rb.err;
+  checkSurvivors();
+}
+
+TEST_F(PurgePg, RowLockModeDeletesExactlyTheSameRows) {
+  expectSurvivors(kAcme, "", now_ - 30 * kDay);
+  auto o = options(kAcme);
+  o.locking = db::PurgeLocking::RowSkipLocked;
+  const db::PurgeResult r = db::runPurge(db_->params(), o);
+  EXPECT_EQ(r.deleted, expectedGone_);
+  EXPECT_EQ(r.remaining, 0);
+  checkSurvivors();
+}
+
+TEST_F(PurgePg, RowsHeldByAnotherTransactionAreSkippedNotWaitedFor) {
+  expectSurvivors(kAcme, "", now_);
+  auto holder = db_->connect();
+  pqxx::work held(*holder);
+  const pqxx::result locked = held.exec_params(
+      "SELECT e.id FROM api_secretevent e JOIN api_environment v ON v.id = e.environment_id JOIN api_app a ON a.id = v.app_id "
+      "WHERE a.organisation_id = $1 AND e.event_type = 'R' ORDER BY e.\"timestamp\" LIMIT 3 FOR UPDATE", orgs_[0].id);
+  ASSERT_EQ(locked.size(), 3u);
+  auto o = options(kAcme);
+  o.retainDays = 0;
+  o.lockTimeout = std::chrono::milliseconds(200);
+  const auto t0 = std::chrono::steady_clock::now();
+  const db::PurgeResult r = db::runPurge(db_->params(), o);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(30));
+  EXPECT_EQ(r.deleted, 397);
+  EXPECT_EQ(r.remaining, 3);
+  for (const auto& row : locked)
+    EXPECT_EQ(db_->scalar("SELECT count(*) FROM api_secretevent WHERE id = '" + row[0].as<std::string>() + "'"), 1);
+  held.abort();
+  const db::PurgeResult rerun = db::runPurge(db_->params(), o);
+  EXPECT_EQ(rerun.deleted, 3);
+  EXPECT_EQ(rerun.remaining, 0);
+  checkSurvivors();
+}
+
+TEST_F(PurgePg, ConnectionKilledMidRunIsRetriedAndTheRunFinishes) {
+  expectSurvivors(kAcme, "", now_);
+  const long long total = events();
+  auto params = db_->params();
+  params.applicationName = "pmo-purge-kill-test-" + std::to_string(::getpid());
+  auto o = options(kAcme);
+  o.retainDays = 0;
+  o.batchSizeCap = 5;
+  o.sleepBetweenBatches = std::chrono::milliseconds(20);
+  o.retry = db::RetryPolicy{6, std::chrono::milliseconds(20)};
+  std::atomic<int> retries{0};
+  db::PurgeResult r;
+  std::string failure;
+  std::thread purge([&] {
+    try {
+      r = db::runPurge(params, o, nullptr, [&](const db::DbError&, int) { ++retries; });
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+  });
+  // Once it is well under way, terminate its backend (as a failover or an admin would).
+  long long terminated = 0;
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (terminated == 0 && std::chrono::steady_clock::now() < until) {
+    if (events() <= total - 40)
+      terminated = db_->scalar("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '" +
+                               params.applicationName + "'");
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  purge.join();
+  ASSERT_EQ(failure, "");
+  EXPECT_EQ(terminated, 1);
+  EXPECT_GE(retries.load(), 1);
+  // Every row exactly once across the reconnect; only a batch whose commit raced the kill
+  // can have done its work without its count coming back (at most the 5-row cap).
+  EXPECT_LE(r.deleted, 400);
+  EXPECT_GE(r.deleted, 395);
+  EXPECT_EQ(r.remaining, 0);
   checkSurvivors();
 }
 
