@@ -1,0 +1,216 @@
+// Break-glass decisions: once per requestId, restores when due, bounded audit trail.
+#include <gtest/gtest.h>
+
+#include "maintenance/recovery_planner.hpp"
+
+namespace pmo::maintenance {
+namespace {
+
+TimePoint at(const char* t) { return parseTime(t).value(); }
+
+Observed observed() {
+  Observed in;
+  in.object = {{"metadata", {{"name", "phase"}, {"namespace", "phase-ns"}, {"uid", "uid-pm"}, {"generation", 2}}},
+               {"status", Json::object()}};
+  in.now = at("2026-11-25T20:00:00Z");
+  return in;
+}
+
+NetworkResetRecord reset(const std::string& id, const std::string& restoreAfter = "") {
+  NetworkResetRecord r;
+  r.requestId = id;
+  r.appliedAt = "2026-11-25T20:00:00.123456Z";
+  r.organisations = {"SpaceX"};
+  r.policies = {{"p1", "office", "org-1", "2026-11-25T20:00:00.123456Z"},
+                {"p2", "vpn", "org-1", "2026-11-25T20:00:00.123456Z"},
+                {"p3", "ci", "org-1", "2026-11-25T20:00:00.123456Z"}};
+  r.restoreAfter = restoreAfter;
+  if (!restoreAfter.empty()) r.restoreAfterDuration = std::chrono::hours(2);
+  return r;
+}
+
+TEST(RecoveryPlanner, ANewRequestIdIsRun) {
+  Observed in = observed();
+  in.spec.recovery.resetGlobalNetworkPolicies = ResetNetworkPoliciesRequest{"r-42", {"SpaceX"}, "2h"};
+  in.spec.recovery.disableSSOEnforcement = DisableSSORequest{"s-1", {"SpaceX"}, true};
+  const RecoveryDecision d = planRecovery(in);
+  ASSERT_EQ(d.run.size(), 2u);
+  EXPECT_EQ(d.run[0].action, RecoveryAction::ResetNetworkPolicies);
+  EXPECT_EQ(d.run[0].requestId, "r-42");
+  EXPECT_EQ(d.run[0].organisations, std::vector<std::string>{"SpaceX"});
+  EXPECT_EQ(d.run[0].restoreAfter, std::chrono::milliseconds(std::chrono::hours(2)));
+  EXPECT_EQ(d.run[1].action, RecoveryAction::DisableSSO);
+  EXPECT_TRUE(d.run[1].disableProviders);
+  EXPECT_TRUE(d.restore.empty());
+}
+
+TEST(RecoveryPlanner, NoRequestIdNoRun) {
+  Observed in = observed();
+  in.spec.recovery.resetGlobalNetworkPolicies = ResetNetworkPoliciesRequest{"", {}, ""};
+  EXPECT_TRUE(planRecovery(in).empty());
+}
+
+TEST(RecoveryPlanner, ARecordedRequestIsNeverDecidedAgain) {
+  Observed in = observed();
+  in.spec.recovery.resetGlobalNetworkPolicies = ResetNetworkPoliciesRequest{"r-42", {"SpaceX"}, ""};
+  in.spec.recovery.disableSSOEnforcement = DisableSSORequest{"s-1", {"SpaceX"}, false};
+  Json status = Json::object();
+  recordNetworkReset(status, reset("r-42"), 2, in.now);
+  SsoDisableRecord sso{"s-1", "2026-11-25T20:00:01Z", {"SpaceX"}, false, 1, {{"SpaceX", true, {}}}};
+  recordSSODisable(status, sso, 2, in.now);
+  in.object["status"] = status;
+  const RecoveryDecision d = planRecovery(in);
+  EXPECT_TRUE(d.empty());
+  EXPECT_FALSE(d.requeueAfter);
+}
+
+TEST(RecoveryPlanner, RecordsTheResetWithAMessageConditionAndEvent) {
+  Json status = Json::object();
+  const Action ev = recordNetworkReset(status, reset("r-42", "2h"), 2, at("2026-11-25T20:00:01Z"));
+  const Json& e = status["recoveries"]["resetGlobalNetworkPolicies"][0];
+  EXPECT_EQ(e["requestId"], "r-42");
+  EXPECT_EQ(e["rowsChanged"], 3);
+  EXPECT_EQ(e["organisations"], Json::array({"SpaceX"}));
+  EXPECT_EQ(e["policies"][0]["updatedAt"], "2026-11-25T20:00:00.123456Z");
+  EXPECT_EQ(e["restoreAt"], "2026-11-25T22:00:00Z");
+  EXPECT_EQ(e["restoreAfter"], "2h");
+  const std::string msg = e["message"];
+  EXPECT_EQ(msg.rfind("request r-42: 3 global network access policies made non-global in SpaceX", 0), 0u) << msg;
+  EXPECT_EQ(ev.kind, Action::Kind::Event);
+  EXPECT_EQ(ev.reason, recovery_reasons::kApplied);
+  EXPECT_EQ(ev.message, msg);
+  const auto c = getCondition(status, conditions::kRecovered);
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->status, "True");
+  EXPECT_EQ(c->message, msg);
+}
+
+TEST(RecoveryPlanner, RestoresWhenDueAndRequeuesUntilThen) {
+  Observed in = observed();
+  Json status = Json::object();
+  recordNetworkReset(status, reset("r-42", "2h"), 2, in.now);
+  in.object["status"] = status;
+
+  in.now = at("2026-11-25T21:30:00Z");
+  RecoveryDecision d = planRecovery(in);
+  EXPECT_TRUE(d.restore.empty());
+  EXPECT_EQ(d.requeueAfter, std::chrono::milliseconds(std::chrono::minutes(30)));
+
+  in.now = at("2026-11-25T22:00:00Z");
+  d = planRecovery(in);
+  ASSERT_EQ(d.restore.size(), 1u);
+  EXPECT_EQ(d.restore[0].requestId, "r-42");
+  ASSERT_EQ(d.restore[0].policies.size(), 3u);
+  EXPECT_EQ(d.restore[0].policies[1].id, "p2");
+  EXPECT_EQ(d.restore[0].policies[1].updatedAt, "2026-11-25T20:00:00.123456Z");
+}
+
+TEST(RecoveryPlanner, ARecordedRestoreEndsIt) {
+  Observed in = observed();
+  Json status = Json::object();
+  recordNetworkReset(status, reset("r-42", "2h"), 2, in.now);
+  const Action ev = recordNetworkRestore(status, {"r-42", "2026-11-25T22:00:03Z", {"p1", "p3"}, {"p2"}}, 2,
+                                         at("2026-11-25T22:00:03Z"));
+  const Json& e = status["recoveries"]["resetGlobalNetworkPolicies"][0];
+  EXPECT_EQ(e["restoredAt"], "2026-11-25T22:00:03Z");
+  EXPECT_EQ(e["restored"], 2);
+  EXPECT_EQ(e["skipped"], Json::array({"p2"}));
+  EXPECT_EQ(e["rowsChanged"], 3);  // the reset's record is kept
+  EXPECT_EQ(ev.reason, recovery_reasons::kRestored);
+  EXPECT_NE(ev.message.find("2 network access policies made global again, 1 skipped"), std::string::npos) << ev.message;
+  EXPECT_EQ(status["recoveries"]["resetGlobalNetworkPolicies"].size(), 1u);
+  in.object["status"] = status;
+  in.now = at("2026-11-26T00:00:00Z");
+  const RecoveryDecision d = planRecovery(in);
+  EXPECT_TRUE(d.empty());
+  EXPECT_FALSE(d.requeueAfter);
+}
+
+TEST(RecoveryPlanner, NothingChangedMeansNothingToRestore) {
+  Observed in = observed();
+  NetworkResetRecord r = reset("r-0", "2h");
+  r.policies.clear();
+  Json status = Json::object();
+  recordNetworkReset(status, r, 2, in.now);
+  EXPECT_FALSE(status["recoveries"]["resetGlobalNetworkPolicies"][0].contains("restoreAt"));
+  in.object["status"] = status;
+  in.now += std::chrono::hours(3);
+  EXPECT_TRUE(planRecovery(in).empty());
+}
+
+TEST(RecoveryPlanner, ListsAreNewestFirstAndCappedButKeepAPendingRestore) {
+  Json status = Json::object();
+  TimePoint now = at("2026-11-25T20:00:00Z");
+  recordNetworkReset(status, reset("pending", "2h"), 2, now);
+  for (int i = 0; i < 14; ++i) recordNetworkReset(status, reset("r-" + std::to_string(i)), 2, now);
+  const Json& list = status["recoveries"]["resetGlobalNetworkPolicies"];
+  ASSERT_EQ(list.size(), kMaxRecoveryRecords);
+  EXPECT_EQ(list[0]["requestId"], "r-13");
+  EXPECT_EQ(list[kMaxRecoveryRecords - 1]["requestId"], "pending");
+  EXPECT_EQ(list[kMaxRecoveryRecords - 2]["requestId"], "r-5");
+
+  Json sso = Json::object();
+  for (int i = 0; i < 12; ++i)
+    recordSSODisable(sso, {"s-" + std::to_string(i), "t", {"SpaceX"}, false, 0, {}}, 2, now);
+  EXPECT_EQ(sso["recoveries"]["disableSSOEnforcement"].size(), kMaxRecoveryRecords);
+  EXPECT_EQ(sso["recoveries"]["disableSSOEnforcement"][0]["requestId"], "s-11");
+}
+
+TEST(RecoveryPlanner, RecordingTheSameRequestTwiceKeepsOneEntry) {
+  Json status = Json::object();
+  recordNetworkReset(status, reset("r-42"), 2, at("2026-11-25T20:00:00Z"));
+  recordNetworkReset(status, reset("r-42"), 2, at("2026-11-25T20:00:05Z"));  // alreadyApplied from the ledger
+  EXPECT_EQ(status["recoveries"]["resetGlobalNetworkPolicies"].size(), 1u);
+}
+
+TEST(RecoveryPlanner, AnUnknownOrganisationIsRejectedOnceAndNotRetried) {
+  Observed in = observed();
+  in.spec.recovery.resetGlobalNetworkPolicies = ResetNetworkPoliciesRequest{"r-9", {"Nope"}, ""};
+  Json status = Json::object();
+  setCondition(status, {conditions::kDatabaseReachable, "True", "Connected", "ok"}, 2, in.now);
+  ASSERT_EQ(planRecovery(in).run.size(), 1u);
+  const Action ev = recordRejection(
+      status, {RecoveryAction::ResetNetworkPolicies, "r-9", {"Nope"}, "unknown organisation \"Nope\""}, 2, in.now);
+  EXPECT_EQ(ev.reason, recovery_reasons::kRejected);
+  EXPECT_EQ(ev.eventType, "Warning");
+  const auto c = getCondition(status, conditions::kRecovered);
+  EXPECT_EQ(c->status, "False");
+  EXPECT_EQ(c->reason, recovery_reasons::kRejected);
+  EXPECT_NE(c->message.find("unknown organisation \"Nope\""), std::string::npos);
+  EXPECT_EQ(getCondition(status, conditions::kDatabaseReachable)->status, "True");
+  const Json& e = status["recoveries"]["resetGlobalNetworkPolicies"][0];
+  EXPECT_EQ(e["rowsChanged"], 0);
+  EXPECT_EQ(e["message"].get<std::string>().rfind("rejected:", 0), 0u);
+  in.object["status"] = status;
+  EXPECT_TRUE(planRecovery(in).empty());
+}
+
+TEST(RecoveryPlanner, AnUnparseableRestoreAfterOrNoSsoOrganisationIsRejectedBeforeAnyWork) {
+  Observed in = observed();
+  in.spec.recovery.resetGlobalNetworkPolicies = ResetNetworkPoliciesRequest{"r-1", {}, "soon"};
+  in.spec.recovery.disableSSOEnforcement = DisableSSORequest{"s-1", {}, false};
+  const RecoveryDecision d = planRecovery(in);
+  EXPECT_TRUE(d.run.empty());
+  ASSERT_EQ(d.rejected.size(), 2u);
+  EXPECT_NE(d.rejected[0].reason.find("restoreAfter \"soon\""), std::string::npos);
+  EXPECT_EQ(d.rejected[1].action, RecoveryAction::DisableSSO);
+}
+
+TEST(RecoveryPlanner, TheSsoRecordKeepsTheStateBefore) {
+  Json status = Json::object();
+  SsoDisableRecord r{"s-7", "2026-11-25T20:00:00Z", {"SpaceX", "Acme"}, true, 3,
+                     {{"SpaceX", true, {{"prov-1", "google", true}, {"prov-2", "okta", true}}}, {"Acme", false, {}}}};
+  const Action ev = recordSSODisable(status, r, 2, at("2026-11-25T20:00:00Z"));
+  const Json& e = status["recoveries"]["disableSSOEnforcement"][0];
+  EXPECT_EQ(e["rowsChanged"], 3);
+  EXPECT_EQ(e["disableProviders"], true);
+  EXPECT_EQ(e["before"][0]["organisation"], "SpaceX");
+  EXPECT_EQ(e["before"][0]["requireSso"], true);
+  EXPECT_EQ(e["before"][0]["providers"][1]["providerType"], "okta");
+  EXPECT_EQ(e["before"][0]["providers"][1]["enabled"], true);
+  EXPECT_EQ(ev.message, "request s-7: SSO enforcement lifted in SpaceX, 2 SSO providers disabled (kept, can be re-enabled)");
+  EXPECT_EQ(getCondition(status, conditions::kRecovered)->reason, recovery_reasons::kSSOEnforcementDisabled);
+}
+
+}  // namespace
+}  // namespace pmo::maintenance
