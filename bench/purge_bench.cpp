@@ -3,7 +3,13 @@
 // Prints rows/s, WAL bytes, the longest batch, and the p99 latency of a concurrent
 // reader and writer, then the ratios and PASS/FAIL against issue 4's targets.
 //
-//   purge_bench [--events N]      (or PMO_BENCH_EVENTS; default 1000000 read events)
+//   purge_bench [--events N] [--compare VARIANT,...]
+//     --events N   read events of the purged organisation (or PMO_BENCH_EVENTS; default
+//                  1000000)
+//     --compare    extra runs of this purge with other settings, each on its own copy, in
+//                  the same run (not judged, printed with their ratios): rowlocks (FOR
+//                  UPDATE SKIP LOCKED instead of chunk advisory locks), target=MS (batch
+//                  duration), cap=N (batch size cap); combine with '+': rowlocks+target=300
 // Needs PMO_TEST_DATABASE_URL (bench/run_purge_bench.sh starts a throwaway cluster).
 #include <algorithm>
 #include <atomic>
@@ -36,6 +42,7 @@ struct Figures {
   long long walBytes = 0;
   double readerP99Ms = 0, writerP99Ms = 0;
   long long batches = 0;
+  double setupSeconds = 0, finishSeconds = 0;  // this purge: before its first and after its last batch
   double rate() const { return seconds > 0 ? deleted / seconds : 0; }
 };
 
@@ -73,15 +80,19 @@ class Traffic {
       }
     });
   }
+  ~Traffic() { stop(); }  // on an exception in the variant: stop, then let it propagate
   void finish(Figures& f) {
-    stop_ = true;
-    reader_.join();
-    writer_.join();
+    stop();
     f.readerP99Ms = p99(readMs_);
     f.writerP99Ms = p99(writeMs_);
   }
 
  private:
+  void stop() {
+    stop_ = true;
+    if (reader_.joinable()) reader_.join();
+    if (writer_.joinable()) writer_.join();
+  }
   std::atomic<bool> stop_{false};
   std::vector<double> readMs_, writeMs_;
   std::thread reader_, writer_;
@@ -153,7 +164,33 @@ void singleDelete(pqxx::connection& c, const GeneratedOrg& org, Figures& f) {
   f.longestBatch = since(t);
 }
 
-Figures runVariant(const std::string& templateDb, const GeneratedOrg& org, const GeneratedOrg& other, const std::string& name) {
+// "rowlocks+target=300" -> options of this purge with those settings.
+db::PurgeOptions purgeOptions(const std::string& variant) {
+  db::PurgeOptions o;
+  o.organisation = kOrg;
+  o.retainDays = kRetainDays;
+  o.nowMicrosOverride = gNowMicros;
+  size_t start = 0;
+  while (start < variant.size()) {
+    size_t end = variant.find('+', start);
+    if (end == std::string::npos) end = variant.size();
+    const std::string item = variant.substr(start, end - start);
+    if (item == "rowlocks") {
+      o.locking = db::PurgeLocking::RowSkipLocked;
+    } else if (item.rfind("target=", 0) == 0) {
+      o.targetBatchDuration = std::chrono::milliseconds(std::stol(item.substr(7)));
+    } else if (item.rfind("cap=", 0) == 0) {
+      o.batchSizeCap = std::stol(item.substr(4));
+    } else if (!item.empty()) {
+      throw std::invalid_argument("unknown --compare variant \"" + item + "\"");
+    }
+    start = end + 1;
+  }
+  return o;
+}
+
+Figures runVariant(const std::string& templateDb, const GeneratedOrg& org, const GeneratedOrg& other, const std::string& name,
+                   const std::string& variant = "") {
   auto db = ScratchDatabase::copyOf(templateDb, "purgebench_run");
   Figures f;
   f.name = name;
@@ -171,11 +208,13 @@ Figures runVariant(const std::string& templateDb, const GeneratedOrg& org, const
   } else if (name == "single DELETE") {
     singleDelete(*c, org, f);
   } else {
-    db::PurgeOptions o;
-    o.organisation = kOrg;
-    o.retainDays = kRetainDays;
-    o.nowMicrosOverride = gNowMicros;
-    const db::PurgeResult r = db::runPurge(db->params(), o);
+    double firstBatchEnd = -1, lastBatchEnd = 0;
+    const db::PurgeResult r = db::runPurge(db->params(), purgeOptions(variant), [&](const db::PurgeProgress& p) {
+      if (firstBatchEnd < 0) firstBatchEnd = p.elapsedSeconds;
+      lastBatchEnd = p.elapsedSeconds;
+    });
+    f.setupSeconds = std::max(0.0, firstBatchEnd);
+    f.finishSeconds = r.durationSeconds - lastBatchEnd;
     f.deleted = r.deleted;
     f.batches = r.batches;
     f.longestBatch = r.longestBatchSeconds;
@@ -183,6 +222,17 @@ Figures runVariant(const std::string& templateDb, const GeneratedOrg& org, const
   f.seconds = since(t);
   traffic.finish(f);
   f.walBytes = walLsn(*c) - wal0;
+  {
+    // Autovacuum started by committed deletes competes for the CPU during a batched run;
+    // the single DELETE commits at its end, so its cleanup falls after the measurement.
+    pqxx::nontransaction tx(*c);
+    const pqxx::row av = tx.exec1("SELECT autovacuum_count, autoanalyze_count FROM pg_stat_user_tables WHERE relname = 'api_secretevent'");
+    std::printf("  %-14s autovacuum runs on api_secretevent during the run: %lld (autoanalyze %lld)\n", f.name.c_str(),
+                av[0].as<long long>(), av[1].as<long long>());
+  }
+  if (f.setupSeconds > 0)
+    std::printf("  %-14s scope, counts and first batch %.2f s; after the last batch (final count, sweep) %.2f s\n", f.name.c_str(),
+                f.setupSeconds, f.finishSeconds);
   std::printf("  %-14s %9lld rows %7.2f s %9.0f rows/s  WAL %7.1f MB  batches %5lld  longest %6.3f s  reader p99 %6.2f ms  writer p99 %6.2f ms\n",
               f.name.c_str(), f.deleted, f.seconds, f.rate(), f.walBytes / 1e6, f.batches, f.longestBatch, f.readerP99Ms, f.writerP99Ms);
   std::fflush(stdout);
@@ -204,9 +254,25 @@ std::string fmt(double v) {
 
 int main(int argc, char** argv) {
   long events = 1000000;
+  std::vector<std::string> compare;
   if (const char* e = std::getenv("PMO_BENCH_EVENTS")) events = std::atol(e);
-  for (int i = 1; i + 1 < argc; ++i)
+  for (int i = 1; i + 1 < argc; ++i) {
     if (std::string(argv[i]) == "--events") events = std::atol(argv[i + 1]);
+    if (std::string(argv[i]) == "--compare") {
+      std::string list = argv[i + 1];
+      for (size_t a = 0, b; a <= list.size(); a = b + 1) {
+        b = list.find(',', a);
+        if (b == std::string::npos) b = list.size();
+        if (b > a) compare.push_back(list.substr(a, b - a));
+      }
+    }
+  }
+  try {
+    for (const auto& v : compare) purgeOptions(v);  // an unknown variant fails before the long generation
+  } catch (const std::exception& e) {
+    std::cerr << "purge_bench: " << e.what() << "\n";
+    return 2;
+  }
   if (events < 1000) {
     std::cerr << "purge_bench: --events must be at least 1000\n";
     return 2;
@@ -233,10 +299,16 @@ int main(int argc, char** argv) {
     const Figures phase = runVariant(tpl.name(), orgs[0], orgs[1], "phase");
     const Figures ours = runVariant(tpl.name(), orgs[0], orgs[1], "this purge");
     const Figures single = runVariant(tpl.name(), orgs[0], orgs[1], "single DELETE");
+    std::vector<Figures> extra;
+    for (const auto& v : compare) extra.push_back(runVariant(tpl.name(), orgs[0], orgs[1], v, v));
     const double vsPhase = ours.rate() / phase.rate(), vsSingle = ours.rate() / single.rate();
     const double walRatio = static_cast<double>(ours.walBytes) / single.walBytes;
     std::printf("ratios: purge/phase rows/s %.2fx, purge/single DELETE rows/s %.2f, WAL purge/single %.2fx, WAL phase/single %.2fx\n",
                 vsPhase, vsSingle, walRatio, static_cast<double>(phase.walBytes) / single.walBytes);
+    for (const auto& f : extra)
+      std::printf("ratios of %s: /phase rows/s %.2fx, /single DELETE rows/s %.2f, WAL /single %.2fx, longest %.3f s, writer p99 %.2f ms\n",
+                  f.name.c_str(), f.rate() / phase.rate(), f.rate() / single.rate(), static_cast<double>(f.walBytes) / single.walBytes,
+                  f.longestBatch, f.writerP99Ms);
     bool ok = true;
     ok &= check("rows/s >= 2x Phase's (sleep 0)", vsPhase >= 2.0, fmt(vsPhase) + "x");
     ok &= check("rows/s >= 80% of the single DELETE's", vsSingle >= 0.8, fmt(vsSingle * 100) + "%");
