@@ -58,7 +58,8 @@ void summarise(Json& status, long generation, maintenance::TimePoint now) {
   std::vector<std::string> notReady;
   for (const char* t : {cond::kSpecValid, cond::kMigrated, cond::kRolledOut, cond::kAuditLogMaintenanceScheduled}) {
     auto c = maintenance::getCondition(status, t);
-    if (c && c->status == "False") notReady.push_back(std::string(t) + " (" + c->reason + ": " + c->message + ")");
+    // Nothing configured is not a fault: audit-log maintenance is optional.
+    if (c && c->status == "False" && c->reason != "NotConfigured") notReady.push_back(std::string(t) + " (" + c->reason + ": " + c->message + ")");
   }
   if (phase == "Ready" && notReady.empty()) {
     maintenance::setCondition(status, {cond::kReady, "True", "Ready", "Phase is at its target version, rolled out, and maintained"},

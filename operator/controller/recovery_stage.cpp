@@ -127,7 +127,7 @@ class RecoveryStage {
     rec.requestId = r.requestId;
     rec.appliedAt = res.appliedAt;
     rec.organisations = r.organisations;
-    for (const auto& p : res.policies) rec.policies.push_back({p.id, p.name, p.organisationId, p.updatedAt});
+    for (const auto& p : res.policies) rec.policies.push_back({p.id, p.name, p.organisationId, p.updatedAt, p.organisationName});
     rec.restoreAfter = r.restoreAfterText;
     rec.restoreAfterDuration = r.restoreAfter;
     emit(m::recordNetworkReset(out_.status, rec, generation_, in_.now));
@@ -140,7 +140,7 @@ class RecoveryStage {
 
   void restore(const m::RestoreNetworkPolicies& r) {
     std::vector<db::PolicyChange> changed;
-    for (const auto& p : r.policies) changed.push_back({p.id, p.name, p.organisationId, "", p.updatedAt});
+    for (const auto& p : r.policies) changed.push_back({p.id, p.name, p.organisationId, p.organisationName, p.updatedAt});
     db::NetworkRestoreResult res;
     const auto action = m::RecoveryAction::ResetNetworkPolicies;
     if (!attempt(action, r.requestId, {}, [&] {
@@ -151,7 +151,7 @@ class RecoveryStage {
     rec.requestId = r.requestId;
     rec.restoredAt = res.appliedAt;
     for (const auto& p : res.restored) rec.restored.push_back(p.id);
-    for (const auto& p : res.skipped) rec.skipped.push_back(p.id);
+    for (const auto& p : res.skipped) rec.skipped.push_back({p.id, p.name, p.reason});
     emit(m::recordNetworkRestore(out_.status, rec, generation_, in_.now));
   }
 

@@ -1,0 +1,69 @@
+#pragma once
+// End-to-end harness: the sandbox API server in-process (its Controls at hand), the real
+// operator binary as a child process pointed at the sandbox's kubeconfig, and an API
+// client for the test's own reads and writes. Everything is torn down by the destructor.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kube/config.hpp"
+#include "kube/http_client.hpp"
+#include "sandbox/sandbox.hpp"
+#include "support/process.hpp"
+
+namespace pmo::testing {
+
+using Json = nlohmann::json;
+
+class OperatorHarness {
+ public:
+  explicit OperatorHarness(sandbox::Options options = defaultSandboxOptions());
+  ~OperatorHarness();
+
+  static sandbox::Options defaultSandboxOptions();
+
+  sandbox::Server& sandbox() { return *sandbox_; }
+  kube::Client& client() { return *client_; }
+  const std::string& dir() const { return dir_.path(); }
+  std::string kubeconfig() const { return sandbox_->kubeconfigPath(); }
+
+  // Installs the project's CRD and the demo Phase instance (namespace phase, Secret
+  // phase-console-secret, backend and worker Deployments at v2.72.0).
+  void installCrdAndPhase(const std::string& databasePassword = "not-a-real-password",
+                          const std::string& databaseHost = "127.0.0.1", int databasePort = 5432);
+  // Creates (or replaces the spec of) the PhaseMaintenance phase/phase.
+  void applyPhaseMaintenance(const Json& spec);
+  Json phaseMaintenance();
+  Json deployment(const std::string& name);
+  std::vector<Json> jobs();
+  std::vector<Json> events();
+
+  // Starts operator number `index` (its log: dir/operator-<index>.log).
+  void startOperator(const std::vector<std::string>& extraArgs = {}, int index = 0);
+  void killOperator(int index = 0);      // SIGKILL
+  int stopOperator(int index = 0);       // SIGTERM; returns the exit code
+  std::string operatorLog(int index = 0) const;
+
+  // Polls the PhaseMaintenance until `pred` holds; on timeout fails the test with the
+  // last status and the operator's log tail.
+  Json waitForPm(const std::function<bool(const Json&)>& pred, std::chrono::seconds timeout,
+                 const std::string& what);
+
+ private:
+  TempDir dir_;
+  std::unique_ptr<sandbox::Server> sandbox_;
+  std::unique_ptr<kube::HttpClient> client_;
+  std::vector<std::unique_ptr<Process>> operators_;
+};
+
+// "v2.73.2" from "docker.io/phasehq/backend:v2.73.2".
+std::string imageTag(const std::string& image);
+std::string containerImage(const Json& deployment, const std::string& container);
+std::string conditionStatus(const Json& pm, const std::string& type);
+std::string conditionReason(const Json& pm, const std::string& type);
+
+}  // namespace pmo::testing

@@ -1,0 +1,130 @@
+// Static checks of the Helm chart and the kustomize manifests (no helm binary can run
+// here): the chart's CRD is the project's CRD; every value the templates use exists in
+// values.yaml and is typed in values.schema.json; the hand-rendered defaults agree with
+// the templates' values and with deploy/, so the two install paths install the same thing.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <regex>
+#include <set>
+
+#include "spec_test_yaml.hpp"
+
+namespace pmo::testing {
+namespace {
+
+const std::string kChart = "charts/phase-maintenance-operator";
+
+std::string slurp(const std::string& relative) {
+  std::ifstream in(sourcePath(relative), std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + relative);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+nlohmann::json findKind(const std::vector<nlohmann::json>& docs, const std::string& kind) {
+  for (const auto& d : docs)
+    if (d.value("kind", "") == kind) return d;
+  throw std::runtime_error("no " + kind);
+}
+
+// The `.Values.a.b.c` paths used by every template.
+std::set<std::string> valuePathsUsed() {
+  std::set<std::string> out;
+  const std::regex ref(R"(\.Values((?:\.[A-Za-z][A-Za-z0-9]*)+))");
+  for (const auto& f : std::filesystem::directory_iterator(sourcePath(kChart + "/templates"))) {
+    const std::string text = slurp(kChart + "/templates/" + f.path().filename().string());
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), ref); it != std::sregex_iterator(); ++it)
+      out.insert((*it)[1].str().substr(1));
+  }
+  return out;
+}
+
+std::vector<std::string> split(const std::string& path) {
+  std::vector<std::string> parts;
+  std::stringstream ss(path);
+  for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
+  return parts;
+}
+
+TEST(Chart, CarriesTheProjectsCrdByteForByte) {
+  EXPECT_EQ(slurp(kChart + "/crds/maintenance.phase.dev_phasemaintenances.yaml"),
+            slurp("crds/maintenance.phase.dev_phasemaintenances.yaml"))
+      << "copy crds/maintenance.phase.dev_phasemaintenances.yaml into the chart's crds/";
+}
+
+TEST(Chart, EveryValueUsedExistsAndIsTyped) {
+  const auto values = loadYamlDocuments(kChart + "/values.yaml").at(0);
+  const auto schema = nlohmann::json::parse(slurp(kChart + "/values.schema.json"));
+  const auto used = valuePathsUsed();
+  ASSERT_FALSE(used.empty());
+  for (const auto& path : used) {
+    const nlohmann::json* v = &values;
+    const nlohmann::json* s = &schema;
+    for (const auto& part : split(path)) {
+      ASSERT_TRUE(v->is_object() && v->contains(part)) << ".Values." << path << " is not in values.yaml";
+      v = &(*v)[part];
+      ASSERT_TRUE(s->contains("properties") && (*s)["properties"].contains(part))
+          << ".Values." << path << " is not in values.schema.json";
+      s = &(*s)["properties"][part];
+    }
+    EXPECT_TRUE(s->contains("type")) << ".Values." << path << " has no type in values.schema.json";
+  }
+}
+
+TEST(Chart, DefaultValuesSatisfyTheSchemasEnums) {
+  const auto values = loadYamlDocuments(kChart + "/values.yaml").at(0);
+  const auto schema = nlohmann::json::parse(slurp(kChart + "/values.schema.json"));
+  for (const auto& [key, prop] : schema["properties"].items()) {
+    ASSERT_TRUE(values.contains(key)) << key << " is typed but has no default in values.yaml";
+    if (prop.contains("enum")) {
+      EXPECT_NE(std::find(prop["enum"].begin(), prop["enum"].end(), values[key]), prop["enum"].end()) << key;
+    }
+  }
+  for (const auto& [key, value] : values.items()) {
+    EXPECT_TRUE(schema["properties"].contains(key)) << key << " is in values.yaml but not typed in the schema";
+  }
+}
+
+TEST(Chart, RenderedDefaultsMatchTheTemplatesValues) {
+  const auto values = loadYamlDocuments(kChart + "/values.yaml").at(0);
+  const auto chart = loadYamlDocuments(kChart + "/Chart.yaml").at(0);
+  const auto rendered = loadYamlDocuments("tests/fixtures/chart-rendered-defaults.yaml");
+  const auto dep = findKind(rendered, "Deployment");
+  EXPECT_EQ(dep["spec"]["replicas"], values["replicaCount"]);
+  const auto& c = dep["spec"]["template"]["spec"]["containers"][0];
+  EXPECT_EQ(c["image"], values["image"]["repository"].get<std::string>() + ":" + chart["appVersion"].get<std::string>());
+  EXPECT_EQ(c["resources"], values["resources"]);
+  EXPECT_EQ(c["securityContext"], values["securityContext"]);
+  EXPECT_EQ(dep["spec"]["template"]["spec"]["securityContext"], values["podSecurityContext"]);
+}
+
+TEST(Chart, RenderedDefaultsInstallWhatDeployInstalls) {
+  const auto rendered = loadYamlDocuments("tests/fixtures/chart-rendered-defaults.yaml");
+  const auto rbac = loadYamlDocuments("deploy/rbac.yaml");
+  EXPECT_EQ(findKind(rendered, "ClusterRole")["rules"], findKind(rbac, "ClusterRole")["rules"]);
+  EXPECT_EQ(findKind(rendered, "Role")["rules"], findKind(rbac, "Role")["rules"]);
+  const auto deployed = loadYamlDocuments("deploy/deployment.yaml").at(0);
+  const auto& a = findKind(rendered, "Deployment")["spec"]["template"]["spec"];
+  const auto& b = deployed["spec"]["template"]["spec"];
+  EXPECT_EQ(a["securityContext"], b["securityContext"]);
+  for (const char* field : {"args", "ports", "livenessProbe", "readinessProbe", "resources", "securityContext"}) {
+    EXPECT_EQ(a["containers"][0][field], b["containers"][0][field]) << field;
+  }
+  EXPECT_EQ(findKind(rendered, "Deployment")["spec"]["replicas"], deployed["spec"]["replicas"]);
+}
+
+TEST(Chart, RbacTemplateRulesAreDeploysRules) {
+  // The template's rule list (define "pmo.rules") is YAML on its own.
+  const std::string tpl = slurp(kChart + "/templates/rbac.yaml");
+  const auto begin = tpl.find("{{- define \"pmo.rules\" -}}");
+  const auto end = tpl.find("{{- end -}}", begin);
+  ASSERT_NE(begin, std::string::npos);
+  const std::string rules = tpl.substr(tpl.find('\n', begin) + 1, end - tpl.find('\n', begin) - 1);
+  const auto parsed = yamlToJson(YAML::Load(rules));
+  EXPECT_EQ(parsed, findKind(loadYamlDocuments("deploy/rbac.yaml"), "ClusterRole")["rules"]);
+}
+
+}  // namespace
+}  // namespace pmo::testing
