@@ -72,7 +72,11 @@ Action event(const char* type, const char* reason, std::string message) {
 Json policiesJson(const std::vector<RecordedPolicy>& policies) {
   Json out = Json::array();
   for (const auto& p : policies)
-    out.push_back({{"id", p.id}, {"name", p.name}, {"organisationId", p.organisationId}, {"updatedAt", p.updatedAt}});
+  {
+    Json j = {{"id", p.id}, {"name", p.name}, {"organisationId", p.organisationId}, {"updatedAt", p.updatedAt}};
+    if (!p.organisationName.empty()) j["organisationName"] = p.organisationName;
+    out.push_back(std::move(j));
+  }
   return out;
 }
 
@@ -137,7 +141,8 @@ RecoveryDecision planRecovery(const Observed& in) {
     }
     RestoreNetworkPolicies r{str(*it, "requestId"), {}};
     for (const auto& p : (*it)["policies"])
-      r.policies.push_back({str(p, "id"), str(p, "name"), str(p, "organisationId"), str(p, "updatedAt")});
+      r.policies.push_back(
+          {str(p, "id"), str(p, "name"), str(p, "organisationId"), str(p, "updatedAt"), str(p, "organisationName")});
     d.restore.push_back(std::move(r));
   }
   return d;
@@ -154,6 +159,7 @@ Action recordNetworkReset(Json& status, const NetworkResetRecord& r, long genera
                 {"organisations", r.organisations},
                 {"rowsChanged", static_cast<long long>(n)},
                 {"policies", policiesJson(r.policies)},
+                {"result", "Applied"},
                 {"message", ""}};
   if (!r.restoreAfter.empty() && r.restoreAfterDuration && n > 0) {
     const TimePoint applied = parseTime(r.appliedAt).value_or(now);
@@ -172,15 +178,21 @@ Action recordNetworkReset(Json& status, const NetworkResetRecord& r, long genera
 Action recordNetworkRestore(Json& status, const NetworkRestoreRecord& r, long generation, TimePoint now) {
   std::string msg = "request " + r.requestId + ": " + std::to_string(r.restored.size()) +
                     " network access policies made global again";
+  Json skipped = Json::array();
+  std::vector<std::string> skippedIds;
+  for (const auto& s : r.skipped) {
+    skipped.push_back({{"id", s.id}, {"name", s.name}, {"reason", s.reason}});
+    skippedIds.push_back(s.id);
+  }
   if (!r.skipped.empty())
     msg += ", " + std::to_string(r.skipped.size()) + " skipped (edited since, deleted or already global): " +
-           joinNames(r.skipped);
+           joinNames(skippedIds);
   Json entry = {{"requestId", r.requestId}};
   for (const auto& e : listOf(status, kResetList))
     if (str(e, "requestId") == r.requestId) entry = e;
   entry["restoredAt"] = r.restoredAt;
   entry["restored"] = static_cast<long long>(r.restored.size());
-  entry["skipped"] = r.skipped;
+  entry["skipped"] = std::move(skipped);
   const std::string before = str(entry, "message");
   entry["message"] = before.empty() ? msg : before + "; restored " + r.restoredAt + ": " + msg.substr(msg.find(": ") + 2);
   insertRecord(status, kResetList, std::move(entry));
@@ -211,7 +223,7 @@ Action recordSSODisable(Json& status, const SsoDisableRecord& r, long generation
   Json entry = {{"requestId", r.requestId},       {"appliedAt", r.appliedAt},
                 {"organisations", r.organisations}, {"rowsChanged", r.rowsChanged},
                 {"disableProviders", r.disableProviders}, {"before", before},
-                {"message", msg}};
+                {"result", "Applied"},       {"message", msg}};
   insertRecord(status, kSsoList, std::move(entry));
   setCondition(status, {conditions::kRecovered, "True", recovery_reasons::kSSOEnforcementDisabled, msg}, generation,
                now);
@@ -225,6 +237,7 @@ Action recordRejection(Json& status, const RecoveryRejection& r, long generation
                 {"appliedAt", formatTime(now)},
                 {"organisations", r.organisations},
                 {"rowsChanged", 0},
+                {"result", "Rejected"},
                 {"message", "rejected: " + r.reason}};
   insertRecord(status, list, std::move(entry));
   setCondition(status, {conditions::kRecovered, "False", recovery_reasons::kRejected, msg}, generation, now);

@@ -35,6 +35,14 @@ struct RecordedPolicy {
   std::string name;
   std::string organisationId;
   std::string updatedAt;  // after the reset, exact to the microsecond (the restore compares it)
+  std::string organisationName;
+};
+
+// A policy the restore left alone.
+struct SkippedPolicyRecord {
+  std::string id;
+  std::string name;
+  std::string reason;  // "edited since ...", "deleted", "already global"
 };
 
 // A request to carry out now.
@@ -87,7 +95,7 @@ struct NetworkRestoreRecord {
   std::string requestId;
   std::string restoredAt;              // RFC 3339
   std::vector<std::string> restored;   // ids set global again
-  std::vector<std::string> skipped;    // ids left alone (edited since, deleted, already global)
+  std::vector<SkippedPolicyRecord> skipped;  // left alone (edited since, deleted, already global)
 };
 
 struct SsoProviderRecord {

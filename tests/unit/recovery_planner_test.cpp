@@ -21,9 +21,9 @@ NetworkResetRecord reset(const std::string& id, const std::string& restoreAfter 
   r.requestId = id;
   r.appliedAt = "2026-11-25T20:00:00.123456Z";
   r.organisations = {"SpaceX"};
-  r.policies = {{"p1", "office", "org-1", "2026-11-25T20:00:00.123456Z"},
-                {"p2", "vpn", "org-1", "2026-11-25T20:00:00.123456Z"},
-                {"p3", "ci", "org-1", "2026-11-25T20:00:00.123456Z"}};
+  r.policies = {{"p1", "office", "org-1", "2026-11-25T20:00:00.123456Z", "SpaceX"},
+                {"p2", "vpn", "org-1", "2026-11-25T20:00:00.123456Z", "SpaceX"},
+                {"p3", "ci", "org-1", "2026-11-25T20:00:00.123456Z", "SpaceX"}};
   r.restoreAfter = restoreAfter;
   if (!restoreAfter.empty()) r.restoreAfterDuration = std::chrono::hours(2);
   return r;
@@ -109,12 +109,14 @@ TEST(RecoveryPlanner, ARecordedRestoreEndsIt) {
   Observed in = observed();
   Json status = Json::object();
   recordNetworkReset(status, reset("r-42", "2h"), 2, in.now);
-  const Action ev = recordNetworkRestore(status, {"r-42", "2026-11-25T22:00:03Z", {"p1", "p3"}, {"p2"}}, 2,
+  const Action ev = recordNetworkRestore(status, {"r-42", "2026-11-25T22:00:03Z", {"p1", "p3"}, {{"p2", "vpn", "edited since 2026-11-25T21:00:00Z"}}}, 2,
                                          at("2026-11-25T22:00:03Z"));
   const Json& e = status["recoveries"]["resetGlobalNetworkPolicies"][0];
   EXPECT_EQ(e["restoredAt"], "2026-11-25T22:00:03Z");
   EXPECT_EQ(e["restored"], 2);
-  EXPECT_EQ(e["skipped"], Json::array({"p2"}));
+  EXPECT_EQ(e["skipped"][0]["id"], "p2");
+  EXPECT_EQ(e["skipped"][0]["reason"], "edited since 2026-11-25T21:00:00Z");
+  EXPECT_EQ(e["result"], "Applied");
   EXPECT_EQ(e["rowsChanged"], 3);  // the reset's record is kept
   EXPECT_EQ(ev.reason, recovery_reasons::kRestored);
   EXPECT_NE(ev.message.find("2 network access policies made global again, 1 skipped"), std::string::npos) << ev.message;
@@ -180,6 +182,7 @@ TEST(RecoveryPlanner, AnUnknownOrganisationIsRejectedOnceAndNotRetried) {
   EXPECT_EQ(getCondition(status, conditions::kDatabaseReachable)->status, "True");
   const Json& e = status["recoveries"]["resetGlobalNetworkPolicies"][0];
   EXPECT_EQ(e["rowsChanged"], 0);
+  EXPECT_EQ(e["result"], "Rejected");
   EXPECT_EQ(e["message"].get<std::string>().rfind("rejected:", 0), 0u);
   in.object["status"] = status;
   EXPECT_TRUE(planRecovery(in).empty());
