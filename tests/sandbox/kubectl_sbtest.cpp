@@ -16,14 +16,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
+struct CommandResult {
   int code;
   std::string output;
 };
 
 class KubectlTest : public SandboxTest {
  protected:
-  Run kubectl(const std::string& args) {
+  CommandResult kubectl(const std::string& args) {
     std::string cmd = "cd '" + std::string(PMO_SOURCE_DIR) + "' && env KUBECONFIG='" + server->kubeconfigPath() +
                       "' HOME='" + home_ + "' timeout 60 kubectl " + args + " 2>&1";
     FILE* p = popen(cmd.c_str(), "r");
@@ -56,7 +56,7 @@ std::string crdFile() {
 }
 
 TEST_F(KubectlTest, InstallApplyGetUpdateRejectAndDeleteWithRealKubectl) {
-  Run version = kubectl("version --client");
+  CommandResult version = kubectl("version --client");
   ASSERT_EQ(version.code, 0) << "kubectl must be on PATH: " << version.output;
   const std::string crd = crdFile();
   ASSERT_FALSE(crd.empty()) << "crds/*phasemaintenances*.yaml is missing";
@@ -64,7 +64,7 @@ TEST_F(KubectlTest, InstallApplyGetUpdateRejectAndDeleteWithRealKubectl) {
   const std::string complete = std::string(PMO_SOURCE_DIR) + "/deploy/examples/complete.yaml";
   ASSERT_TRUE(fs::exists(minimal) && fs::exists(complete));
 
-  Run r = kubectl("apply -f " + crd);
+  CommandResult r = kubectl("apply -f " + crd);
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("customresourcedefinition.apiextensions.k8s.io/phasemaintenances.maintenance.phase.dev created"),
             std::string::npos) << r.output;
@@ -99,7 +99,7 @@ TEST_F(KubectlTest, InstallApplyGetUpdateRejectAndDeleteWithRealKubectl) {
   EXPECT_NE(r.output.find("kubectl.kubernetes.io/last-applied-configuration"), std::string::npos);
 
   // re-applying the same file changes nothing; a changed file is patched
-  r = kubectl("apply -f " + minimal);
+  r = kubectl("apply -f " + complete);
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("unchanged"), std::string::npos) << r.output;
   r = kubectl("label pm phase -n phase tier=gold");

@@ -84,7 +84,8 @@ TEST_F(SandboxTest, LabelAndFieldSelectorsAndPagination) {
   }
   auto names = [&](const std::string& query) {
     std::vector<std::string> out;
-    for (const auto& i : client->get("/api/v1/namespaces/default/configmaps?" + query).json()["items"])
+    const Json list = client->get("/api/v1/namespaces/default/configmaps?" + query).json();
+    for (const auto& i : list["items"])
       out.push_back(i["metadata"]["name"]);
     return out;
   };

@@ -1,5 +1,5 @@
 // meta.k8s.io/v1 Table output for `kubectl get`: Name, the CRD's additionalPrinterColumns
-// (JSONPath subset: .a.b, .a[0].b, .a['x.y']) or a few built-in columns, and Age.
+// (JSONPath subset: .a.b, .a[0].b, .a['x.y'], .a[?(@.k=="v")].b) or a few built-in columns, and Age.
 #include <ctime>
 
 #include "sandbox/api.hpp"
@@ -32,6 +32,26 @@ nlohmann::json lookup(const nlohmann::json& o, const std::string& path) {
         std::string key = idx.substr(1, idx.size() - 2);
         if (!cur->is_object() || !cur->contains(key)) return nullptr;
         cur = &(*cur)[key];
+      } else if (idx.rfind("?(@.", 0) == 0) {
+        // A filter, as printer columns use it: [?(@.type=="Ready")] selects the first
+        // element whose field equals the quoted value.
+        const size_t eq = idx.find("==");
+        if (eq == std::string::npos || !cur->is_array()) return nullptr;
+        const std::string field = idx.substr(4, eq - 4);
+        std::string want = idx.substr(eq + 2);
+        if (!want.empty() && want.back() == ')') want.pop_back();
+        if (want.size() >= 2 && (want[0] == '"' || want[0] == '\'')) want = want.substr(1, want.size() - 2);
+        const nlohmann::json* found = nullptr;
+        for (const auto& item : *cur) {
+          if (item.is_object() && item.contains(field) && item[field].is_string() && item[field] == want) {
+            found = &item;
+            break;
+          }
+        }
+        if (!found) return nullptr;
+        cur = found;
+      } else if (idx.find_first_not_of("0123456789") != std::string::npos) {
+        return nullptr;  // an expression this sandbox does not evaluate: an empty cell
       } else {
         size_t n = std::stoul(idx.empty() ? "0" : idx);
         if (!cur->is_array() || cur->size() <= n) return nullptr;
