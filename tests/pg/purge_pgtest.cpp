@@ -14,6 +14,8 @@
 namespace pmo::testing {
 namespace {
 
+using namespace purge_cli;
+
 const char* kAcme = "Acme";
 const char* kHostile = "Robert'); DELETE FROM api_secretevent; -- \"Ünïcødé\" ☃";
 constexpr std::int64_t kDay = 86400LL * 1000000LL;

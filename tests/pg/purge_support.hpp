@@ -19,7 +19,9 @@
 
 extern char** environ;
 
-namespace pmo::testing {
+// In their own namespace: tests/support/process.hpp has another pmo::testing::Process, and
+// two inline classes of one name in one test binary break it (ODR).
+namespace pmo::testing::purge_cli {
 
 struct ProcessResult {
   int exitCode = -1;
@@ -111,4 +113,4 @@ inline ProcessResult runOperator(const std::vector<std::string>& args, const std
   return p.wait(limit);
 }
 
-}  // namespace pmo::testing
+}  // namespace pmo::testing::purge_cli
