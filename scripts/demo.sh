@@ -10,8 +10,9 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh >/dev/null
 command -v kubectl >/dev/null || { echo "demo: kubectl is required on PATH" >&2; exit 1; }
 
-BIN=$PWD/build/operator/phase-maintenance-operator
-SANDBOX=$PWD/build/tests/phase-sandbox-apiserver
+BUILD_DIR=${BUILD_DIR:-build}
+BIN=$PWD/$BUILD_DIR/operator/phase-maintenance-operator
+SANDBOX=$PWD/$BUILD_DIR/tests/phase-sandbox-apiserver
 work=$(mktemp -d /tmp/pmo-demo.XXXXXX)
 chmod 755 "$work"
 pids=()

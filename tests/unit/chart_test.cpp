@@ -106,13 +106,14 @@ TEST(Chart, RenderedDefaultsInstallWhatDeployInstalls) {
   EXPECT_EQ(findKind(rendered, "ClusterRole")["rules"], findKind(rbac, "ClusterRole")["rules"]);
   EXPECT_EQ(findKind(rendered, "Role")["rules"], findKind(rbac, "Role")["rules"]);
   const auto deployed = loadYamlDocuments("deploy/deployment.yaml").at(0);
-  const auto& a = findKind(rendered, "Deployment")["spec"]["template"]["spec"];
+  const auto renderedDeployment = findKind(rendered, "Deployment");
+  const auto& a = renderedDeployment["spec"]["template"]["spec"];
   const auto& b = deployed["spec"]["template"]["spec"];
   EXPECT_EQ(a["securityContext"], b["securityContext"]);
   for (const char* field : {"args", "ports", "livenessProbe", "readinessProbe", "resources", "securityContext"}) {
     EXPECT_EQ(a["containers"][0][field], b["containers"][0][field]) << field;
   }
-  EXPECT_EQ(findKind(rendered, "Deployment")["spec"]["replicas"], deployed["spec"]["replicas"]);
+  EXPECT_EQ(renderedDeployment["spec"]["replicas"], deployed["spec"]["replicas"]);
 }
 
 TEST(Chart, RbacTemplateRulesAreDeploysRules) {
