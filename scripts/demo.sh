@@ -166,4 +166,3 @@ psql "$phase_url" -c "SELECT o.name AS organisation, p.name AS policy, p.is_glob
 
 step "Done"
 show kubectl get pm -n phase
-echo "The demo's files (logs, kubeconfig) are removed on exit; the operator log was $work/operator.log."
