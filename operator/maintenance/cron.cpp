@@ -1,4 +1,5 @@
 #include "maintenance/cron.hpp"
+#include "common/strings.hpp"
 
 #include <array>
 #include <cctype>
@@ -25,16 +26,7 @@ const std::array<FieldSpec, 5> kFields = {{{"minute", 0, 59, nullptr},
                                           {"month", 1, 12, kMonthNames},
                                           {"day-of-week", 0, 6, kDayNames}}};
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> parts;
-  std::string::size_type start = 0;
-  for (;;) {
-    auto pos = s.find(sep, start);
-    parts.push_back(s.substr(start, pos == std::string::npos ? std::string::npos : pos - start));
-    if (pos == std::string::npos) return parts;
-    start = pos + 1;
-  }
-}
+using pmo::split;
 
 bool parseNumber(const std::string& s, unsigned& out) {
   if (s.empty() || s.size() > 4) return false;

@@ -1,4 +1,5 @@
 #include "maintenance/version.hpp"
+#include "common/strings.hpp"
 
 #include <cctype>
 
@@ -27,16 +28,7 @@ bool validIdentifier(const std::string& s) {
   return true;
 }
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> parts;
-  std::string::size_type start = 0;
-  for (;;) {
-    auto pos = s.find(sep, start);
-    parts.push_back(s.substr(start, pos == std::string::npos ? std::string::npos : pos - start));
-    if (pos == std::string::npos) return parts;
-    start = pos + 1;
-  }
-}
+using pmo::split;
 
 // Numeric strings of any length compared by value (leading zeros ignored).
 int compareNumeric(const std::string& a, const std::string& b) {
