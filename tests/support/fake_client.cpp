@@ -382,16 +382,26 @@ Json commit(FakeClient::State& st, const kube::Resource& r, const std::string& k
 }
 }  // namespace
 
-Json FakeClient::update(const kube::Resource& r, const std::string& ns, const Json& object) {
-  std::lock_guard<std::mutex> lock(state_->mu);
-  const std::string name = object.at("metadata").value("name", "");
-  state_->enter({"update", r.plural, ns, name, ""});
-  auto& objs = state_->objects[resKey(r)];
-  const std::string key = objKey(r.namespaced ? ns : "", name);
+namespace {
+// The stored object a PUT replaces: NotFound when absent, Conflict when the request
+// carries a resourceVersion that is not the stored one. Call with the state locked.
+std::map<std::string, Json>::iterator findForUpdate(std::map<std::string, Json>& objs, const std::string& key,
+                                                    const kube::Resource& r, const std::string& name,
+                                                    const Json& object) {
   auto it = objs.find(key);
   if (it == objs.end()) throw notFound(r, name);
   const std::string rv = object["metadata"].value("resourceVersion", "");
   if (!rv.empty() && rv != it->second["metadata"].value("resourceVersion", "")) throw conflict(r, name);
+  return it;
+}
+}  // namespace
+
+Json FakeClient::update(const kube::Resource& r, const std::string& ns, const Json& object) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  const std::string name = object.at("metadata").value("name", "");
+  state_->enter({"update", r.plural, ns, name, ""});
+  const std::string key = objKey(r.namespaced ? ns : "", name);
+  auto it = findForUpdate(state_->objects[resKey(r)], key, r, name, object);
   Json obj = object;
   if (it->second.contains("status")) obj["status"] = it->second["status"]; else obj.erase("status");
   return commit(*state_, r, key, std::move(obj), it->second);
@@ -401,12 +411,8 @@ Json FakeClient::updateStatus(const kube::Resource& r, const std::string& ns, co
   std::lock_guard<std::mutex> lock(state_->mu);
   const std::string name = object.at("metadata").value("name", "");
   state_->enter({"update", r.plural, ns, name, "status"});
-  auto& objs = state_->objects[resKey(r)];
   const std::string key = objKey(r.namespaced ? ns : "", name);
-  auto it = objs.find(key);
-  if (it == objs.end()) throw notFound(r, name);
-  const std::string rv = object["metadata"].value("resourceVersion", "");
-  if (!rv.empty() && rv != it->second["metadata"].value("resourceVersion", "")) throw conflict(r, name);
+  auto it = findForUpdate(state_->objects[resKey(r)], key, r, name, object);
   Json obj = it->second;
   if (object.contains("status")) obj["status"] = object["status"]; else obj.erase("status");
   return commit(*state_, r, key, std::move(obj), it->second);
