@@ -52,6 +52,19 @@ http_client_config HttpClient::Impl::clientConfig(std::chrono::seconds timeout) 
   cc.set_validate_certificates(!config.insecureSkipTLSVerify);
   std::shared_ptr<TlsMaterial> material = tls;
   cc.set_ssl_context_callback([material](boost::asio::ssl::context& ctx) { material->apply(ctx.native_handle()); });
+  // No Nagle, as client-go: cpprest sends a request's header and body as separate writes,
+  // and Nagle holds the body for the server's delayed ACK (40 ms on Linux) on every
+  // create, update and patch. cpprest hands over the socket before each request; a new
+  // connection's socket is not open yet and gets the option on its next request.
+  const bool https = config.server.rfind("https://", 0) == 0;
+  cc.set_nativehandle_options([https](web::http::client::native_handle handle) {
+    if (handle == nullptr) return;
+    auto& socket = https ? static_cast<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>*>(handle)->next_layer()
+                         : *static_cast<boost::asio::ip::tcp::socket*>(handle);
+    if (!socket.is_open()) return;
+    boost::system::error_code ignored;
+    socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+  });
   return cc;
 }
 

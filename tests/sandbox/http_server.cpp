@@ -128,6 +128,10 @@ struct HttpServer::Impl {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
         continue;
       }
+      // Like Go's net/http (the real API server): no Nagle. Beast writes a response's
+      // header and body as separate sends, which Nagle would hold for the peer's
+      // delayed ACK (40 ms on Linux).
+      socket.set_option(tcp::no_delay(true), ec);
       std::lock_guard<std::mutex> lock(mutex);
       int fd = socket.native_handle();
       fds.insert(fd);
