@@ -6,33 +6,35 @@ namespace pmo::kube {
 // Pages with the caller's limit (or 500 when none was given) until the server sends no
 // continue token. The returned List carries the last page's resourceVersion, which is
 // the one to watch from. A continue token that expired mid-way throws Gone: relist.
-Json Client::listAll(const Resource& r, const std::string& ns, const ListOptions& opts) {
+std::string Client::listPages(const Resource& r, const std::string& ns, const ListOptions& opts,
+                              const std::function<void(Json& items)>& onPage) {
   constexpr long kDefaultPage = 500;
   constexpr int kMaxPages = 100000;  // a bound, not a limit anyone should reach
   ListOptions page = opts;
   if (page.limit <= 0) page.limit = kDefaultPage;
-  Json result;
-  Json items = Json::array();
   for (int i = 0; i < kMaxPages; ++i) {
     Json list = this->list(r, ns, page);
-    if (list.contains("items") && list["items"].is_array()) {
-      for (auto& item : list["items"]) items.push_back(std::move(item));
-    }
-    std::string cont;
+    if (auto items = list.find("items"); items != list.end() && items->is_array()) onPage(*items);
+    std::string cont, rv;
     if (auto meta = list.find("metadata"); meta != list.end() && meta->is_object()) {
       if (auto c = meta->find("continue"); c != meta->end() && c->is_string()) cont = c->get<std::string>();
+      if (auto v = meta->find("resourceVersion"); v != meta->end() && v->is_string()) rv = v->get<std::string>();
     }
-    if (cont.empty()) {
-      result = std::move(list);
-      result["items"] = std::move(items);
-      if (result.contains("metadata") && result["metadata"].is_object()) result["metadata"].erase("continue");
-      return result;
-    }
+    if (cont.empty()) return rv;
     page.continueToken = cont;
     page.resourceVersion.clear();  // the continue token pins the snapshot
   }
   throw ApiError(ErrorReason::Unknown, 0, "listing " + r.plural + " did not end after " +
                                               std::to_string(kMaxPages) + " pages");
+}
+
+Json Client::listAll(const Resource& r, const std::string& ns, const ListOptions& opts) {
+  Json items = Json::array();
+  const std::string rv = listPages(r, ns, opts, [&items](Json& page) {
+    for (auto& item : page) items.push_back(std::move(item));
+  });
+  return Json{{"kind", r.kind + "List"}, {"apiVersion", r.apiVersion()}, {"metadata", {{"resourceVersion", rv}}},
+              {"items", std::move(items)}};
 }
 
 const char* toString(WatchEventType type) {

@@ -6,6 +6,7 @@
 // client-side rate limit and request timeout. Objects are nlohmann::json as the API
 // serves them.
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,8 +65,13 @@ class Client {
   virtual Json get(const Resource& r, const std::string& ns, const std::string& name) = 0;
   // Returns the List object ({"metadata":{"resourceVersion","continue"},"items":[...]}).
   virtual Json list(const Resource& r, const std::string& ns, const ListOptions& opts = {}) = 0;
-  // Lists every page and returns one List with all items and the last page's resourceVersion.
-  virtual Json listAll(const Resource& r, const std::string& ns, const ListOptions& opts = {});
+  // Lists page by page (opts.limit items a page; 500 when unset), handing each page's
+  // items to `onPage` before fetching the next, so no caller need hold a whole large list.
+  // Returns the list's resourceVersion (the last page's).
+  std::string listPages(const Resource& r, const std::string& ns, const ListOptions& opts,
+                        const std::function<void(Json& items)>& onPage);
+  // Every page in one List: all items and the last page's resourceVersion.
+  Json listAll(const Resource& r, const std::string& ns, const ListOptions& opts = {});
   virtual Json create(const Resource& r, const std::string& ns, const Json& object) = 0;
   // PUT; the object's metadata.resourceVersion is the optimistic-concurrency precondition.
   virtual Json update(const Resource& r, const std::string& ns, const Json& object) = 0;

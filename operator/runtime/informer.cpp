@@ -145,24 +145,30 @@ bool Informer::relist(Reflector& r) {
   opts.labelSelector = options_.labelSelector;
   opts.fieldSelector = options_.fieldSelector;
   opts.limit = options_.pageSize;
-  Json list = client_.listAll(options_.resource, r.ns, opts);
+  // Page by page: only one page is ever held as parsed JSON (the cache keeps objects
+  // compact), so a large relist does not spike the operator's memory.
+  std::unordered_set<std::string> seen;
+  const std::string resourceVersion = client_.listPages(options_.resource, r.ns, opts, [&](Json& items) {
+    std::lock_guard<std::mutex> dispatch(dispatchMutex_);
+    for (auto& item : items) {
+      if (options_.transform) options_.transform(item);
+      std::string key = objectKey(item);
+      if (store_.resourceVersion(key) == std::optional<std::string>(rvOf(item))) {  // unchanged since last seen
+        seen.insert(std::move(key));
+        continue;
+      }
+      seen.insert(std::move(key));
+      dispatchUpsert(std::make_shared<const Json>(std::move(item)));
+    }
+  });
   std::lock_guard<std::mutex> dispatch(dispatchMutex_);
   if (stopped()) return false;
-  std::unordered_set<std::string> seen;
-  for (auto& item : list["items"]) {
-    if (options_.transform) options_.transform(item);
-    const std::string key = objectKey(item);
-    seen.insert(key);
-    ObjectPtr existing = store_.get(key);
-    if (existing && rvOf(*existing) == rvOf(item)) continue;  // unchanged since last seen
-    dispatchUpsert(std::make_shared<const Json>(std::move(item)));
-  }
   for (const auto& key : store_.keys(r.ns)) {
     if (seen.count(key)) continue;
     ObjectPtr gone = store_.get(key);
     if (gone) dispatchDelete(key, *gone);  // synthetic delete: vanished while we were away
   }
-  r.resourceVersion = list["metadata"].value("resourceVersion", "");
+  r.resourceVersion = resourceVersion;
   r.synced = true;
   return true;
 }

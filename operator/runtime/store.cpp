@@ -15,23 +15,33 @@ std::pair<std::string, std::string> splitKey(const std::string& key) {
   return {key.substr(0, pos), key.substr(pos + 1)};
 }
 
+ObjectPtr Store::unpack(const Entry& e) { return std::make_shared<const Json>(Json::from_msgpack(e.packed)); }
+
 ObjectPtr Store::get(const std::string& key) const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
   auto it = objects_.find(key);
-  return it == objects_.end() ? nullptr : it->second;
+  return it == objects_.end() ? nullptr : unpack(it->second);
 }
 
 std::optional<Json> Store::getCopy(const std::string& key) const {
-  ObjectPtr p = get(key);
-  if (!p) return std::nullopt;
-  return *p;
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  auto it = objects_.find(key);
+  if (it == objects_.end()) return std::nullopt;
+  return Json::from_msgpack(it->second.packed);
+}
+
+std::optional<std::string> Store::resourceVersion(const std::string& key) const {
+  std::shared_lock<std::shared_mutex> lock(mutex_);
+  auto it = objects_.find(key);
+  if (it == objects_.end()) return std::nullopt;
+  return it->second.resourceVersion;
 }
 
 std::vector<ObjectPtr> Store::list() const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
   std::vector<ObjectPtr> out;
   out.reserve(objects_.size());
-  for (const auto& [k, v] : objects_) out.push_back(v);
+  for (const auto& [k, v] : objects_) out.push_back(unpack(v));
   return out;
 }
 
@@ -41,7 +51,7 @@ std::vector<ObjectPtr> Store::listNamespace(const std::string& ns) const {
   const std::string prefix = ns + "/";
   for (auto it = objects_.lower_bound(prefix); it != objects_.end() && it->first.compare(0, prefix.size(), prefix) == 0;
        ++it) {
-    out.push_back(it->second);
+    out.push_back(unpack(it->second));
   }
   return out;
 }
@@ -55,7 +65,7 @@ std::vector<ObjectPtr> Store::byIndex(const std::string& index, const std::strin
   if (vals == idx->second.end()) return out;
   for (const auto& key : vals->second) {
     auto it = objects_.find(key);
-    if (it != objects_.end()) out.push_back(it->second);
+    if (it != objects_.end()) out.push_back(unpack(it->second));
   }
   return out;
 }
@@ -70,8 +80,8 @@ void Store::addIndex(const std::string& name, IndexFunc fn) {
   indexFns_[name] = std::move(fn);
   auto& idx = indexes_[name];
   idx.clear();
-  for (const auto& [key, obj] : objects_) {
-    for (const auto& v : indexFns_[name](*obj)) idx[v].insert(key);
+  for (const auto& [key, entry] : objects_) {
+    for (const auto& v : indexFns_[name](*unpack(entry))) idx[v].insert(key);
   }
 }
 
@@ -93,15 +103,19 @@ void Store::indexLocked(const std::string& key, const Json& obj, bool add) {
 
 ObjectPtr Store::upsert(ObjectPtr object) {
   const std::string key = objectKey(*object);
+  Entry entry;
+  entry.resourceVersion = object->value("/metadata/resourceVersion"_json_pointer, std::string());
+  entry.packed = Json::to_msgpack(*object);
+  entry.packed.shrink_to_fit();
   std::unique_lock<std::shared_mutex> lock(mutex_);
   ObjectPtr old;
   auto it = objects_.find(key);
   if (it != objects_.end()) {
-    old = it->second;
+    old = unpack(it->second);
     indexLocked(key, *old, false);
-    it->second = object;
+    it->second = std::move(entry);
   } else {
-    objects_.emplace(key, object);
+    objects_.emplace(key, std::move(entry));
   }
   indexLocked(key, *object, true);
   return old;
@@ -111,7 +125,7 @@ ObjectPtr Store::erase(const std::string& key) {
   std::unique_lock<std::shared_mutex> lock(mutex_);
   auto it = objects_.find(key);
   if (it == objects_.end()) return nullptr;
-  ObjectPtr old = it->second;
+  ObjectPtr old = unpack(it->second);
   indexLocked(key, *old, false);
   objects_.erase(it);
   return old;

@@ -311,20 +311,6 @@ Json FakeClient::list(const kube::Resource& r, const std::string& ns, const kube
   return Json{{"kind", r.kind + "List"}, {"apiVersion", r.apiVersion()}, {"metadata", meta}, {"items", items}};
 }
 
-Json FakeClient::listAll(const kube::Resource& r, const std::string& ns, const kube::ListOptions& opts) {
-  kube::ListOptions page = opts;
-  Json all = Json::array();
-  Json last;
-  do {
-    last = list(r, ns, page);
-    for (auto& item : last["items"]) all.push_back(std::move(item));
-    page.continueToken = last["metadata"].value("continue", "");
-  } while (!page.continueToken.empty());
-  last["items"] = std::move(all);
-  last["metadata"].erase("continue");
-  return last;
-}
-
 Json FakeClient::create(const kube::Resource& r, const std::string& ns, const Json& object) {
   std::lock_guard<std::mutex> lock(state_->mu);
   Json obj = object;

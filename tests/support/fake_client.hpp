@@ -65,7 +65,6 @@ class FakeClient : public kube::Client {
   // --- kube::Client ---
   Json get(const kube::Resource& r, const std::string& ns, const std::string& name) override;
   Json list(const kube::Resource& r, const std::string& ns, const kube::ListOptions& opts = {}) override;
-  Json listAll(const kube::Resource& r, const std::string& ns, const kube::ListOptions& opts = {}) override;
   Json create(const kube::Resource& r, const std::string& ns, const Json& object) override;
   Json update(const kube::Resource& r, const std::string& ns, const Json& object) override;
   Json updateStatus(const kube::Resource& r, const std::string& ns, const Json& object) override;

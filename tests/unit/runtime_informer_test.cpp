@@ -223,5 +223,39 @@ TEST_F(InformerTest, TransformAndIndexesApplyToStoredObjects) {
   inf.stop();
 }
 
+TEST(Store, KeepsObjectsPackedAndHandsOutIndependentSnapshots) {
+  Store store;
+  store.addIndex("app", [](const Json& o) {
+    return std::vector<std::string>{o["metadata"]["labels"].value("app", "")};
+  });
+  Json d = deployment("a", "x", 3);
+  d["metadata"]["resourceVersion"] = "7";
+  d["metadata"]["labels"] = {{"app", "phase"}};
+  d["spec"]["ratio"] = 0.25;
+  d["spec"]["note"] = "ünïcödé";
+  EXPECT_EQ(store.upsert(std::make_shared<const Json>(d)), nullptr);
+
+  ObjectPtr first = store.get("a/x");
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(*first, d) << "what comes out is what went in, numbers and UTF-8 included";
+  EXPECT_EQ(store.resourceVersion("a/x"), std::optional<std::string>("7"));
+  EXPECT_EQ(store.resourceVersion("a/missing"), std::nullopt);
+
+  Json next = d;
+  next["metadata"]["resourceVersion"] = "8";
+  next["metadata"]["labels"]["app"] = "other";
+  ObjectPtr old = store.upsert(std::make_shared<const Json>(next));
+  ASSERT_NE(old, nullptr);
+  EXPECT_EQ((*old)["metadata"]["resourceVersion"], "7");
+  EXPECT_EQ((*first)["metadata"]["resourceVersion"], "7") << "an earlier snapshot does not change";
+  EXPECT_EQ(store.getCopy("a/x")->at("metadata").at("resourceVersion"), "8");
+  EXPECT_TRUE(store.byIndex("app", "phase").empty());
+  ASSERT_EQ(store.byIndex("app", "other").size(), 1u);
+  EXPECT_EQ(store.listNamespace("a").size(), 1u);
+  EXPECT_EQ(store.erase("a/x")->at("metadata").at("resourceVersion"), "8");
+  EXPECT_EQ(store.size(), 0u);
+  EXPECT_TRUE(store.byIndex("app", "other").empty());
+}
+
 }  // namespace
 }  // namespace pmo::runtime
