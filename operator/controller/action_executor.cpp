@@ -19,7 +19,7 @@ const kube::Resource& resourceFor(const std::string& plural) {
 }
 
 ExecutionResult executeActions(kube::Client& client, EventSink& events, const nlohmann::json& pm,
-                               const std::vector<Action>& actions) {
+                               const std::vector<Action>& actions, nlohmann::json* written) {
   const std::string ns = pm.value("/metadata/namespace"_json_pointer, std::string());
   for (const auto& a : actions) {
     if (a.kind == Action::Kind::Event) {
@@ -28,14 +28,16 @@ ExecutionResult executeActions(kube::Client& client, EventSink& events, const nl
     }
     const kube::Resource& res = resourceFor(a.resource);
     try {
+      nlohmann::json result;
       switch (a.kind) {
-        case Action::Kind::Create: client.create(res, ns, a.object); break;
-        case Action::Kind::Update: client.update(res, ns, a.object); break;
-        case Action::Kind::JsonPatch: client.patch(res, ns, a.name, kube::PatchType::Json, a.patch); break;
-        case Action::Kind::MergePatch: client.patch(res, ns, a.name, kube::PatchType::Merge, a.patch); break;
+        case Action::Kind::Create: result = client.create(res, ns, a.object); break;
+        case Action::Kind::Update: result = client.update(res, ns, a.object); break;
+        case Action::Kind::JsonPatch: result = client.patch(res, ns, a.name, kube::PatchType::Json, a.patch); break;
+        case Action::Kind::MergePatch: result = client.patch(res, ns, a.name, kube::PatchType::Merge, a.patch); break;
         case Action::Kind::Delete: client.remove(res, ns, a.name, kube::Propagation::Background); break;
         case Action::Kind::Event: break;
       }
+      if (written && result.is_object()) *written = std::move(result);
       log::debug("action done", {{"action", a.describe()}, {"namespace", ns}});
     } catch (const kube::ApiError& e) {
       using R = kube::ErrorReason;

@@ -27,7 +27,10 @@ enum class ExecutionResult { Done, StalePlan };
 
 const kube::Resource& resourceFor(const std::string& plural);
 
+// `written`, when given, receives what the API server returned for the last write that
+// returned an object (e.g. the PhaseMaintenance after its finalizer patch: its new
+// resourceVersion guards the status write that follows).
 ExecutionResult executeActions(kube::Client& client, EventSink& events, const nlohmann::json& pm,
-                               const std::vector<maintenance::Action>& actions);
+                               const std::vector<maintenance::Action>& actions, nlohmann::json* written = nullptr);
 
 }  // namespace pmo::controller

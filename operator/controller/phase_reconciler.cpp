@@ -130,9 +130,15 @@ runtime::ReconcileResult PhaseReconciler::reconcile(const std::string& key) {
   }
   in.object["status"] = status;
 
+  // The status write below is guarded by the resourceVersion it last saw: after adding
+  // the finalizer, that is the patched object's, not the cache's (else every first
+  // reconcile would meet a conflict and pay a re-read).
+  Json current = pm;
   if (auto add = maintenance::ensureFinalizer(in)) {
-    if (executeActions(d_.client, d_.events, pm, {*add}) == ExecutionResult::StalePlan)
+    Json patched;
+    if (executeActions(d_.client, d_.events, pm, {*add}, &patched) == ExecutionResult::StalePlan)
       return runtime::ReconcileResult::after(std::chrono::seconds(1));
+    if (patched.contains("metadata")) current["metadata"]["resourceVersion"] = patched["metadata"].value("resourceVersion", "");
   }
 
   StageResult stages = runStages(d_, in);
@@ -141,7 +147,7 @@ runtime::ReconcileResult PhaseReconciler::reconcile(const std::string& key) {
     // A guarded write found the object changed: re-read and plan again soon.
     return runtime::ReconcileResult::after(std::chrono::seconds(1));
   }
-  writeStatus(d_.client, pm, stages.status);
+  writeStatus(d_.client, current, stages.status);
   if (stages.retryWithBackoff) {
     const auto c = maintenance::getCondition(stages.status, cond::kDatabaseReachable);
     throw std::runtime_error("database unreachable for a recovery: " + (c ? c->message : std::string("unknown")));
