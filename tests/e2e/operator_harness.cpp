@@ -2,9 +2,8 @@
 
 #include <signal.h>
 
-#include <fstream>
+#include <algorithm>
 #include <regex>
-#include <sstream>
 #include <thread>
 
 #include "../unit/spec_test_yaml.hpp"
@@ -25,7 +24,9 @@ OperatorHarness::OperatorHarness(sandbox::Options options) {
   options.dataDir = dir_.path() + "/sandbox";
   sandbox_ = std::make_unique<sandbox::Server>(options);
   sandbox_->start();
-  client_ = std::make_unique<kube::HttpClient>(kube::loadKubeconfig(sandbox_->kubeconfigPath()));
+  kube::HttpClientOptions clientOptions;
+  clientOptions.userAgent = kTestUserAgent;  // so the sandbox's request log tells the test from the operator
+  client_ = std::make_unique<kube::HttpClient>(kube::loadKubeconfig(sandbox_->kubeconfigPath()), clientOptions);
 }
 
 OperatorHarness::~OperatorHarness() {
@@ -36,45 +37,26 @@ OperatorHarness::~OperatorHarness() {
 }
 
 void OperatorHarness::installCrdAndPhase(const std::string& password, const std::string& host, int port) {
-  client_->create(res::kCustomResourceDefinitions, "", loadCrd());
-  std::ifstream in(sourcePath("deploy/examples/demo/phase-instance.yaml"));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
+  installCrd();
+  installPhase(password, host, port);
+}
+
+void OperatorHarness::installCrd() { client_->create(res::kCustomResourceDefinitions, "", loadCrd()); }
+
+void OperatorHarness::installPhase(const std::string& password, const std::string& host, int port) {
+  std::string text = readFile(sourcePath("deploy/examples/demo/phase-instance.yaml"));
+  if (text.empty()) throw std::runtime_error("deploy/examples/demo/phase-instance.yaml is missing or empty");
   text = std::regex_replace(text, std::regex("@DATABASE_PASSWORD@"), password);
   text = std::regex_replace(text, std::regex("@DATABASE_HOST@"), host);
   text = std::regex_replace(text, std::regex("@DATABASE_PORT@"), std::to_string(port));
   for (const auto& doc : YAML::LoadAll(text)) {
-    Json obj = yamlToJson(doc);
+    const Json obj = yamlToJson(doc);
     const std::string kind = obj.value("kind", "");
     const std::string ns = obj.value("/metadata/namespace"_json_pointer, std::string());
     if (kind == "Namespace") client_->create(res::kNamespaces, "", obj);
-    else if (kind == "Secret") {
-      // stringData is written by the API server into data; the sandbox stores as sent.
-      Json data = Json::object();
-      for (auto& [k, v] : obj["stringData"].items()) {
-        const std::string s = v.get<std::string>();
-        static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        std::string out;
-        int val = 0, bits = -6;
-        for (unsigned char c : s) {
-          val = (val << 8) + c;
-          bits += 8;
-          while (bits >= 0) {
-            out.push_back(tbl[(val >> bits) & 0x3F]);
-            bits -= 6;
-          }
-        }
-        if (bits > -6) out.push_back(tbl[((val << 8) >> (bits + 8)) & 0x3F]);
-        while (out.size() % 4) out.push_back('=');
-        data[k] = out;
-      }
-      obj.erase("stringData");
-      obj["data"] = data;
-      client_->create(res::kSecrets, ns, obj);
-    } else if (kind == "Deployment") {
-      client_->create(res::kDeployments, ns, obj);
-    }
+    else if (kind == "Secret") client_->create(res::kSecrets, ns, obj);  // the server folds stringData into data
+    else if (kind == "Deployment") client_->create(res::kDeployments, ns, obj);
+    else throw std::runtime_error("phase-instance.yaml: no resource for kind " + kind);
   }
 }
 
@@ -107,13 +89,52 @@ std::vector<Json> OperatorHarness::events() {
 }
 
 void OperatorHarness::startOperator(const std::vector<std::string>& extraArgs, int index) {
+  std::vector<std::string> args = {"run", "--kubeconfig", kubeconfig(), "--metrics-bind-address", "127.0.0.1:0",
+                                   "--operator-image", "phase-maintenance-operator:e2e", "--log-level", "debug"};
+  args.insert(args.end(), extraArgs.begin(), extraArgs.end());
+  startOperatorWith(args, {{"POD_NAMESPACE", "phase"}}, index);
+}
+
+void OperatorHarness::startOperatorWith(const std::vector<std::string>& args,
+                                        const std::map<std::string, std::string>& env, int index) {
   if (static_cast<int>(operators_.size()) <= index) operators_.resize(index + 1);
-  std::vector<std::string> argv = {PMO_OPERATOR_BINARY, "run", "--kubeconfig", kubeconfig(),
-                                   "--metrics-bind-address", "127.0.0.1:0", "--operator-image",
-                                   "phase-maintenance-operator:e2e", "--log-level", "debug"};
-  argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
-  operators_[index] = std::make_unique<Process>(argv, std::map<std::string, std::string>{{"POD_NAMESPACE", "phase"}},
-                                                dir_.path() + "/operator-" + std::to_string(index) + ".log");
+  std::vector<std::string> argv = {PMO_OPERATOR_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  operators_[index] =
+      std::make_unique<Process>(argv, env, dir_.path() + "/operator-" + std::to_string(index) + ".log");
+}
+
+void OperatorHarness::startOperatorAsContainer(const Json& container, const std::string& podNamespace,
+                                               const std::string& podName, const std::vector<std::string>& extraArgs,
+                                               int index) {
+  if (container.contains("command"))
+    throw std::runtime_error("the container overrides the image's entrypoint: " + container["command"].dump());
+  std::vector<std::string> args;
+  bool nextIsAddress = false;
+  for (const auto& a : container.value("args", Json::array())) {
+    const std::string arg = a.get<std::string>();
+    if (nextIsAddress) {
+      args.push_back("127.0.0.1:0");
+      nextIsAddress = false;
+    } else if (arg.rfind("--metrics-bind-address=", 0) == 0) {
+      args.push_back("--metrics-bind-address=127.0.0.1:0");
+    } else {
+      nextIsAddress = arg == "--metrics-bind-address";
+      args.push_back(arg);
+    }
+  }
+  args.push_back("--kubeconfig=" + kubeconfig());
+  args.insert(args.end(), extraArgs.begin(), extraArgs.end());
+  std::map<std::string, std::string> env;
+  for (const auto& e : container.value("env", Json::array())) {
+    const std::string name = e.value("name", "");
+    const std::string field = e.value("/valueFrom/fieldRef/fieldPath"_json_pointer, std::string());
+    if (e.contains("value")) env[name] = e["value"].get<std::string>();
+    else if (field == "metadata.name") env[name] = podName;
+    else if (field == "metadata.namespace") env[name] = podNamespace;
+    else throw std::runtime_error("cannot resolve env " + name + " outside a cluster: " + e.dump());
+  }
+  startOperatorWith(args, env, index);
 }
 
 void OperatorHarness::killOperator(int index) { operators_.at(index)->kill(); }
@@ -130,8 +151,12 @@ std::string OperatorHarness::operatorLog(int index) const {
 Json OperatorHarness::waitForPm(const std::function<bool(const Json&)>& pred, std::chrono::seconds timeout,
                                 const std::string& what) {
   Json last;
+  bool exited = false;
   const bool ok = eventually(
       [&] {
+        exited = !operators_.empty() &&
+                 std::none_of(operators_.begin(), operators_.end(), [](const auto& op) { return op && op->running(); });
+        if (exited) return true;  // nothing left to wait for
         try {
           last = phaseMaintenance();
           return pred(last);
@@ -140,11 +165,17 @@ Json OperatorHarness::waitForPm(const std::function<bool(const Json&)>& pred, st
         }
       },
       timeout, std::chrono::milliseconds(100));
-  if (!ok) {
+  if (!ok || exited) {
+    if (exited) {
+      try {
+        last = phaseMaintenance();  // for the message, and callers reading the result
+      } catch (const std::exception&) {
+      }
+    }
     std::string log = operatorLog();
     if (log.size() > 6000) log = log.substr(log.size() - 6000);
-    ADD_FAILURE() << "timed out waiting for " << what << "\nstatus: " << last.value("status", Json()).dump(2)
-                  << "\noperator log tail:\n"
+    ADD_FAILURE() << (exited ? "the operator exited while waiting for " : "timed out waiting for ") << what
+                  << "\nstatus: " << last.value("status", Json()).dump(2) << "\noperator log tail:\n"
                   << log;
   }
   return last;

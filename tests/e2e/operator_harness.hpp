@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +22,9 @@ using Json = nlohmann::json;
 
 class OperatorHarness {
  public:
+  // The User-Agent of client(); the operator sends kube::HttpClientOptions' default.
+  static constexpr const char* kTestUserAgent = "pmo-e2e-test";
+
   explicit OperatorHarness(sandbox::Options options = defaultSandboxOptions());
   ~OperatorHarness();
 
@@ -35,6 +39,9 @@ class OperatorHarness {
   // phase-console-secret, backend and worker Deployments at v2.72.0).
   void installCrdAndPhase(const std::string& databasePassword = "not-a-real-password",
                           const std::string& databaseHost = "127.0.0.1", int databasePort = 5432);
+  void installCrd();
+  void installPhase(const std::string& databasePassword = "not-a-real-password",
+                    const std::string& databaseHost = "127.0.0.1", int databasePort = 5432);
   // Creates (or replaces the spec of) the PhaseMaintenance phase/phase.
   void applyPhaseMaintenance(const Json& spec);
   Json phaseMaintenance();
@@ -42,14 +49,28 @@ class OperatorHarness {
   std::vector<Json> jobs();
   std::vector<Json> events();
 
-  // Starts operator number `index` (its log: dir/operator-<index>.log).
+  // Starts operator number `index` (its log: dir/operator-<index>.log) against the
+  // sandbox, with debug logs, probes on a free loopback port, a fixed --operator-image and
+  // POD_NAMESPACE=phase.
   void startOperator(const std::vector<std::string>& extraArgs = {}, int index = 0);
+  // Starts the operator binary with exactly these arguments (after argv[0]) and extra
+  // environment variables.
+  void startOperatorWith(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                         int index = 0);
+  // Starts the operator as a Pod of `container` (a Deployment's container, the binary
+  // being the image's entrypoint) would run it: its args and env, fieldRefs resolved to
+  // the Pod's name and namespace; only what cannot work outside a cluster replaced: the
+  // metrics address becomes a free loopback port, and --kubeconfig points at the sandbox
+  // (there is no in-cluster service account). `extraArgs` are appended.
+  void startOperatorAsContainer(const Json& container, const std::string& podNamespace, const std::string& podName,
+                                const std::vector<std::string>& extraArgs = {}, int index = 0);
   void killOperator(int index = 0);      // SIGKILL
   int stopOperator(int index = 0);       // SIGTERM; returns the exit code
   std::string operatorLog(int index = 0) const;
 
-  // Polls the PhaseMaintenance until `pred` holds; on timeout fails the test with the
-  // last status and the operator's log tail.
+  // Polls the PhaseMaintenance until `pred` holds; on timeout, or as soon as every
+  // operator started has exited, fails the test with the last status and the operator's
+  // log tail.
   Json waitForPm(const std::function<bool(const Json&)>& pred, std::chrono::seconds timeout,
                  const std::string& what);
 

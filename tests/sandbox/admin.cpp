@@ -43,7 +43,8 @@ HttpResponse serveAdmin(World& w, Controls& controls, const HttpRequest& req) {
       nlohmann::json items = nlohmann::json::array();
       for (const auto& r : controls.requests())
         items.push_back({{"verb", r.verb}, {"group", r.group}, {"resource", r.resource}, {"namespace", r.ns},
-                         {"name", r.name}, {"code", r.code}, {"at", isoTime(r.at)}});
+                         {"name", r.name}, {"code", r.code}, {"at", isoTime(r.at)},
+                         {"userAgent", r.userAgent}});
       return jsonResponse(200, {{"items", items}});
     }
     if (p == "requests" && m == "DELETE") {

@@ -68,6 +68,7 @@ std::optional<HttpResponse> handleRequest(World& w, Controls& controls, const Ht
 
   RequestRecord record;
   record.at = std::chrono::system_clock::now();
+  record.userAgent = req.header("user-agent");
   ResourcePath rp;
   bool isResource = parseResourcePath(req.path, rp);
   std::optional<HttpResponse> response;
@@ -101,14 +102,17 @@ std::optional<HttpResponse> handleRequest(World& w, Controls& controls, const Ht
     } catch (const ApiError& e) {
       response = errorResponse(e);
     }
+    if (!response) return response;  // a watch, logged when its stream began
   }
-  record.code = response ? response->status : 200;
-  if (!record.verb.empty()) {
-    std::lock_guard<std::mutex> lock(w.requestMutex);
-    w.requests.push_back(record);
-    if (w.requests.size() > kMaxRequestRecords) w.requests.pop_front();
-  }
+  record.code = response->status;
+  if (!record.verb.empty()) logRequest(w, record);
   return response;
+}
+
+void logRequest(World& w, const RequestRecord& record) {
+  std::lock_guard<std::mutex> lock(w.requestMutex);
+  w.requests.push_back(record);
+  if (w.requests.size() > kMaxRequestRecords) w.requests.pop_front();
 }
 
 }  // namespace pmo::sandbox

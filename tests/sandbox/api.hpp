@@ -1,5 +1,6 @@
 #pragma once
 // The API surface: authentication, fault injection, discovery, resources, admin endpoints.
+#include <functional>
 #include <optional>
 
 #include <nlohmann/json.hpp>
@@ -27,7 +28,12 @@ std::optional<HttpResponse> serveDiscovery(World& w, const HttpRequest& req);
 // A resource request; fills `record` (verb, resource, ...). nullopt: streamed (watch).
 std::optional<HttpResponse> serveResource(World& w, const HttpRequest& req, ResponseStream& stream,
                                           RequestRecord& record);
-void serveWatch(World& w, const Target& t, const HttpRequest& req, ResponseStream& stream);
+// `onBegin` runs just before the 200 stream begins (the request is logged then, not when
+// the stream ends, which may be never in a test's life).
+void serveWatch(World& w, const Target& t, const HttpRequest& req, ResponseStream& stream,
+                const std::function<void()>& onBegin);
+// Appends to the request log (Controls::requests), keeping the newest kMaxRequestRecords.
+void logRequest(World& w, const RequestRecord& record);
 // meta.k8s.io/v1 Table for `objects` (kubectl get).
 nlohmann::json toTable(const ResourceType& type, const std::string& version, const std::vector<ObjectPtr>& objects,
                        const nlohmann::json& listMetadata, bool includeFullObject);

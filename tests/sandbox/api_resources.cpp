@@ -164,8 +164,10 @@ std::optional<HttpResponse> serveResource(World& w, const HttpRequest& req, Resp
 
   const std::string& verb = record.verb;
   if (verb == "watch") {
-    serveWatch(w, t, req, stream);
-    record.code = 200;
+    serveWatch(w, t, req, stream, [&] {
+      record.code = 200;
+      logRequest(w, record);
+    });
     return std::nullopt;
   }
   if (verb == "list") return listResponse(w, t, req);

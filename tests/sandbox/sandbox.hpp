@@ -45,7 +45,8 @@ struct RequestRecord {
   std::string ns;
   std::string name;
   int code = 0;
-  std::chrono::system_clock::time_point at;
+  std::chrono::system_clock::time_point at;  // when it arrived (a watch is logged when its stream begins)
+  std::string userAgent;  // the User-Agent header: tells the operator's requests from a test's
 };
 
 class Controls {

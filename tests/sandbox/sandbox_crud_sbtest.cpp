@@ -148,6 +148,7 @@ TEST_F(SandboxTest, RequestLogRecordsVerbsAndFaultsAreInjected) {
   EXPECT_EQ(reqs[1].verb, "create");
   EXPECT_EQ(reqs[1].resource, "configmaps");
   EXPECT_EQ(reqs[1].code, 201);
+  EXPECT_EQ(reqs[1].userAgent, Client::kUserAgent);
   server->controls().failNextRequests(2, 429, "TooManyRequests", 3);
   auto r = client->get("/api/v1/namespaces/default/configmaps/x");
   EXPECT_EQ(r.status, 429);

@@ -45,6 +45,19 @@ TEST_F(SandboxTest, WatchFromCompactedResourceVersionGets410Expired) {
   EXPECT_FALSE(w.next().has_value());
 }
 
+TEST_F(SandboxTest, AWatchIsInTheRequestLogWhileItsStreamIsOpen) {
+  server->controls().clearRequests();
+  WatchStream w(*client, kCms + "?watch=true");
+  ASSERT_EQ(w.status, 200);
+  const auto reqs = server->controls().requests();
+  ASSERT_EQ(reqs.size(), 1u) << "a watch that never ends must still be logged (RBAC checks count it)";
+  EXPECT_EQ(reqs[0].verb, "watch");
+  EXPECT_EQ(reqs[0].resource, "configmaps");
+  EXPECT_EQ(reqs[0].ns, "default");
+  EXPECT_EQ(reqs[0].code, 200);
+  EXPECT_EQ(reqs[0].userAgent, Client::kUserAgent);
+}
+
 TEST_F(SandboxTest, WatchSendsBookmarksAndEndsAtTimeoutOrDrop) {
   std::string rv = client->get(kCms).json()["metadata"]["resourceVersion"];
   WatchStream w(*client, kCms + "?watch=true&allowWatchBookmarks=true&timeoutSeconds=3&resourceVersion=" + rv);

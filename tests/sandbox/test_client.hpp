@@ -71,6 +71,7 @@ class Connection {
 
 class Client {
  public:
+  static constexpr const char* kUserAgent = "sandbox-test-client";
   Client(std::string url, std::string caPem, std::string token = "sandbox-token")
       : url_(std::move(url)), ca_(std::move(caPem)), token_(std::move(token)) {}
   explicit Client(Server& s) : Client(s.url(), s.caPem()) {}
@@ -81,6 +82,7 @@ class Client {
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
     req.set(http::field::host, c.host());
     if (!token_.empty()) req.set(http::field::authorization, "Bearer " + token_);
+    req.set(http::field::user_agent, kUserAgent);
     req.set(http::field::accept, accept);
     if (!body.empty()) req.set(http::field::content_type, contentType);
     req.body() = body;
@@ -122,6 +124,7 @@ class WatchStream {
     http::request<http::empty_body> req{http::verb::get, target, 11};
     req.set(http::field::host, conn_.host());
     req.set(http::field::authorization, "Bearer " + client.token());
+    req.set(http::field::user_agent, Client::kUserAgent);
     parser_.body_limit(boost::none);
     conn_.with([&](auto& s) {
       http::write(s, req);

@@ -17,7 +17,8 @@ std::string eventLine(const std::string& type, const nlohmann::json& object) {
 
 }  // namespace
 
-void serveWatch(World& w, const Target& t, const HttpRequest& req, ResponseStream& stream) {
+void serveWatch(World& w, const Target& t, const HttpRequest& req, ResponseStream& stream,
+                const std::function<void()>& onBegin) {
   Selector labels = Selector::parseLabels(req.param("labelSelector"));
   Selector fields = Selector::parseFields(req.param("fieldSelector"));
   auto matches = [&](const ObjectPtr& o) { return o && labels.matches(*o) && fields.matches(*o); };
@@ -45,6 +46,7 @@ void serveWatch(World& w, const Target& t, const HttpRequest& req, ResponseStrea
     if (from == 0) initial = w.store.list(t.type->key(), t.ns);
     watcher = w.store.watch(t.type->key(), t.ns, from);
   }
+  onBegin();  // before the client can see the headers: a test that saw them finds the record
   if (!stream.begin(200, "application/json")) {
     if (watcher) {
       auto lock = w.store.lock();

@@ -95,6 +95,10 @@ TEST(Chart, RenderedDefaultsMatchTheTemplatesValues) {
   EXPECT_EQ(dep["spec"]["replicas"], values["replicaCount"]);
   const auto& c = dep["spec"]["template"]["spec"]["containers"][0];
   EXPECT_EQ(c["image"], values["image"]["repository"].get<std::string>() + ":" + chart["appVersion"].get<std::string>());
+  std::string operatorImage;
+  for (const auto& e : c["env"])
+    if (e["name"] == "OPERATOR_IMAGE") operatorImage = e.value("value", "");
+  EXPECT_EQ(operatorImage, c["image"]) << "the CronJobs run the operator's image, named in OPERATOR_IMAGE";
   EXPECT_EQ(c["resources"], values["resources"]);
   EXPECT_EQ(c["securityContext"], values["securityContext"]);
   EXPECT_EQ(dep["spec"]["template"]["spec"]["securityContext"], values["podSecurityContext"]);
@@ -117,14 +121,12 @@ TEST(Chart, RenderedDefaultsInstallWhatDeployInstalls) {
 }
 
 TEST(Chart, RbacTemplateRulesAreDeploysRules) {
-  // The template's rule list (define "pmo.rules") is YAML on its own.
-  const std::string tpl = slurp(kChart + "/templates/rbac.yaml");
-  const auto begin = tpl.find("{{- define \"pmo.rules\" -}}");
-  const auto end = tpl.find("{{- end -}}", begin);
-  ASSERT_NE(begin, std::string::npos);
-  const std::string rules = tpl.substr(tpl.find('\n', begin) + 1, end - tpl.find('\n', begin) - 1);
-  const auto parsed = yamlToJson(YAML::Load(rules));
+  // The templates' rule lists (define "pmo.rules", "pmo.leaderElectionRules") are YAML on their own.
+  const auto parsed = yamlToJson(YAML::Load(helmDefine(slurp(kChart + "/templates/rbac.yaml"), "pmo.rules")));
   EXPECT_EQ(parsed, findKind(loadYamlDocuments("deploy/rbac.yaml"), "ClusterRole")["rules"]);
+  const auto leaderElection =
+      yamlToJson(YAML::Load(helmDefine(slurp(kChart + "/templates/rbac.yaml"), "pmo.leaderElectionRules")));
+  EXPECT_EQ(leaderElection, findKind(loadYamlDocuments("deploy/rbac.yaml"), "Role")["rules"]);
 }
 
 }  // namespace

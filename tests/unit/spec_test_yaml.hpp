@@ -63,6 +63,18 @@ inline std::vector<nlohmann::json> loadYamlDocuments(const std::string& relative
   return docs;
 }
 
+// The body of `{{- define "NAME" -}} ... {{- end -}}` in a Helm template: for defines
+// that are plain YAML (the chart's RBAC rules). Throws when the define is missing.
+inline std::string helmDefine(const std::string& templateText, const std::string& name) {
+  const std::string open = "{{- define \"" + name + "\" -}}";
+  const auto begin = templateText.find(open);
+  if (begin == std::string::npos) throw std::runtime_error("no define \"" + name + "\" in the template");
+  const auto body = templateText.find('\n', begin) + 1;
+  const auto end = templateText.find("{{- end -}}", body);
+  if (end == std::string::npos) throw std::runtime_error("define \"" + name + "\" has no {{- end -}}");
+  return templateText.substr(body, end - body);
+}
+
 inline nlohmann::json loadCrd() {
   auto docs = loadYamlDocuments("crds/maintenance.phase.dev_phasemaintenances.yaml");
   if (docs.size() != 1) throw std::runtime_error("the CRD file must hold exactly one document");

@@ -1,0 +1,299 @@
+// Least privilege, checked both ways. The real operator runs through every path that calls
+// the API (informers, a backed-up migration that fails and is retried, audit-log CronJobs
+// created, suspended, resumed and pruned, a repeated Event, a recovery, the finalizer on
+// deletion, the leader Lease and its release); the sandbox logs each request with its
+// User-Agent, so the test's own reads and writes are told apart. Then:
+//  (a) every request the operator made is allowed by a rule of deploy/rbac.yaml (the Role
+//      only in the operator's own namespace), and
+//  (b) every verb of every rule was used: a grant nothing uses is removed, or the scenario
+//      is extended to the path that needs it.
+// The chart's namespaced mode (watchNamespaces: one Role per namespace with the same rules)
+// is run too, for (a).
+// Not covered: the restore of a network-policy recovery after restoreAfter (it needs a
+// database that accepts the change; API-wise it is the same status write and Event), and
+// the pg_dump's pruning of old dumps, which happens in the backup Job's pod, not through
+// the API.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "../unit/spec_test_yaml.hpp"
+#include "e2e/operator_harness.hpp"
+
+namespace pmo::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace res = kube::resources;
+
+const std::string kOperatorAgent = kube::HttpClientOptions{}.userAgent;
+const std::string kPodName = "phase-maintenance-operator-7d9f8b6c5-x2kqp";
+
+// One PolicyRule, where it applies: `ns` empty for a ClusterRole (every namespace and
+// cluster-scoped requests), else the Role's namespace only.
+struct Rule {
+  std::string from;  // "ClusterRole phase-maintenance-operator", for messages
+  std::string ns;
+  std::vector<std::string> groups, resources, verbs, resourceNames;
+};
+
+std::vector<std::string> strings(const Json& rule, const char* key) {
+  return rule.value(key, Json::array()).get<std::vector<std::string>>();
+}
+
+void addRules(std::vector<Rule>& out, const std::string& from, const std::string& ns, const Json& rules) {
+  for (const auto& r : rules)
+    out.push_back({from, ns, strings(r, "apiGroups"), strings(r, "resources"), strings(r, "verbs"),
+                   strings(r, "resourceNames")});
+}
+
+bool has(const std::vector<std::string>& list, const std::string& v) {
+  return std::find(list.begin(), list.end(), v) != list.end() ||
+         std::find(list.begin(), list.end(), "*") != list.end();
+}
+
+bool allows(const Rule& r, const sandbox::RequestRecord& q) {
+  if (!r.ns.empty() && q.ns != r.ns) return false;
+  if (!r.resourceNames.empty() && !has(r.resourceNames, q.name)) return false;
+  return has(r.groups, q.group) && has(r.resources, q.resource) && has(r.verbs, q.verb);
+}
+
+std::string describe(const sandbox::RequestRecord& q) {
+  return q.verb + " " + (q.group.empty() ? "" : q.group + "/") + q.resource + " " +
+         (q.ns.empty() ? "(cluster scope)" : q.ns + "/") + q.name + " -> " + std::to_string(q.code);
+}
+
+// deploy/rbac.yaml as kustomize installs it: the Role in the kustomization's namespace.
+std::string operatorNamespace() { return loadYamlDocuments("deploy/kustomization.yaml").at(0).at("namespace"); }
+
+std::vector<Rule> deployRules() {
+  std::vector<Rule> rules;
+  for (const auto& doc : loadYamlDocuments("deploy/rbac.yaml")) {
+    const std::string kind = doc.value("kind", ""), name = doc["metadata"].value("name", "");
+    if (kind == "ClusterRole") addRules(rules, "ClusterRole " + name, "", doc["rules"]);
+    if (kind == "Role") addRules(rules, "Role " + name + " (namespace " + operatorNamespace() + ")",
+                                 operatorNamespace(), doc["rules"]);
+  }
+  return rules;
+}
+
+// The chart with watchNamespaces: one Role with "pmo.rules" per watched namespace, and its
+// leader-election Role in the release namespace.
+std::vector<Rule> chartNamespacedRules(const std::vector<std::string>& watched, const std::string& releaseNs) {
+  const std::string tpl = readFile(sourcePath("charts/phase-maintenance-operator/templates/rbac.yaml"));
+  std::vector<Rule> rules;
+  for (const auto& ns : watched)
+    addRules(rules, "chart Role (namespace " + ns + ")", ns, yamlToJson(YAML::Load(helmDefine(tpl, "pmo.rules"))));
+  addRules(rules, "chart leader-election Role (namespace " + releaseNs + ")", releaseNs,
+           yamlToJson(YAML::Load(helmDefine(tpl, "pmo.leaderElectionRules"))));
+  return rules;
+}
+
+// The operator's requests; fails when a request is neither the operator's nor the test's,
+// since it could then not be attributed.
+std::vector<sandbox::RequestRecord> operatorRequests(OperatorHarness& h) {
+  std::vector<sandbox::RequestRecord> out;
+  for (const auto& q : h.sandbox().controls().requests()) {
+    if (q.userAgent == kOperatorAgent) out.push_back(q);
+    else EXPECT_EQ(q.userAgent, OperatorHarness::kTestUserAgent) << "a request from nobody known: " << describe(q);
+  }
+  return out;
+}
+
+// (a): requests no rule allows, one line each with how often.
+std::string forbidden(const std::vector<sandbox::RequestRecord>& requests, const std::vector<Rule>& rules) {
+  std::map<std::string, int> lines;
+  for (const auto& q : requests) {
+    bool ok = false;
+    for (const auto& r : rules) ok = ok || allows(r, q);
+    if (!ok) ++lines[describe(q)];
+  }
+  std::string out;
+  for (const auto& [line, n] : lines) out += "  " + line + (n > 1 ? "  (x" + std::to_string(n) + ")" : "") + "\n";
+  return out;
+}
+
+// (b): verbs of rules that no request used.
+std::string unused(const std::vector<sandbox::RequestRecord>& requests, const std::vector<Rule>& rules) {
+  std::string out;
+  for (const auto& r : rules)
+    for (const auto& g : r.groups)
+      for (const auto& resource : r.resources)
+        for (const auto& verb : r.verbs) {
+          const Rule one{r.from, r.ns, {g}, {resource}, {verb}, r.resourceNames};
+          bool used = false;
+          for (const auto& q : requests) used = used || allows(one, q);
+          if (!used) out += "  " + r.from + ": " + verb + " " + (g.empty() ? "" : g + "/") + resource + "\n";
+        }
+  return out;
+}
+
+Json spec(const std::string& version, bool vacuum = true) {
+  Json s = {{"version", version},
+            {"database",
+             {{"host", "127.0.0.1"},
+              {"port", 1},  // nothing listens: the recovery finds the database unreachable
+              {"name", "phase_db"},
+              {"user", "phase_api"},
+              {"passwordSecretRef", {{"name", "phase-console-secret"}, {"key", "DATABASE_PASSWORD"}}}}},
+            {"migrations", {{"backup", {{"enabled", true}, {"persistentVolumeClaim", "phase-backups"}, {"keep", 1}}}}},
+            {"auditLogs",
+             {{"purge", Json::array({{{"organisation", "SpaceX"}, {"retainDays", 90}, {"schedule", "0 3 * * *"}}})}}}};
+  if (vacuum) s["auditLogs"]["vacuum"] = {{"schedule", "30 3 * * 0"}};
+  return s;
+}
+
+std::string str(const Json& pm, const char* pointer) { return pm.value(Json::json_pointer(pointer), std::string()); }
+
+bool readyAt(const Json& pm, const std::string& v) {
+  return str(pm, "/status/currentVersion") == v && conditionStatus(pm, "Ready") == "True";
+}
+
+std::vector<Json> items(OperatorHarness& h, const kube::Resource& r) {
+  const Json list = h.client().list(r, "phase");
+  return list.value("items", Json::array()).get<std::vector<Json>>();
+}
+
+// The migration run (annotation) of the Job of that name, "" when there is none.
+std::string jobRun(OperatorHarness& h, const std::string& name) {
+  for (const auto& j : h.jobs())
+    if (str(j, "/metadata/name") == name) return str(j, "/metadata/annotations/maintenance.phase.dev~1migration-run");
+  return "";
+}
+
+// The operator's container in a list of manifests.
+Json containerOf(const std::vector<Json>& docs) {
+  for (const auto& d : docs)
+    if (d.value("kind", "") == "Deployment") return d.at("/spec/template/spec/containers/0"_json_pointer);
+  throw std::runtime_error("no Deployment");
+}
+
+// The operator's own Pod, as its ReplicaSet would have made it (run reads its image).
+void createOperatorPod(OperatorHarness& h, const std::string& ns) {
+  h.client().create(res::kNamespaces, "", {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}});
+  h.client().create(res::kPods, ns,
+                    {{"apiVersion", "v1"},
+                     {"kind", "Pod"},
+                     {"metadata", {{"name", kPodName}, {"namespace", ns}}},
+                     {"spec", {{"containers", Json::array({{{"name", "operator"}, {"image", "pmo:rbac"}}})}}}});
+}
+
+// Every path of the operator that calls the API, with the operator at index 0 running.
+void runEveryApiPath(OperatorHarness& h) {
+  // A migration with a backup that fails; the version set back; then retried: the Jobs of
+  // the failed attempt (same names, an earlier run) are deleted and made again.
+  sandbox::JobBehaviour fail;
+  fail.succeed = false;
+  h.sandbox().controls().setJobBehaviour("phase-migrate-v2-73-2", fail);
+  h.applyPhaseMaintenance(spec("v2.73.2"));
+  h.waitForPm([](const Json& p) { return conditionReason(p, "Migrated") == "MigrationFailed"; }, 30s,
+              "MigrationFailed");
+  h.applyPhaseMaintenance(spec("v2.72.0"));
+  h.waitForPm([](const Json& p) { return readyAt(p, "v2.72.0"); }, 30s, "Ready at v2.72.0 again");
+  h.sandbox().controls().setJobBehaviour("phase-migrate-v2-73-2", sandbox::JobBehaviour{});
+  const std::string failedRun = jobRun(h, "phase-migrate-v2-73-2");
+  h.applyPhaseMaintenance(spec("v2.73.2"));
+  h.waitForPm([](const Json& p) { return readyAt(p, "v2.73.2"); }, 30s, "Ready at v2.73.2");
+  EXPECT_NE(jobRun(h, "phase-migrate-v2-73-2"), failedRun) << "the failed attempt's Job is replaced";
+
+  // CronJobs: created (suspended while migrating, then resumed), a result read, one pruned.
+  ASSERT_TRUE(eventually([&] { return items(h, res::kCronJobs).size() == 2; }, 10s));
+  const std::string purge = str(h.phaseMaintenance(), "/status/auditLogs/purge/0/name");
+  sandbox::JobBehaviour run;
+  run.terminationMessage = R"({"organisation":"SpaceX","retainDays":90,"deleted":7,"success":true})";
+  h.sandbox().controls().setJobBehaviour(purge, run);
+  h.sandbox().controls().triggerCronJob("phase", purge);
+  h.waitForPm(
+      [](const Json& p) { return p.value("/status/auditLogs/purge/0/lastResult/rowsDeleted"_json_pointer, 0) == 7; },
+      30s, "the purge result");
+  h.applyPhaseMaintenance(spec("v2.73.2", false));
+  EXPECT_TRUE(eventually([&] { return items(h, res::kCronJobs).size() == 1; }, 10s)) << "the vacuum CronJob is pruned";
+
+  // The same Warning twice: the second time the Event's count is patched.
+  auto refused = [](const Json& p) { return conditionReason(p, "Migrated") == "DowngradeRefused"; };
+  h.applyPhaseMaintenance(spec("v2.72.0", false));
+  h.waitForPm(refused, 30s, "DowngradeRefused");
+  h.applyPhaseMaintenance(spec("v2.73.2", false));
+  h.waitForPm([](const Json& p) { return conditionStatus(p, "Migrated") == "True"; }, 30s, "Migrated again");
+  h.applyPhaseMaintenance(spec("v2.72.0", false));
+  h.waitForPm(refused, 30s, "DowngradeRefused again");
+  EXPECT_TRUE(eventually(
+      [&] {
+        for (const auto& e : h.events())
+          if (e.value("reason", "") == "DowngradeRefused" && e.value("count", 0) >= 2) return true;
+        return false;
+      },
+      10s))
+      << "a repeated Event is counted on the first";
+
+  // A break-glass request: the operator reads the Secret and finds the database unreachable.
+  Json withRecovery = spec("v2.73.2", false);
+  withRecovery["recovery"] = {
+      {"resetGlobalNetworkPolicies", {{"requestId", "rbac-1"}, {"organisations", Json::array({"SpaceX"})}}}};
+  h.applyPhaseMaintenance(withRecovery);
+  h.waitForPm([](const Json& p) { return conditionStatus(p, "DatabaseReachable") == "False"; }, 30s,
+              "DatabaseReachable=False");
+
+  // Deletion: the finalizer is removed, then the object is gone.
+  h.client().remove(res::kPhaseMaintenances, "phase", "phase", kube::Propagation::Background);
+  EXPECT_TRUE(eventually(
+      [&] {
+        try {
+          h.phaseMaintenance();
+          return false;
+        } catch (const kube::ApiError& e) {
+          return e.reason() == kube::ErrorReason::NotFound;
+        }
+      },
+      30s))
+      << "the finalizer is removed:\n"
+      << h.operatorLog();
+  EXPECT_EQ(h.stopOperator(), 0) << "SIGTERM releases the Lease and exits 0";
+}
+
+TEST(RbacE2E, DeployRbacAllowsEveryRequestAndGrantsNothingUnused) {
+  OperatorHarness h;
+  const std::string ownNs = operatorNamespace();
+  h.installCrdAndPhase();
+  createOperatorPod(h, ownNs);
+  h.sandbox().controls().clearRequests();
+  // As deploy/deployment.yaml runs it: all namespaces, leader election, the image read from its Pod.
+  h.startOperatorAsContainer(containerOf(loadYamlDocuments("deploy/deployment.yaml")), ownNs, kPodName);
+  runEveryApiPath(h);
+
+  const auto requests = operatorRequests(h);
+  const auto rules = deployRules();
+  ASSERT_FALSE(rules.empty());
+  const std::string notAllowed = forbidden(requests, rules);
+  EXPECT_TRUE(notAllowed.empty()) << "deploy/rbac.yaml does not allow these requests of the operator (add the verb "
+                                     "to the rule, in the chart's templates/rbac.yaml and "
+                                     "tests/fixtures/chart-rendered-defaults.yaml too):\n"
+                                  << notAllowed;
+  const std::string notUsed = unused(requests, rules);
+  EXPECT_TRUE(notUsed.empty()) << "deploy/rbac.yaml grants what the operator never used in this scenario (remove "
+                                  "it everywhere the rules are written, or extend the scenario to the path that "
+                                  "needs it):\n"
+                               << notUsed;
+}
+
+TEST(RbacE2E, ChartNamespacedRolesAllowEveryRequest) {
+  OperatorHarness h;
+  const std::string releaseNs = "phase-maintenance-system";
+  h.installCrdAndPhase();
+  createOperatorPod(h, releaseNs);
+  h.sandbox().controls().clearRequests();
+  // As the chart runs it with watchNamespaces: [phase]: its rendered container plus the
+  // --namespace flag the template adds per watched namespace.
+  // Its own Pod is in an unwatched namespace: the chart must name the image (OPERATOR_IMAGE).
+  const Json container = containerOf(loadYamlDocuments("tests/fixtures/chart-rendered-defaults.yaml"));
+  h.startOperatorAsContainer(container, releaseNs, kPodName, {"--namespace=phase"});
+  runEveryApiPath(h);
+
+  const std::string notAllowed = forbidden(operatorRequests(h), chartNamespacedRules({"phase"}, releaseNs));
+  EXPECT_TRUE(notAllowed.empty()) << "the chart's namespaced Roles (watchNamespaces) do not allow these requests of "
+                                     "the operator:\n"
+                                  << notAllowed;
+}
+
+}  // namespace
+}  // namespace pmo::testing
