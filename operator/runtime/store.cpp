@@ -15,7 +15,7 @@ std::pair<std::string, std::string> splitKey(const std::string& key) {
   return {key.substr(0, pos), key.substr(pos + 1)};
 }
 
-ObjectPtr Store::unpack(const Entry& e) { return std::make_shared<const Json>(Json::from_msgpack(e.packed)); }
+ObjectPtr Store::unpack(const Entry& e) const { return std::make_shared<const Json>(packer_.unpack(e.packed)); }
 
 ObjectPtr Store::get(const std::string& key) const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
@@ -27,7 +27,7 @@ std::optional<Json> Store::getCopy(const std::string& key) const {
   std::shared_lock<std::shared_mutex> lock(mutex_);
   auto it = objects_.find(key);
   if (it == objects_.end()) return std::nullopt;
-  return Json::from_msgpack(it->second.packed);
+  return packer_.unpack(it->second.packed);
 }
 
 std::optional<std::string> Store::resourceVersion(const std::string& key) const {
@@ -105,9 +105,8 @@ ObjectPtr Store::upsert(ObjectPtr object) {
   const std::string key = objectKey(*object);
   Entry entry;
   entry.resourceVersion = object->value("/metadata/resourceVersion"_json_pointer, std::string());
-  entry.packed = Json::to_msgpack(*object);
-  entry.packed.shrink_to_fit();
   std::unique_lock<std::shared_mutex> lock(mutex_);
+  entry.packed = packer_.pack(*object);
   ObjectPtr old;
   auto it = objects_.find(key);
   if (it != objects_.end()) {

@@ -3,10 +3,11 @@
 // cluster-scoped objects). One writer (the informer) feeds it; any number of readers get
 // read-only snapshots: an ObjectPtr stays valid and unchanged after the store moves on.
 //
-// Objects are kept packed (MessagePack), not as parsed JSON trees, which take about ten
-// times the bytes: the cache of thousands of Deployments and CronJobs is most of the
-// operator's memory. Every read unpacks a fresh copy (microseconds for an object this
-// size); resourceVersion() answers the informer's "changed since?" without unpacking.
+// Objects are kept packed (packed_object.hpp: MessagePack deflated against the first
+// object of the kind), not as parsed JSON trees, which take some fifty times the bytes:
+// the cache of thousands of Deployments and CronJobs is most of the operator's memory.
+// Every read unpacks a fresh copy (tens of microseconds for an object this size);
+// resourceVersion() answers the informer's "changed since?" without unpacking.
 //
 // Indexes: addIndex(name, fn) where fn maps an object to the values it is filed under
 // (e.g. the uids of its owners); byIndex(name, value) returns the objects filed there.
@@ -24,6 +25,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "runtime/packed_object.hpp"
 
 namespace pmo::runtime {
 
@@ -60,12 +63,13 @@ class Store {
  private:
   struct Entry {
     std::string resourceVersion;
-    std::vector<std::uint8_t> packed;  // MessagePack
+    std::vector<std::uint8_t> packed;
   };
-  static ObjectPtr unpack(const Entry& e);
+  ObjectPtr unpack(const Entry& e) const;
   void indexLocked(const std::string& key, const Json& obj, bool add);
 
   mutable std::shared_mutex mutex_;
+  ObjectPacker packer_;  // its dictionary is set by the first upsert, under the unique lock
   std::map<std::string, Entry> objects_;  // ordered: list() is deterministic
   std::map<std::string, IndexFunc> indexFns_;
   // index name -> value -> keys
