@@ -75,6 +75,8 @@ class LeaderElector {
   LeaderCallbacks callbacks_;
   std::atomic<bool> leading_{false};
   std::string observedHolder_;
+  kube::Json held_;  // the Lease as this replica last wrote it while leading; null otherwise
+  std::chrono::system_clock::time_point heldRenewed_{};
   std::thread thread_;
   std::mutex mutex_;
   std::condition_variable cv_;

@@ -83,7 +83,11 @@ TEST_F(LeaderElectionTest, ReleaseHandsOverAtOnce) {
 TEST_F(LeaderElectionTest, ConflictIsAFailedAttemptThenReread) {
   LeaderElector a(fake, clock, opts("a"), {});
   ASSERT_TRUE(a.tryAcquireOrRenew());
+  // A conflict on the renewal without a read: the same attempt reads the lease and renews.
   fake.failRequests("update", "leases", kube::ApiError(kube::ErrorReason::Conflict, 409, "modified"), 1);
+  EXPECT_TRUE(a.tryAcquireOrRenew());
+  // A conflict on that write too: the attempt fails; the next one re-reads.
+  fake.failRequests("update", "leases", kube::ApiError(kube::ErrorReason::Conflict, 409, "modified"), 2);
   EXPECT_FALSE(a.tryAcquireOrRenew());
   EXPECT_TRUE(a.tryAcquireOrRenew());
   // A real stale write: b read the lease, a renewed, b's update carries a stale version.
@@ -93,6 +97,26 @@ TEST_F(LeaderElectionTest, ConflictIsAFailedAttemptThenReread) {
   stale["spec"]["holderIdentity"] = "b";
   EXPECT_THROW(fake.update(kLeases, "operators", stale), kube::ApiError);
   EXPECT_EQ(holder(), "a");
+}
+
+TEST_F(LeaderElectionTest, TheLeaderRenewsWithOneUpdateAndNoRead) {
+  LeaderElector a(fake, clock, opts("a"), {});
+  ASSERT_TRUE(a.tryAcquireOrRenew());
+  fake.clearRequests();
+  for (int i = 0; i < 3; ++i) {
+    clock->advance(2s);
+    ASSERT_TRUE(a.tryAcquireOrRenew());
+  }
+  std::vector<std::string> verbs;
+  for (const auto& r : fake.requests()) verbs.push_back(r.verb + " " + r.resource);
+  EXPECT_EQ(verbs, (std::vector<std::string>{"update leases", "update leases", "update leases"}));
+  EXPECT_EQ(holder(), "a");
+  // Once its own lease has expired (a long pause), it reads before it writes again.
+  clock->advance(60s);
+  fake.clearRequests();
+  ASSERT_TRUE(a.tryAcquireOrRenew());
+  ASSERT_FALSE(fake.requests().empty());
+  EXPECT_EQ(fake.requests().front().verb, "get");
 }
 
 TEST_F(LeaderElectionTest, LoopLeadsLosesAfterRenewDeadlineAndReleasesOnStop) {
