@@ -86,11 +86,45 @@ std::vector<std::string> keysNamingDeployment(const std::vector<Json>& pmsInName
   return keys;
 }
 
+namespace {
+constexpr auto kOwnWriteWait = std::chrono::seconds(5);
+constexpr auto kOwnWriteRecheck = std::chrono::milliseconds(100);
+
+std::string versionOf(const Json& o) { return o.value("/metadata/resourceVersion"_json_pointer, std::string()); }
+}  // namespace
+
+bool PhaseReconciler::ownWriteUnseen(const std::string& key, const std::string& cachedVersion) {
+  std::lock_guard<std::mutex> lock(unseenMu_);
+  auto it = unseen_.find(key);
+  if (it == unseen_.end()) return false;
+  // resourceVersions are opaque: "one of the versions our writes replaced" is all that can
+  // be told, and all that is needed.
+  const auto& old = it->second.superseded;
+  if (std::find(old.begin(), old.end(), cachedVersion) != old.end() && d_.clock->now() - it->second.at < kOwnWriteWait)
+    return true;
+  unseen_.erase(it);
+  return false;
+}
+
+void PhaseReconciler::rememberOwnWrite(const std::string& key, std::vector<std::string> superseded) {
+  std::lock_guard<std::mutex> lock(unseenMu_);
+  unseen_[key] = {std::move(superseded), d_.clock->now()};
+}
+
 runtime::ReconcileResult PhaseReconciler::reconcile(const std::string& key) {
   const auto [ns, name] = runtime::splitKey(key);
   const auto cached = d_.view.phaseMaintenance(ns, name);
-  if (!cached) return runtime::ReconcileResult::done();  // deleted: children go by owner references
-  const Json& pm = *cached;
+  if (!cached) {
+    std::lock_guard<std::mutex> lock(unseenMu_);
+    unseen_.erase(key);
+    return runtime::ReconcileResult::done();  // deleted: children go by owner references
+  }
+  // The watch event of the write will wake the key; the recheck is the bound.
+  if (ownWriteUnseen(key, versionOf(*cached))) return runtime::ReconcileResult::after(kOwnWriteRecheck);
+  return reconcileFresh(key, *cached);
+}
+
+runtime::ReconcileResult PhaseReconciler::reconcileFresh(const std::string& key, const Json& pm) {
   const long generation = pm.value("/metadata/generation"_json_pointer, 0L);
   const auto now = d_.clock->wallNow();
 
@@ -134,11 +168,14 @@ runtime::ReconcileResult PhaseReconciler::reconcile(const std::string& key) {
   // the finalizer, that is the patched object's, not the cache's (else every first
   // reconcile would meet a conflict and pay a re-read).
   Json current = pm;
+  std::vector<std::string> superseded{versionOf(pm)};  // versions this reconcile's writes replace
   if (auto add = maintenance::ensureFinalizer(in)) {
     Json patched;
     if (executeActions(d_.client, d_.events, pm, {*add}, &patched) == ExecutionResult::StalePlan)
       return runtime::ReconcileResult::after(std::chrono::seconds(1));
+    rememberOwnWrite(key, superseded);
     if (patched.contains("metadata")) current["metadata"]["resourceVersion"] = patched["metadata"].value("resourceVersion", "");
+    superseded.push_back(versionOf(current));
   }
 
   StageResult stages = runStages(d_, in);
@@ -147,7 +184,7 @@ runtime::ReconcileResult PhaseReconciler::reconcile(const std::string& key) {
     // A guarded write found the object changed: re-read and plan again soon.
     return runtime::ReconcileResult::after(std::chrono::seconds(1));
   }
-  writeStatus(d_.client, current, stages.status);
+  if (writeStatus(d_.client, current, stages.status) == StatusWrite::Written) rememberOwnWrite(key, superseded);
   if (stages.retryWithBackoff) {
     const auto c = maintenance::getCondition(stages.status, cond::kDatabaseReachable);
     throw std::runtime_error("database unreachable for a recovery: " + (c ? c->message : std::string("unknown")));

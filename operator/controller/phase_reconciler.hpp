@@ -11,9 +11,16 @@
 // - A bad spec is reported (SpecValid=False naming the field and the fix) and raised as
 //   a TerminalError: not retried until the object changes. Never a crash, never a hot loop.
 // - suspend: true changes nothing but the status.
+// - Never plans on a state it has itself moved past: after a reconcile that wrote to the
+//   PhaseMaintenance, the key waits (briefly, then requeues) until the cache shows a
+//   newer version than the one that reconcile started from, so a child's watch event
+//   that arrives first cannot make it redo (and re-announce) the step it just took.
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "controller/action_executor.hpp"
 #include "controller/cluster_view.hpp"
@@ -47,7 +54,19 @@ class PhaseReconciler {
   runtime::ReconcileResult reconcile(const std::string& key);
 
  private:
+  runtime::ReconcileResult reconcileFresh(const std::string& key, const nlohmann::json& pm);
+  // True while the cached object is still a version that a reconcile's own writes have
+  // superseded (bounded: after kOwnWriteWait the cache is trusted again).
+  bool ownWriteUnseen(const std::string& key, const std::string& cachedVersion);
+  void rememberOwnWrite(const std::string& key, std::vector<std::string> superseded);
+
   ReconcilerDeps d_;
+  struct Unseen {
+    std::vector<std::string> superseded;
+    runtime::Clock::TimePoint at;
+  };
+  std::mutex unseenMu_;
+  std::unordered_map<std::string, Unseen> unseen_;
 };
 
 // The keys of the PhaseMaintenances (of `pmsInNamespace`) that name `deployment` as their

@@ -122,7 +122,10 @@ Outcome backUp(Ctx& ctx, const Move& mv) {
       Action create{Action::Kind::Create, "jobs", name,
                     buildBackupJob(ctx.in.object, spec, ctx.backend(), mv.from, mv.to, mv.runId, path), {}, "", "", ""};
       ctx.plan.actions.push_back(std::move(create));
-      ctx.event("Normal", "BackupStarted", "backing up the database to " + path + " (Job " + name + ")");
+      // Once per move: the Job may be missing only from a cache that has not seen it yet
+      // (its create then meets AlreadyExists), which is no new backup.
+      if (mv.oldStep != steps::kBackingUp)
+        ctx.event("Normal", "BackupStarted", "backing up the database to " + path + " (Job " + name + ")");
       return wait(ctx, steps::kBackingUp, "backing up the database before migrating (Job " + name + ")", kRequeueJob);
     }
     case S::Stale:

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <iostream>
+#include <map>
 #include <thread>
 
 #include "e2e/operator_harness.hpp"
@@ -55,6 +56,24 @@ TEST(MigrationE2E, ManagedUpgradeRunsOneMigrationJobThenRollsOut) {
   EXPECT_TRUE(external) << "the backend must not run migrate itself on start";
   ASSERT_TRUE(pm["status"]["migrations"].is_array());
   EXPECT_EQ(pm["status"]["migrations"][0].value("result", ""), "Succeeded");
+}
+
+// Each step of a move is announced once: a reconcile that starts before the operator has
+// seen its own last status write must not plan (and announce) the same step again.
+TEST(MigrationE2E, EachStepOfAMoveIsAnnouncedOnce) {
+  OperatorHarness h;
+  h.installCrdAndPhase();
+  h.startOperator();
+  Json spec = managedSpec("v2.73.2");
+  spec["migrations"]["backup"] = {{"enabled", true}, {"persistentVolumeClaim", "phase-backups"}};
+  h.applyPhaseMaintenance(spec);
+  h.waitForPm([](const Json& p) { return atVersion(p, "v2.73.2"); }, 60s, "currentVersion v2.73.2");
+  std::map<std::string, long> counts;
+  for (const auto& e : h.events()) counts[e.value("reason", "")] += e.value("count", 1L);
+  for (const auto& [reason, count] : counts)
+    EXPECT_EQ(count, 1) << "Event " << reason << " was emitted " << count << " times";
+  EXPECT_GE(counts.size(), 4u) << ::testing::PrintToString(counts);
+  if (::testing::Test::HasFailure()) std::cerr << h.operatorLog();
 }
 
 TEST(MigrationE2E, FailedMigrationKeepsTheOldVersionServing) {

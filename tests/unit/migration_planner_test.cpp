@@ -58,6 +58,20 @@ TEST(MigrationPlanner, SamePlanForTheSameInput) {
   }
 }
 
+TEST(MigrationPlanner, ABackupJobMissingOnlyFromALaggingCacheIsNotAnnouncedAgain) {
+  World w;
+  w.managedAt("v2.72.0", "v2.73.2");
+  w.spec.migrations.backup = {true, "phase-backups", 5, "postgres:15"};
+  w.step();
+  Plan p = w.step();
+  ASSERT_TRUE(hasEvent(p, "BackupStarted"));
+  ASSERT_EQ(w.step_(), steps::kBackingUp);
+  w.jobs.clear();  // the Job informer has not delivered it yet
+  p = w.plan();
+  ASSERT_EQ(actionsOf(p, Action::Kind::Create).size(), 1u) << "the create is repeated (AlreadyExists is success)";
+  EXPECT_FALSE(hasEvent(p, "BackupStarted")) << "but it is no new backup";
+}
+
 TEST(MigrationPlanner, UpgradesWithBackupAndHoldRollout) {
   World w;
   w.managedAt("v2.72.0", "v2.73.2");
