@@ -226,6 +226,16 @@ void runEveryApiPath(OperatorHarness& h) {
       10s))
       << "a repeated Event is counted on the first";
 
+  // A status write that meets a conflict is retried on a fresh read (the only GET of a
+  // PhaseMaintenance: everything else is read from the cache).
+  h.sandbox().controls().failNextRequestsTo("update", "phasemaintenances/status", 1, 409, "Conflict");
+  Json conflicted = spec("v2.73.2", false);
+  conflicted["migrations"]["backoffLimit"] = 3;
+  h.applyPhaseMaintenance(conflicted);
+  h.waitForPm([](const Json& p) { return p.value("/status/observedGeneration"_json_pointer, 0L) ==
+                                         p.value("/metadata/generation"_json_pointer, -1L); },
+              30s, "the new generation observed despite the conflict");
+
   // A break-glass request: the operator reads the Secret and finds the database unreachable.
   Json withRecovery = spec("v2.73.2", false);
   withRecovery["recovery"] = {

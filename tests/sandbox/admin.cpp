@@ -73,7 +73,10 @@ HttpResponse serveAdmin(World& w, Controls& controls, const HttpRequest& req) {
       return ok();
     }
     if (p == "faults") {
-      if (b.contains("count"))
+      if (b.contains("count") && (b.contains("verb") || b.contains("resource")))
+        controls.failNextRequestsTo(b.value("verb", ""), b.value("resource", ""), b.value("count", 0),
+                                    b.value("code", 500), b.value("reason", "InternalError"));
+      else if (b.contains("count"))
         controls.failNextRequests(b.value("count", 0), b.value("code", 500), b.value("reason", "InternalError"),
                                   b.value("retryAfterSeconds", 0));
       if (b.contains("delayMs")) controls.setResponseDelay(std::chrono::milliseconds(b.value("delayMs", 0L)));

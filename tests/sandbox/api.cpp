@@ -58,22 +58,25 @@ std::optional<HttpResponse> handleRequest(World& w, Controls& controls, const Ht
   if (!authorized(w, req)) return jsonResponse(401, statusJson(401, "Unauthorized", "Unauthorized"));
   if (req.path.rfind("/sandbox/v1/", 0) == 0) return serveAdmin(w, controls, req);
 
+  ResourcePath rp;
+  const bool isResource = parseResourcePath(req.path, rp);
+  const std::string verb = isResource ? verbFor(req, rp) : "";
+  const std::string resource = rp.subresource.empty() ? rp.resource : rp.resource + "/" + rp.subresource;
   FaultState fault;
   {
     std::lock_guard<std::mutex> lock(w.faultMutex);
     fault = w.faults;
-    if (w.faults.remaining > 0) --w.faults.remaining;
+    const bool matches = (fault.verb.empty() || fault.verb == verb) && (fault.resource.empty() || fault.resource == resource);
+    if (!matches) fault.remaining = 0;
+    else if (w.faults.remaining > 0) --w.faults.remaining;
   }
   if (fault.delay.count() > 0) std::this_thread::sleep_for(fault.delay);
 
   RequestRecord record;
   record.at = std::chrono::system_clock::now();
   record.userAgent = req.header("user-agent");
-  ResourcePath rp;
-  bool isResource = parseResourcePath(req.path, rp);
   std::optional<HttpResponse> response;
   if (fault.remaining > 0) {
-    nlohmann::json details = nullptr;
     HttpResponse r = jsonResponse(fault.code, statusJson(fault.code, fault.reason,
                                                          "sandbox: injected failure (" + fault.reason + ")",
                                                          fault.retryAfterSeconds > 0
@@ -83,12 +86,10 @@ std::optional<HttpResponse> handleRequest(World& w, Controls& controls, const Ht
     response = r;
     if (isResource) {
       record.group = rp.group;
-      record.resource = rp.subresource.empty() ? rp.resource : rp.resource + "/" + rp.subresource;
+      record.resource = resource;
       record.ns = rp.ns;
       record.name = rp.name;
-      record.verb = req.method == "GET" ? (rp.name.empty() ? (req.param("watch") == "true" || req.param("watch") == "1" ? "watch" : "list") : "get")
-                    : req.method == "POST" ? "create" : req.method == "PUT" ? "update"
-                    : req.method == "PATCH" ? "patch" : rp.name.empty() ? "deletecollection" : "delete";
+      record.verb = verb;
     }
   } else if (!isResource) {
     response = serveDiscovery(w, req);

@@ -21,6 +21,9 @@ struct ResourcePath {
 };
 // False when `path` is not a resource path (discovery, or malformed).
 bool parseResourcePath(const std::string& path, ResourcePath& out);
+// The Kubernetes verb of a request to a resource path: get list watch create update patch
+// delete deletecollection.
+std::string verbFor(const HttpRequest& req, const ResourcePath& p);
 
 // Discovery documents (/version, /api, /apis, group/version lists, /openapi); nullopt if
 // the path is not one of them.

@@ -28,16 +28,6 @@ std::string objectKey(const nlohmann::json& o) {
   return ns.empty() ? metaString(o, "name") : ns + "/" + metaString(o, "name");
 }
 
-std::string verbFor(const HttpRequest& req, const ResourcePath& p) {
-  bool watch = req.param("watch") == "true" || req.param("watch") == "1";
-  if (req.method == "GET") return p.name.empty() ? (watch ? "watch" : "list") : "get";
-  if (req.method == "POST") return "create";
-  if (req.method == "PUT") return "update";
-  if (req.method == "PATCH") return "patch";
-  if (req.method == "DELETE") return p.name.empty() ? "deletecollection" : "delete";
-  return req.method;
-}
-
 bool dryRun(const HttpRequest& req) { return req.param("dryRun") == "All"; }
 
 // Objects of the target matching the request's selectors, in key order, after `continue`.
@@ -135,6 +125,16 @@ HttpResponse serveScale(World& w, const Target& t, const HttpRequest& req) {
 }
 
 }  // namespace
+
+std::string verbFor(const HttpRequest& req, const ResourcePath& p) {
+  bool watch = req.param("watch") == "true" || req.param("watch") == "1";
+  if (req.method == "GET") return p.name.empty() ? (watch ? "watch" : "list") : "get";
+  if (req.method == "POST") return "create";
+  if (req.method == "PUT") return "update";
+  if (req.method == "PATCH") return "patch";
+  if (req.method == "DELETE") return p.name.empty() ? "deletecollection" : "delete";
+  return req.method;
+}
 
 std::optional<HttpResponse> serveResource(World& w, const HttpRequest& req, ResponseStream& stream,
                                           RequestRecord& record) {

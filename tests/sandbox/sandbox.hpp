@@ -60,6 +60,10 @@ class Controls {
   // The next `count` API requests (not /sandbox/) fail with this code, reason and,
   // for 429, this Retry-After.
   virtual void failNextRequests(int count, int code, const std::string& reason, int retryAfterSeconds = 0) = 0;
+  // The same, for requests with this verb to this resource only ("update",
+  // "phasemaintenances/status"): e.g. a 409 Conflict on the next status write.
+  virtual void failNextRequestsTo(const std::string& verb, const std::string& resource, int count, int code,
+                                  const std::string& reason) = 0;
   virtual void setResponseDelay(std::chrono::milliseconds delay) = 0;
   // Forgets history: watches from any resourceVersion older than now get 410 Gone.
   virtual void compact() = 0;

@@ -157,6 +157,15 @@ TEST_F(SandboxTest, RequestLogRecordsVerbsAndFaultsAreInjected) {
   EXPECT_EQ(client->get("/api/v1/namespaces/default/configmaps/x").status, 200);
 }
 
+TEST_F(SandboxTest, AFaultCanTargetOneVerbOfOneResource) {
+  ASSERT_EQ(client->post("/api/v1/namespaces/default/configmaps", {{"metadata", {{"name", "x"}}}}).status, 201);
+  server->controls().failNextRequestsTo("update", "configmaps", 1, 409, "Conflict");
+  EXPECT_EQ(client->get("/api/v1/namespaces/default/configmaps/x").status, 200) << "a get is not targeted";
+  auto current = client->get("/api/v1/namespaces/default/configmaps/x").json();
+  EXPECT_EQ(client->put("/api/v1/namespaces/default/configmaps/x", current).status, 409);
+  EXPECT_EQ(client->put("/api/v1/namespaces/default/configmaps/x", current).status, 200) << "only once";
+}
+
 class PlainSandboxTest : public SandboxTest {
   void customize(Options& o) override {
     o.tls = false;

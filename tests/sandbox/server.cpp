@@ -43,6 +43,15 @@ class ControlsImpl : public Controls {
     w_.faults.code = code;
     w_.faults.reason = reason;
     w_.faults.retryAfterSeconds = retryAfterSeconds;
+    w_.faults.verb.clear();
+    w_.faults.resource.clear();
+  }
+  void failNextRequestsTo(const std::string& verb, const std::string& resource, int count, int code,
+                          const std::string& reason) override {
+    failNextRequests(count, code, reason, 0);
+    std::lock_guard<std::mutex> lock(w_.faultMutex);
+    w_.faults.verb = verb;
+    w_.faults.resource = resource;
   }
   void setResponseDelay(std::chrono::milliseconds delay) override {
     std::lock_guard<std::mutex> lock(w_.faultMutex);

@@ -20,6 +20,7 @@ struct FaultState {
   int code = 500;
   std::string reason = "InternalError";
   int retryAfterSeconds = 0;
+  std::string verb, resource;  // only requests with this verb / resource ("" = any) fail
   std::chrono::milliseconds delay{0};
 };
 
