@@ -6,7 +6,7 @@
 //  - its migration Job is running: it is left to finish (killing `migrate` midway gains
 //    nothing), then the previous rule applies;
 //  - otherwise (nothing ran against the schema yet, or the migration failed): the move is
-//    abandoned, an active backup Job of it deleted, and the new target is planned from the
+//    abandoned, an active (or not yet cached) backup Job of it deleted, and the new target is planned from the
 //    unchanged currentVersion. Gate changes (pause, scale to 0) stay in place for the next
 //    move, or are undone when the new target is the current version.
 #include "maintenance/migration_internal.hpp"
@@ -42,8 +42,11 @@ Retarget retarget(Ctx& ctx, const std::string& newTarget) {
     ctx.plan.requeueNoLaterThan(kRequeueJob);
     return Retarget::Wait;
   }
+  // An active backup of the abandoned move goes; so does one the Job cache has not seen
+  // yet while the status says it was started (deleting what is not there is a no-op).
   const std::string backupJob = m.value("backupJob", "");
-  if (!backupJob.empty() && findJob(ctx.in, backupJob, runId).state == S::Active)
+  const S backup = backupJob.empty() ? S::Absent : findJob(ctx.in, backupJob, runId).state;
+  if (backup == S::Active || (!backupJob.empty() && backup == S::Absent && step == steps::kBackingUp))
     ctx.plan.actions.push_back(Action{Action::Kind::Delete, "jobs", backupJob, {}, {}, "", "", ""});
   ctx.event("Normal", "MigrationSuperseded",
             "the move from " + from + " to " + to + " was abandoned at step " + step + ": the target is now " +

@@ -184,6 +184,19 @@ TEST(MigrationRetarget, AbandonsAMoveWhoseMigrationHasNotStarted) {
   EXPECT_EQ(p.status["migration"]["to"], "v2.74.0");
 }
 
+TEST(MigrationRetarget, AbandoningDeletesABackupJobTheCacheHasNotSeenYet) {
+  World w;
+  w.managedAt("v2.72.0", "v2.73.2");
+  w.spec.migrations.backup = {true, "phase-backups", 5, "postgres:15"};
+  w.step();
+  w.step();   // backup Job created, step BackingUp
+  w.jobs.clear();  // ...but the Job informer has not delivered it when the target moves
+  w.spec.version = "v2.74.0";
+  Plan p = w.plan();
+  ASSERT_EQ(actionsOf(p, Action::Kind::Delete).size(), 1u) << "else its pg_dump runs on, orphaned";
+  EXPECT_EQ(actionsOf(p, Action::Kind::Delete)[0]->name, kBackupJob);
+}
+
 TEST(MigrationRetarget, LetsARunningMigrationFinishThenMovesOn) {
   World w;
   w.managedAt("v2.72.0", "v2.73.2");
