@@ -44,6 +44,8 @@ void ensureLedger(pqxx::connection& conn) {
   if (ledgerExists(conn)) return;  // no CREATE privilege needed once it exists
   try {
     pqxx::work tx(conn);
+    // First callers queue here: IF NOT EXISTS alone does not make concurrent creates safe.
+    tx.exec1("SELECT pg_advisory_xact_lock(hashtext('pmo-recovery-ledger'))");
     tx.exec0("CREATE TABLE IF NOT EXISTS " + kTable +
              " (request_key text PRIMARY KEY, action text NOT NULL, result jsonb NOT NULL,"
              " applied_at timestamptz NOT NULL DEFAULT now())");
@@ -51,9 +53,11 @@ void ensureLedger(pqxx::connection& conn) {
              " IS 'phase-maintenance-operator: break-glass recoveries applied, one row per request (at most once)'");
     tx.commit();
   } catch (const pqxx::sql_error& e) {
-    // Two first callers at once: IF NOT EXISTS does not stop the loser from tripping over
-    // the winner's catalog rows (23505) or table (42P07). The table exists either way.
-    if ((e.sqlstate() == "23505" || e.sqlstate() == "42P07") && ledgerExists(conn)) return;
+    // Belt and braces for a caller that does not take the lock (an older operator): the
+    // loser trips over the winner's catalog rows (23505), type (42710) or table (42P07).
+    // The table exists either way.
+    const std::string state = e.sqlstate();
+    if ((state == "23505" || state == "42710" || state == "42P07") && ledgerExists(conn)) return;
     throw;
   }
 }
