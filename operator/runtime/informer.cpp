@@ -153,12 +153,9 @@ bool Informer::relist(Reflector& r) {
     for (auto& item : items) {
       if (options_.transform) options_.transform(item);
       std::string key = objectKey(item);
-      if (store_.resourceVersion(key) == std::optional<std::string>(rvOf(item))) {  // unchanged since last seen
-        seen.insert(std::move(key));
-        continue;
-      }
+      const bool unchanged = store_.resourceVersion(key) == rvOf(item);  // since last seen
       seen.insert(std::move(key));
-      dispatchUpsert(std::make_shared<const Json>(std::move(item)));
+      if (!unchanged) dispatchUpsert(std::make_shared<const Json>(std::move(item)));
     }
   });
   std::lock_guard<std::mutex> dispatch(dispatchMutex_);
