@@ -11,11 +11,7 @@ using namespace std::chrono_literals;
 
 Json specWith(const Json& auditLogs, const std::string& version = "v2.72.0") {
   return {{"version", version},
-          {"database",
-           {{"host", "127.0.0.1"},
-            {"name", "phase_db"},
-            {"user", "phase_api"},
-            {"passwordSecretRef", {{"name", "phase-console-secret"}, {"key", "DATABASE_PASSWORD"}}}}},
+          {"database", demoDatabase()},
           {"auditLogs", auditLogs}};
 }
 

@@ -14,11 +14,7 @@ using namespace std::chrono_literals;
 
 Json managedSpec(const std::string& version, const std::string& gate = "HoldRollout") {
   return {{"version", version},
-          {"database",
-           {{"host", "127.0.0.1"},
-            {"name", "phase_db"},
-            {"user", "phase_api"},
-            {"passwordSecretRef", {{"name", "phase-console-secret"}, {"key", "DATABASE_PASSWORD"}}}}},
+          {"database", demoDatabase()},
           {"migrations", {{"gate", gate}}}};
 }
 

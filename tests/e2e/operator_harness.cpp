@@ -181,6 +181,15 @@ Json OperatorHarness::waitForPm(const std::function<bool(const Json&)>& pred, st
   return last;
 }
 
+Json demoDatabase(const std::string& host, int port) {
+  Json db = {{"host", host},
+             {"name", "phase_db"},
+             {"user", "phase_api"},
+             {"passwordSecretRef", {{"name", "phase-console-secret"}, {"key", "DATABASE_PASSWORD"}}}};
+  if (port > 0) db["port"] = port;
+  return db;
+}
+
 std::string imageTag(const std::string& image) {
   const auto colon = image.rfind(':');
   return colon == std::string::npos ? "" : image.substr(colon + 1);

@@ -81,6 +81,10 @@ class OperatorHarness {
   std::vector<std::unique_ptr<Process>> operators_;
 };
 
+// spec.database for the demo Phase instance installCrdAndPhase installs: its Secret and
+// key; host and port where the test's database (or none) listens.
+Json demoDatabase(const std::string& host = "127.0.0.1", int port = 0);
+
 // "v2.73.2" from "docker.io/phasehq/backend:v2.73.2".
 std::string imageTag(const std::string& image);
 std::string containerImage(const Json& deployment, const std::string& container);

@@ -130,12 +130,7 @@ std::string unused(const std::vector<sandbox::RequestRecord>& requests, const st
 
 Json spec(const std::string& version, bool vacuum = true) {
   Json s = {{"version", version},
-            {"database",
-             {{"host", "127.0.0.1"},
-              {"port", 1},  // nothing listens: the recovery finds the database unreachable
-              {"name", "phase_db"},
-              {"user", "phase_api"},
-              {"passwordSecretRef", {{"name", "phase-console-secret"}, {"key", "DATABASE_PASSWORD"}}}}},
+            {"database", demoDatabase("127.0.0.1", 1)},  // nothing listens: the recovery finds it unreachable
             {"migrations", {{"backup", {{"enabled", true}, {"persistentVolumeClaim", "phase-backups"}, {"keep", 1}}}}},
             {"auditLogs",
              {{"purge", Json::array({{{"organisation", "SpaceX"}, {"retainDays", 90}, {"schedule", "0 3 * * *"}}})}}}};

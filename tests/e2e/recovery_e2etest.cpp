@@ -20,14 +20,12 @@ INSERT INTO api_networkaccesspolicy (id, name, organisation_id, allowed_ips, is_
 
 Json specFor(const ScratchDatabase& db, const std::string& requestId) {
   const auto& p = db.params();
+  Json database = demoDatabase(p.host, p.port);
+  database["name"] = db.name();
+  database["user"] = p.user;
+  database["sslMode"] = "disable";
   return {{"version", "v2.72.0"},
-          {"database",
-           {{"host", p.host},
-            {"port", p.port},
-            {"name", db.name()},
-            {"user", p.user},
-            {"sslMode", "disable"},
-            {"passwordSecretRef", {{"name", "phase-console-secret"}, {"key", "DATABASE_PASSWORD"}}}}},
+          {"database", database},
           {"recovery",
            {{"resetGlobalNetworkPolicies", {{"requestId", requestId}, {"organisations", Json::array({"SpaceX"})}}}}}};
 }
