@@ -89,8 +89,6 @@ std::vector<std::string> keysNamingDeployment(const std::vector<Json>& pmsInName
 namespace {
 constexpr auto kOwnWriteWait = std::chrono::seconds(5);
 constexpr auto kOwnWriteRecheck = std::chrono::milliseconds(100);
-
-std::string versionOf(const Json& o) { return o.value("/metadata/resourceVersion"_json_pointer, std::string()); }
 }  // namespace
 
 bool PhaseReconciler::ownWriteUnseen(const std::string& key, const std::string& cachedVersion) {
@@ -120,7 +118,8 @@ runtime::ReconcileResult PhaseReconciler::reconcile(const std::string& key) {
     return runtime::ReconcileResult::done();  // deleted: children go by owner references
   }
   // The watch event of the write will wake the key; the recheck is the bound.
-  if (ownWriteUnseen(key, versionOf(*cached))) return runtime::ReconcileResult::after(kOwnWriteRecheck);
+  if (ownWriteUnseen(key, runtime::resourceVersionOf(*cached)))
+    return runtime::ReconcileResult::after(kOwnWriteRecheck);
   return reconcileFresh(key, *cached);
 }
 
@@ -168,14 +167,15 @@ runtime::ReconcileResult PhaseReconciler::reconcileFresh(const std::string& key,
   // the finalizer, that is the patched object's, not the cache's (else every first
   // reconcile would meet a conflict and pay a re-read).
   Json current = pm;
-  std::vector<std::string> superseded{versionOf(pm)};  // versions this reconcile's writes replace
+  // The versions this reconcile's writes replace.
+  std::vector<std::string> superseded{runtime::resourceVersionOf(pm)};
   if (auto add = maintenance::ensureFinalizer(in)) {
     Json patched;
     if (executeActions(d_.client, d_.events, pm, {*add}, &patched) == ExecutionResult::StalePlan)
       return runtime::ReconcileResult::after(std::chrono::seconds(1));
     rememberOwnWrite(key, superseded);
-    if (patched.contains("metadata")) current["metadata"]["resourceVersion"] = patched["metadata"].value("resourceVersion", "");
-    superseded.push_back(versionOf(current));
+    if (patched.contains("metadata")) current["metadata"]["resourceVersion"] = runtime::resourceVersionOf(patched);
+    superseded.push_back(runtime::resourceVersionOf(current));
   }
 
   StageResult stages = runStages(d_, in);

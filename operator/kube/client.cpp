@@ -4,8 +4,8 @@
 namespace pmo::kube {
 
 // Pages with the caller's limit (or 500 when none was given) until the server sends no
-// continue token. The returned List carries the last page's resourceVersion, which is
-// the one to watch from. A continue token that expired mid-way throws Gone: relist.
+// continue token. Returns the last page's resourceVersion, the one to watch from. A
+// continue token that expired mid-way throws Gone: relist.
 std::string Client::listPages(const Resource& r, const std::string& ns, const ListOptions& opts,
                               const std::function<void(Json& items)>& onPage) {
   constexpr long kDefaultPage = 500;

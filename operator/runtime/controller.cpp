@@ -43,8 +43,7 @@ void Controller::watch(Informer& informer, Mapper mapper) {
   EventHandlers h;
   h.onAdd = [this, mapper](const Json& obj) { enqueue(mapper(obj), true); };
   h.onUpdate = [this, mapper](const Json& oldObj, const Json& newObj) {
-    const auto rv = [](const Json& o) { return o["metadata"].value("resourceVersion", ""); };
-    const bool resync = rv(oldObj) == rv(newObj);
+    const bool resync = resourceVersionOf(oldObj) == resourceVersionOf(newObj);
     std::vector<std::string> keys = mapper(newObj);
     if (!resync) {
       // An owner change (e.g. a re-parented object) must wake the old owner too.

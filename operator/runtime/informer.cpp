@@ -30,12 +30,6 @@ struct Informer::Reflector {
   Clock::Duration backoff{};
 };
 
-namespace {
-std::string rvOf(const Json& object) {
-  if (!object.contains("metadata")) return "";
-  return object["metadata"].value("resourceVersion", "");
-}
-}  // namespace
 
 Informer::Informer(kube::Client& client, std::shared_ptr<Clock> clock, InformerOptions options)
     : client_(client), clock_(std::move(clock)), options_(std::move(options)),
@@ -153,7 +147,7 @@ bool Informer::relist(Reflector& r) {
     for (auto& item : items) {
       if (options_.transform) options_.transform(item);
       std::string key = objectKey(item);
-      const bool unchanged = store_.resourceVersion(key) == rvOf(item);  // since last seen
+      const bool unchanged = store_.resourceVersion(key) == resourceVersionOf(item);  // since last seen
       seen.insert(std::move(key));
       if (!unchanged) dispatchUpsert(std::make_shared<const Json>(std::move(item)));
     }
@@ -204,7 +198,7 @@ Informer::WatchEnd Informer::watchOnce(Reflector& r) {
                                       {"code", code}, {"message", ev->object.value("message", "")}});
       return WatchEnd::Backoff;
     }
-    const std::string rv = rvOf(ev->object);
+    const std::string rv = resourceVersionOf(ev->object);
     if (ev->type != T::Bookmark) {
       Json obj = std::move(ev->object);
       if (options_.transform) options_.transform(obj);

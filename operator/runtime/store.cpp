@@ -9,6 +9,10 @@ std::string objectKey(const Json& object) {
   return ns.empty() ? name : ns + "/" + name;
 }
 
+std::string resourceVersionOf(const Json& object) {
+  return object.value("/metadata/resourceVersion"_json_pointer, std::string());
+}
+
 std::pair<std::string, std::string> splitKey(const std::string& key) {
   const auto pos = key.find('/');
   if (pos == std::string::npos) return {"", key};
@@ -104,7 +108,7 @@ void Store::indexLocked(const std::string& key, const Json& obj, bool add) {
 ObjectPtr Store::upsert(ObjectPtr object) {
   const std::string key = objectKey(*object);
   Entry entry;
-  entry.resourceVersion = object->value("/metadata/resourceVersion"_json_pointer, std::string());
+  entry.resourceVersion = resourceVersionOf(*object);
   std::unique_lock<std::shared_mutex> lock(mutex_);
   entry.packed = packer_.pack(*object);
   ObjectPtr old;

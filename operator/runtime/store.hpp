@@ -36,6 +36,8 @@ using IndexFunc = std::function<std::vector<std::string>(const Json&)>;
 
 // "namespace/name", or "name" when the object has no namespace.
 std::string objectKey(const Json& object);
+// metadata.resourceVersion, "" when there is none.
+std::string resourceVersionOf(const Json& object);
 // Splits a key into namespace ("" for cluster-scoped) and name.
 std::pair<std::string, std::string> splitKey(const std::string& key);
 
