@@ -3,6 +3,7 @@
 #include <random>
 
 #include "sandbox/api_error.hpp"
+#include "sandbox/crd_validation.hpp"
 #include "sandbox/patch.hpp"
 #include "sandbox/schema.hpp"
 
@@ -186,8 +187,12 @@ ObjectPtr createObject(World& w, const Target& t, nlohmann::json body, bool dryR
     meta.erase(f);
   if (type.statusSubresource) body.erase("status");
   validateCustom(w, t, body, name);
+  if (type.resource == "customresourcedefinitions") {
+    defaultCrd(body);
+    requireValidCrd(body, nullptr);
+  }
   defaultOnCreate(w, type, body);
-  if (type.resource == "customresourcedefinitions") typeFromCrd(body);  // 422 on a bad CRD
+  if (type.resource == "customresourcedefinitions") typeFromCrd(body);
   if (!body["metadata"].contains("uid")) body["metadata"]["uid"] = newUid();
   body["metadata"]["creationTimestamp"] = nowRfc3339();
   if (type.hasGeneration) body["metadata"]["generation"] = 1;
@@ -247,6 +252,10 @@ ObjectPtr updateObject(World& w, const Target& t, nlohmann::json body, bool dryR
     }
   }
   if (type.resource == "secrets") normalizeSecret(next);
+  if (type.resource == "customresourcedefinitions" && t.subresource.empty()) {
+    defaultCrd(next);
+    requireValidCrd(next, cur.get());
+  }
   validateCustom(w, t, next, t.name);
   if (type.hasGeneration && specChanged(*cur, next))
     next["metadata"]["generation"] = oldMeta.value("generation", 0) + 1;

@@ -45,6 +45,7 @@ std::string numberText(const nlohmann::json& v) {
 class Walker {
  public:
   SchemaResult result;
+  bool applyDefaults = true;
 
   void walk(const nlohmann::json& s, nlohmann::json& v, const std::string& path, bool root) {
     if (v.is_null()) {
@@ -114,7 +115,7 @@ class Walker {
       else ++it;
     }
     for (auto it = props.begin(); it != props.end(); ++it)
-      if (!v.contains(it.key()) && it->contains("default")) v[it.key()] = (*it)["default"];
+      if (applyDefaults && !v.contains(it.key()) && it->contains("default")) v[it.key()] = (*it)["default"];
     for (auto it = v.begin(); it != v.end();) {
       const std::string& key = it.key();
       std::string child = path.empty() ? key : path + "." + key;
@@ -195,6 +196,13 @@ SchemaResult applySchema(const nlohmann::json& schema, nlohmann::json& object) {
   Walker w;
   w.walk(schema, object, "", true);
   return std::move(w.result);
+}
+
+std::vector<FieldCause> validateValue(const nlohmann::json& schema, nlohmann::json value) {
+  Walker w;
+  w.applyDefaults = false;
+  w.walk(schema, value, "", false);
+  return std::move(w.result.causes);
 }
 
 }  // namespace pmo::sandbox

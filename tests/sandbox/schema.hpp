@@ -21,4 +21,8 @@ struct SchemaResult {
 // Prunes, defaults and validates `object` (a whole custom resource) in place.
 SchemaResult applySchema(const nlohmann::json& schema, nlohmann::json& object);
 
+// Validates a value (not a whole resource) against `schema` without defaulting it, as the CRD
+// validation checks a schema's `default`. Causes' fields are relative to the value.
+std::vector<FieldCause> validateValue(const nlohmann::json& schema, nlohmann::json value);
+
 }  // namespace pmo::sandbox
