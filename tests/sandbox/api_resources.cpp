@@ -1,6 +1,7 @@
 // Resource requests: get, list, create, update, patch, delete, deletecollection, and the
 // status, scale and log subresources.
 #include "sandbox/api.hpp"
+#include "sandbox/apply.hpp"
 #include "sandbox/protobuf.hpp"
 #include "sandbox/selectors.hpp"
 
@@ -154,6 +155,8 @@ std::optional<HttpResponse> serveResource(World& w, const HttpRequest& req, Resp
   t.name = p.name;
   t.subresource = p.subresource;
   t.strictFields = req.param("fieldValidation") == "Strict";
+  t.fieldManager = req.param("fieldManager");
+  t.userAgent = req.header("user-agent");
   if (!t.type->namespaced && !t.ns.empty())
     throw ApiError(404, "NotFound", "the server could not find the requested resource", nlohmann::json::object());
   bool subOk = t.subresource.empty() || (t.subresource == "status" && t.type->statusSubresource) ||
@@ -201,7 +204,13 @@ std::optional<HttpResponse> serveResource(World& w, const HttpRequest& req, Resp
     return jsonResponse(200, present(*t.type, t.version, *o));
   }
   if (verb == "patch") {
+    const bool apply = isApplyPatch(req.header("content-type"));
+    validatePatchOptions(req, apply);
     auto lock = w.store.lock();
+    if (apply) {
+      auto [o, created] = applyObject(w, t, req.body, req.param("force") == "true", dryRun(req));
+      return jsonResponse(created ? 201 : 200, present(*t.type, t.version, *o));
+    }
     ObjectPtr o = patchObject(w, t, req.header("content-type"), req.body, dryRun(req));
     return jsonResponse(200, present(*t.type, t.version, *o));
   }

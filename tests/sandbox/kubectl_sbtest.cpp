@@ -140,5 +140,43 @@ TEST_F(KubectlTest, InstallApplyGetUpdateRejectAndDeleteWithRealKubectl) {
   EXPECT_EQ(r.code, 0) << r.output;
 }
 
+
+// Server-side apply through kubectl: create, an unchanged re-apply (no write), a conflict
+// with `kubectl patch`'s manager, and --force-conflicts taking the field over.
+TEST_F(KubectlTest, ServerSideApplyReapplyConflictAndForceWithRealKubectl) {
+  const std::string file = home_ + "/deploy.yaml";
+  auto write = [&](int replicas) {
+    std::ofstream(file) << "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: default\n"
+                           "spec:\n  replicas: " << replicas << "\n  selector:\n    matchLabels: {app: web}\n"
+                           "  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n"
+                           "      - name: backend\n        image: nginx:1\n";
+  };
+  write(2);
+  CommandResult r = kubectl("apply --server-side -f " + file);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("deployment.apps/web serverside-applied"), std::string::npos) << r.output;
+  auto rv = [&] { return kubectl("get deployment web -o jsonpath={.metadata.resourceVersion}").output; };
+  r = kubectl("rollout status deployment web --timeout=20s");  // the simulated controller is at rest then
+  ASSERT_EQ(r.code, 0) << r.output;
+  const std::string before = rv();
+  r = kubectl("apply --server-side -f " + file);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(rv(), before);
+  r = kubectl("get deployment web -o jsonpath={.metadata.managedFields[0].manager}");
+  EXPECT_EQ(r.output, "kubectl");
+
+  r = kubectl("patch deployment web --type merge -p '{\"spec\":{\"replicas\":4}}'");
+  ASSERT_EQ(r.code, 0) << r.output;
+  write(3);
+  r = kubectl("apply --server-side -f " + file);
+  EXPECT_NE(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("Apply failed with 1 conflict: conflict with \"kubectl-patch\" using apps/v1: .spec.replicas"),
+            std::string::npos) << r.output;
+  r = kubectl("apply --server-side --force-conflicts -f " + file);
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = kubectl("get deployment web -o jsonpath={.spec.replicas}");
+  EXPECT_EQ(r.output, "3");
+}
+
 }  // namespace
 }  // namespace pmo::sandbox::testing

@@ -4,6 +4,7 @@
 
 #include "sandbox/api_error.hpp"
 #include "sandbox/crd_validation.hpp"
+#include "sandbox/managed_fields.hpp"
 #include "sandbox/patch.hpp"
 #include "sandbox/schema.hpp"
 
@@ -34,10 +35,7 @@ bool isDnsSubdomain(const std::string& n) {
 
 nlohmann::json withoutVolatile(const nlohmann::json& o) {
   nlohmann::json c = o;
-  if (c.contains("metadata")) {
-    c["metadata"].erase("resourceVersion");
-    c["metadata"].erase("managedFields");
-  }
+  if (c.contains("metadata")) c["metadata"].erase("resourceVersion");
   return c;
 }
 
@@ -182,6 +180,7 @@ ObjectPtr createObject(World& w, const Target& t, nlohmann::json body, bool dryR
                      {{"name", name}, {"kind", type.resource}});
   }
   if (w.store.find(type.key(), t.ns, name)) throw alreadyExists(type.resource, type.group, name);
+  const nlohmann::json applied = t.applied ? meta["managedFields"] : nlohmann::json();
   for (const char* f : {"uid", "resourceVersion", "creationTimestamp", "deletionTimestamp",
                         "deletionGracePeriodSeconds", "generation", "selfLink", "managedFields"})
     meta.erase(f);
@@ -198,6 +197,8 @@ ObjectPtr createObject(World& w, const Target& t, nlohmann::json body, bool dryR
   if (type.hasGeneration) body["metadata"]["generation"] = 1;
   body.erase("apiVersion");
   body.erase("kind");
+  if (t.applied) body["metadata"]["managedFields"] = applied;
+  stampUpdate(t, nullptr, body);
   if (dryRun) return std::make_shared<const nlohmann::json>(std::move(body));
   ObjectPtr out = w.store.put(type.key(), std::move(body));
   afterCommit(w, type.key(), out, false);
@@ -235,7 +236,6 @@ ObjectPtr updateObject(World& w, const Target& t, nlohmann::json body, bool dryR
       if (oldMeta.contains(f)) meta[f] = oldMeta[f];
       else meta.erase(f);
     }
-    meta.erase("managedFields");
     meta.erase("selfLink");
     if (type.statusSubresource) {
       if (cur->contains("status")) next["status"] = (*cur)["status"];
@@ -259,6 +259,7 @@ ObjectPtr updateObject(World& w, const Target& t, nlohmann::json body, bool dryR
   validateCustom(w, t, next, t.name);
   if (type.hasGeneration && specChanged(*cur, next))
     next["metadata"]["generation"] = oldMeta.value("generation", 0) + 1;
+  stampUpdate(t, cur.get(), next);
   return commit(w, type, cur, std::move(next), dryRun);
 }
 

@@ -18,6 +18,11 @@ struct Target {
   std::string name;
   std::string subresource;  // "", "status", "scale", "log"
   bool strictFields = false;  // fieldValidation=Strict: unknown fields are an error, not pruned
+  // Who writes, for metadata.managedFields (managed_fields.hpp): the fieldManager query
+  // parameter, else the User-Agent. `applied`: the body's managedFields are an apply's result.
+  std::string fieldManager;
+  std::string userAgent;
+  bool applied = false;
 };
 
 struct DeleteOptions {

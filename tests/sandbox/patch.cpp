@@ -1,6 +1,8 @@
 #include "sandbox/patch.hpp"
 
 #include <algorithm>
+#include <iterator>
+#include <vector>
 
 #include "sandbox/api_error.hpp"
 
@@ -10,9 +12,19 @@ namespace {
 
 const char* const kMergeKeys[] = {"name", "containerPort", "port", "uid", "type", "ip", "devicePath", "mountPath"};
 
-// The merge key shared by every element of both lists, or "" when they must be replaced.
-std::string mergeKey(const nlohmann::json& a, const nlohmann::json& b) {
-  for (const char* k : kMergeKeys) {
+// Lists whose merge key is not the first of kMergeKeys their elements carry (their elements
+// also have a `name`): k8s.io/api/core/v1/types.go patchMergeKey.
+const std::pair<const char*, const char*> kFieldMergeKeys[] = {{"volumeMounts", "mountPath"},
+                                                               {"volumeDevices", "devicePath"}};
+
+}  // namespace
+
+std::string strategicMergeKey(const std::string& field, const nlohmann::json& a, const nlohmann::json& b) {
+  std::vector<const char*> keys;
+  for (const auto& fk : kFieldMergeKeys)
+    if (field == fk.first) keys.push_back(fk.second);
+  keys.insert(keys.end(), std::begin(kMergeKeys), std::end(kMergeKeys));
+  for (const char* k : keys) {
     bool all = true;
     for (const auto* list : {&a, &b})
       for (const auto& e : *list)
@@ -22,10 +34,12 @@ std::string mergeKey(const nlohmann::json& a, const nlohmann::json& b) {
   return "";
 }
 
+namespace {
+
 void strategicMerge(nlohmann::json& target, const nlohmann::json& patch);
 
-nlohmann::json mergeList(const nlohmann::json& current, const nlohmann::json& patch) {
-  std::string key = mergeKey(current, patch);
+nlohmann::json mergeList(const std::string& field, const nlohmann::json& current, const nlohmann::json& patch) {
+  std::string key = strategicMergeKey(field, current, patch);
   if (key.empty()) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& e : patch)
@@ -81,9 +95,9 @@ void strategicMerge(nlohmann::json& target, const nlohmann::json& patch) {
       }
       strategicMerge(target[k], *it);
     } else if (it->is_array() && target.contains(k) && target[k].is_array()) {
-      target[k] = mergeList(target[k], *it);
+      target[k] = mergeList(k, target[k], *it);
     } else if (it->is_array()) {
-      target[k] = mergeList(nlohmann::json::array(), *it);
+      target[k] = mergeList(k, nlohmann::json::array(), *it);
     } else {
       target[k] = *it;
     }
@@ -131,7 +145,7 @@ nlohmann::json applyPatch(const std::string& contentType, const nlohmann::json& 
                  "the body of the request was in an unknown format - accepted media types include: "
                  "application/json-patch+json, application/merge-patch+json" +
                      std::string(allowStrategic ? ", application/strategic-merge-patch+json" : "") +
-                     " (the sandbox does not implement server-side apply)");
+                     ", application/apply-patch+yaml");
 }
 
 }  // namespace pmo::sandbox
