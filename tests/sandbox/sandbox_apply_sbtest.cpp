@@ -181,6 +181,16 @@ TEST_F(ApplyTest, UpdatesRecordTheirManagerAndUnchangedWritesChangeNothing) {
   EXPECT_EQ(same.json()["metadata"]["resourceVersion"], c["metadata"]["resourceVersion"]);
   auto put = client->put("/api/v1/namespaces/default/configmaps/c", same.json());
   EXPECT_EQ(put.json()["metadata"]["resourceVersion"], c["metadata"]["resourceVersion"]);
+  // a change is recorded under the fieldManager given; [{}] resets the entries
+  auto changed = client->request("PATCH", "/api/v1/namespaces/default/configmaps/c?fieldManager=editor",
+                                 R"({"data":{"a":"2"}})", "application/merge-patch+json");
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  // the creator keeps the data map itself (".": it added it), not the key it no longer set
+  EXPECT_EQ(owned(changed.json(), "sandbox-test-client", "Update"), Json::parse(R"({"f:data":{}})")) << changed.body;
+  EXPECT_EQ(owned(changed.json(), "editor", "Update"), Json::parse(R"({"f:data":{"f:a":{}}})"));
+  auto reset = client->mergePatch("/api/v1/namespaces/default/configmaps/c", {{"metadata", {{"managedFields", {Json::object()}}}}});
+  ASSERT_EQ(reset.status, 200) << reset.body;
+  EXPECT_FALSE(reset.json()["metadata"].contains("managedFields")) << reset.body;
 }
 
 TEST_F(ApplyTest, CustomResourceListsFollowTheSchemaListType) {
