@@ -12,10 +12,9 @@ namespace pmo::sandbox {
 
 namespace {
 
-FieldPath child(const FieldPath& p, const std::string& key) {
-  FieldPath c = p;
-  c.push_back(key);
-  return c;
+FieldPath child(FieldPath p, const std::string& key) {
+  p.push_back(key);
+  return p;
 }
 
 // What kube-apiserver's stripMeta manager never records (fieldmanager/internal/stripmeta.go).
@@ -78,7 +77,11 @@ void compareAt(const nlohmann::json* a, const nlohmann::json* b, const Shape& s,
 
 void toFieldSet(const nlohmann::json& v, const Shape& s, const FieldPath& p, FieldSet& out) {
   if (v.is_object() && !s.atomicMap()) {
-    for (auto it = v.begin(); it != v.end(); ++it) toFieldSet(*it, s.field(it.key()), child(p, "f:" + it.key()), out);
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      const FieldPath cp = child(p, "f:" + it.key());
+      toFieldSet(*it, s.field(it.key()), cp, out);
+      if (!s.declares(it.key())) out.insert(cp);
+    }
     return;
   }
   if (v.is_array()) {
@@ -96,17 +99,12 @@ void toFieldSet(const nlohmann::json& v, const Shape& s, const FieldPath& p, Fie
   out.insert(p);
 }
 
-void decodeNode(const nlohmann::json& node, FieldPath& p, FieldSet& out) {
+void decodeNode(const nlohmann::json& node, const FieldPath& p, FieldSet& out) {
   if (!node.is_object()) return;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    if (it.key() == ".") {
-      out.insert(p);
-      continue;
-    }
-    p.push_back(it.key());
-    if (it->empty()) out.insert(p);
-    else decodeNode(*it, p, out);
-    p.pop_back();
+    FieldPath c = child(p, it.key());
+    if (it.key() == "." || it->empty()) out.insert(it.key() == "." ? p : c);
+    else decodeNode(*it, c, out);
   }
 }
 
@@ -150,6 +148,13 @@ Shape Shape::items() const {
   s.schema_ = nullptr;
   if (custom_ && schema_ && schema_->contains("items") && (*schema_)["items"].is_object()) s.schema_ = &(*schema_)["items"];
   return s;
+}
+
+bool Shape::declares(const std::string& name) const {
+  if (!custom_) return true;  // built-ins: treated as declared everywhere
+  if (!schema_) return false;
+  const auto props = schema_->find("properties");
+  return props != schema_->end() && props->is_object() && props->contains(name);
 }
 
 bool Shape::atomicMap() const {
@@ -199,8 +204,7 @@ bool ManagerEntry::same(const ManagerEntry& o) const {
 
 FieldSet fieldsV1ToSet(const nlohmann::json& fieldsV1) {
   FieldSet out;
-  FieldPath p;
-  decodeNode(fieldsV1, p, out);
+  decodeNode(fieldsV1, {}, out);
   return out;
 }
 
@@ -245,15 +249,10 @@ Managers decodeManagedFields(const nlohmann::json& managedFields) {
   if (!managedFields.is_array()) return out;
   for (const auto& e : managedFields) {
     if (!e.is_object() || !e.contains("manager") || !e["manager"].is_string()) continue;
-    ManagerEntry m;
-    m.manager = e["manager"].get<std::string>();
-    m.operation = e.value("operation", "");
-    m.apiVersion = e.value("apiVersion", "");
-    m.time = e.value("time", "");
-    m.subresource = e.value("subresource", "");
-    if (m.operation != "Apply" && m.operation != "Update") continue;
-    m.fields = fieldsV1ToSet(e.value("fieldsV1", nlohmann::json::object()));
-    out.push_back(std::move(m));
+    ManagerEntry m{e["manager"].get<std::string>(), e.value("operation", ""), e.value("apiVersion", ""),
+                   e.value("time", ""), e.value("subresource", ""),
+                   fieldsV1ToSet(e.value("fieldsV1", nlohmann::json::object()))};
+    if (m.operation == "Apply" || m.operation == "Update") out.push_back(std::move(m));
   }
   return out;
 }

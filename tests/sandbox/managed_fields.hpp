@@ -31,6 +31,9 @@ class Shape {
   Shape field(const std::string& name) const;
   Shape items() const;
   bool atomicMap() const;
+  // A field the type declares (custom resources: schema properties); an applied key of a map
+  // (additionalProperties, untyped) is owned itself, not only its leaves (typed/tofieldset.go).
+  bool declares(const std::string& name) const;
   // How the list that is `a` in one object and `b` in the other merges; `keys` for Map.
   List list(const nlohmann::json& a, const nlohmann::json& b, std::vector<std::string>& keys) const;
   // The path element of `item` in such a list ("k:{...}" or "v:..."); throws ApiError 500 when an

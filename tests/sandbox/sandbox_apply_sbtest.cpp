@@ -214,6 +214,10 @@ TEST_F(ApplyTest, CustomResourceListsFollowTheSchemaListType) {
   Json f = owned(r.json(), "two", "Apply")["f:spec"];
   EXPECT_TRUE(f["f:parts"].contains("k:{\"name\":\"b\"}")) << f.dump();
   EXPECT_TRUE(f["f:tags"].contains("v:\"y\"")) << f.dump();
+  // keys of a map the schema does not declare are owned themselves (".")
+  r = apply(w, "apiVersion: test.dev/v1\nkind: Widget\nmetadata: {name: w}\nspec:\n  extra: {opts: {depth: 2}}\n", "three");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(owned(r.json(), "three", "Apply")["f:spec"]["f:extra"], Json::parse(R"({"f:opts":{".":{},"f:depth":{}}})"));
   EXPECT_EQ(owned(r.json(), "one", "Apply")["f:spec"]["f:args"], Json::object());
   // args is atomic: "two" replacing "one"'s list is a conflict on the whole list
   r = apply(w, "apiVersion: test.dev/v1\nkind: Widget\nmetadata: {name: w}\nspec:\n  args: [q]\n", "two");
