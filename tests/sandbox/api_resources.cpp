@@ -163,6 +163,7 @@ std::optional<HttpResponse> serveResource(World& w, const HttpRequest& req, Resp
                (t.subresource == "scale" && t.type->scaleSubresource) ||
                (t.subresource == "log" && t.type->logSubresource && req.method == "GET");
   if (!subOk) throw ApiError(404, "NotFound", "the server could not find the requested resource", nlohmann::json::object());
+  if (req.method == "PATCH" && isApplyPatch(req.header("content-type"))) refuseApplyOnSubresource(t);
   if (t.subresource == "scale") return serveScale(w, t, req);
 
   const std::string& verb = record.verb;
@@ -192,12 +193,14 @@ std::optional<HttpResponse> serveResource(World& w, const HttpRequest& req, Resp
   }
   if (verb == "create") {
     if (!t.name.empty()) throw ApiError(405, "MethodNotAllowed", "the server does not allow this method on the requested resource");
+    validateWriteOptions(req, verb, false);
     nlohmann::json body = parseBody(req);
     auto lock = w.store.lock();
     ObjectPtr o = createObject(w, t, std::move(body), dryRun(req));
     return jsonResponse(201, present(*t.type, t.version, *o));
   }
   if (verb == "update") {
+    validateWriteOptions(req, verb, false);
     nlohmann::json body = parseBody(req);
     auto lock = w.store.lock();
     ObjectPtr o = updateObject(w, t, std::move(body), dryRun(req));
@@ -205,7 +208,7 @@ std::optional<HttpResponse> serveResource(World& w, const HttpRequest& req, Resp
   }
   if (verb == "patch") {
     const bool apply = isApplyPatch(req.header("content-type"));
-    validatePatchOptions(req, apply);
+    validateWriteOptions(req, verb, apply);
     auto lock = w.store.lock();
     if (apply) {
       auto [o, created] = applyObject(w, t, req.body, req.param("force") == "true", dryRun(req));

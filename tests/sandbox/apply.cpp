@@ -1,6 +1,7 @@
 #include "sandbox/apply.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <iterator>
 #include <map>
 
@@ -177,22 +178,39 @@ bool isApplyPatch(const std::string& contentType) {
   return contentType.substr(0, contentType.find(';')) == "application/apply-patch+yaml";
 }
 
-void validatePatchOptions(const HttpRequest& req, bool apply) {
+void validateWriteOptions(const HttpRequest& req, const std::string& verb, bool apply) {
   std::vector<FieldCause> causes;
-  if (!apply && !req.param("force").empty())
+  const std::string manager = req.param("fieldManager");
+  if (verb == "patch" && !apply && !req.param("force").empty())
     causes.push_back({"FieldValueForbidden", "force", "Forbidden: may not be specified for non-apply patch"});
-  if (apply && req.param("fieldManager").empty())
+  if (apply && manager.empty())
     causes.push_back({"FieldValueRequired", "fieldManager", "Required value: is required for apply patch"});
-  if (!causes.empty()) throw invalid("PatchOptions", "meta.k8s.io", "", causes);
+  if (manager.size() > 128)
+    causes.push_back({"FieldValueTooLong", "fieldManager", "Too long: may not be more than 128 bytes"});
+  for (size_t i = 0; i < manager.size(); ++i) {
+    const auto c = static_cast<unsigned char>(manager[i]);
+    if (c >= 0x20 && c != 0x7f) continue;
+    char code[16];
+    std::snprintf(code, sizeof code, "U+%04X", c);
+    causes.push_back({"FieldValueInvalid", "fieldManager",
+                      "Invalid value: " + goQuote(manager) + ": invalid character " + code + " (at position " +
+                          std::to_string(i) + ")"});
+  }
+  const std::string kind = verb == "create" ? "CreateOptions" : verb == "update" ? "UpdateOptions" : "PatchOptions";
+  if (!causes.empty()) throw invalid(kind, "meta.k8s.io", "", causes);
+}
+
+void refuseApplyOnSubresource(const Target& t) {
+  if (!t.subresource.empty())
+    throw ApiError(415, "UnsupportedMediaType",
+                   "the sandbox does not implement server-side apply (application/apply-patch+yaml) on subresources (" +
+                       t.subresource + ")");
 }
 
 std::pair<ObjectPtr, bool> applyObject(World& w, const Target& target, const std::string& body, bool force,
                                        bool dryRun) {
   const ResourceType& type = *target.type;
-  if (!target.subresource.empty())
-    throw ApiError(415, "UnsupportedMediaType",
-                   "the sandbox does not implement server-side apply (application/apply-patch+yaml) on subresources (" +
-                       target.subresource + ")");
+  refuseApplyOnSubresource(target);
   nlohmann::json config = parseConfig(body);
   // fieldmanager/internal/structuredmerge.go Apply
   const std::string want = type.apiVersion(target.version);

@@ -19,9 +19,12 @@
 namespace pmo::sandbox {
 
 bool isApplyPatch(const std::string& contentType);
-// PatchOptions rules (apimachinery/pkg/apis/meta/v1/validation ValidatePatchOptions): 422 for
-// force on a non-apply patch, or apply without fieldManager.
-void validatePatchOptions(const HttpRequest& req, bool apply);
+// Create/Update/PatchOptions rules (apimachinery/pkg/apis/meta/v1/validation): 422 for a
+// fieldManager longer than 128 bytes or with unprintable characters, force on a non-apply
+// patch, or apply without fieldManager. `verb`: create, update or patch.
+void validateWriteOptions(const HttpRequest& req, const std::string& verb, bool apply);
+// 415 naming the feature when `t` is a subresource (status, scale): not implemented.
+void refuseApplyOnSubresource(const Target& t);
 // Requires the store lock. Returns the object and whether it was created.
 std::pair<ObjectPtr, bool> applyObject(World& w, const Target& t, const std::string& body, bool force, bool dryRun);
 

@@ -72,6 +72,12 @@ TEST_F(ApplyTest, ApplyRequiresAFieldManagerAndTheRightApiVersionAndName) {
   r = client->request("PATCH", kDeployments + "/web?force=true", "{}", "application/merge-patch+json");
   EXPECT_EQ(r.status, 422) << r.body;
   EXPECT_EQ(r.json()["details"]["causes"][0]["field"], "force");
+  r = apply(kDeployments + "/web/status", deploymentYaml("nginx:1", 1), "flux");
+  EXPECT_EQ(r.status, 415) << r.body;
+  EXPECT_EQ(apply(kDeployments + "/web/scale", "{}", "flux").status, 415);
+  r = client->request("POST", kDeployments + "?fieldManager=" + std::string(129, 'm'), "{}");
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_EQ(r.json()["message"], "CreateOptions.meta.k8s.io \"\" is invalid: fieldManager: Too long: may not be more than 128 bytes");
 }
 
 TEST_F(ApplyTest, ReapplyingTheSameConfigurationWritesNothing) {
