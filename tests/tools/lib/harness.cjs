@@ -29,9 +29,13 @@ function binary(name) {
 const sourceDir = () => required('PMO_SOURCE_DIR');
 const sourcePath = (relative) => path.join(sourceDir(), relative);
 
-function loadYamlDocuments(file) {
-  return yaml.loadAll(fs.readFileSync(file, 'utf8')).filter((d) => d !== null && d !== undefined);
+function loadYamlText(text) {
+  return yaml.loadAll(text).filter((d) => d !== null && d !== undefined);
 }
+const loadYamlDocuments = (file) => loadYamlText(fs.readFileSync(file, 'utf8'));
+
+const canonical = (v) => JSON.stringify(v, (k, x) => (x && typeof x === 'object' && !Array.isArray(x)
+  ? Object.fromEntries(Object.keys(x).sort().map((key) => [key, x[key]])) : x));
 
 // A test run: named checks, each failure printed with its context; exit code 1 on any.
 class Checks {
@@ -49,9 +53,10 @@ class Checks {
     console.error(`FAIL: ${message}${detail === undefined ? '' : `\n      ${typeof detail === 'string' ? detail : JSON.stringify(detail)}`}`);
     return false;
   }
+  // Deep equality of JSON values; the order of object keys does not count, of lists does.
   equal(actual, expected, message) {
-    const a = JSON.stringify(actual);
-    const e = JSON.stringify(expected);
+    const a = canonical(actual);
+    const e = canonical(expected);
     return this.ok(a === e, message, `expected ${e}\n      actual   ${a}`);
   }
   finish() {
@@ -75,7 +80,9 @@ function runTest(name, timeoutMs, main) {
     })
     .finally(() => {
       clearTimeout(timer);
-      return cleanups.reduceRight((p, f) => p.then(() => f()).catch(() => {}), Promise.resolve());
+      // Open watches and keep-alive sockets would hold the process: exit once cleaned up.
+      return cleanups.reduceRight((p, f) => p.then(() => f()).catch(() => {}), Promise.resolve())
+        .then(() => process.exit(process.exitCode));
     });
 }
 
@@ -156,4 +163,4 @@ async function eventually(probe, timeoutMs, what, intervalMs = 50) {
   }
 }
 
-module.exports = { binary, required, sourcePath, loadYamlDocuments, runTest, run, tempDir, onCleanup, startSandbox, eventually };
+module.exports = { binary, required, sourcePath, loadYamlText, loadYamlDocuments, runTest, run, tempDir, onCleanup, startSandbox, eventually };
