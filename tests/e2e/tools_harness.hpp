@@ -25,7 +25,7 @@ std::vector<nlohmann::json> helmTemplate(const std::vector<std::string>& setValu
 
 // Lists every object the API server behind `kubeconfig` stores and checks each built-in
 // one against Kubernetes' published schemas (tests/tools/kube_objects_check.cjs). Adds a
-// test failure naming each object and field that does not match; returns the tool's report.
-std::string expectStoredObjectsMatchKubernetesSchemas(const std::string& kubeconfig);
+// test failure naming each object and field that does not match; prints the tool's report.
+void expectStoredObjectsMatchKubernetesSchemas(const std::string& kubeconfig);
 
 }  // namespace pmo::testing
