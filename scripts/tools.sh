@@ -23,7 +23,8 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$node_major" -ge 20 ] || die "Node.js $(node --version) is too old; the client tests need 20 or newer"
 
 stamp=$(cat "$PKG_DIR/package.json" "$PKG_DIR/package-lock.json" | sha256sum | cut -d' ' -f1)
-if [ -f "$TOOLS_DIR/.stamp" ] && [ "$(cat "$TOOLS_DIR/.stamp")" = "$stamp" ] && [ -x "$TOOLS_DIR/bin/helm" ]; then
+if [ -f "$TOOLS_DIR/.stamp" ] && [ "$(cat "$TOOLS_DIR/.stamp")" = "$stamp" ] && [ -x "$TOOLS_DIR/bin/helm" ] &&
+   [ -f "$TOOLS_DIR/node_modules/.package-lock.json" ]; then
   exit 0
 fi
 
