@@ -2,7 +2,10 @@
 // created, pruned, suspended during a migration, and their results reach status.
 #include <gtest/gtest.h>
 
+#include <iostream>
+
 #include "e2e/operator_harness.hpp"
+#include "e2e/tools_harness.hpp"
 
 namespace pmo::testing {
 namespace {
@@ -74,6 +77,8 @@ TEST(AuditLogE2E, CronJobsAreReconciledAndTheirResultsReachStatus) {
   fewer.erase("vacuum");
   h.applyPhaseMaintenance(specWith(fewer, "v2.73.2"));
   EXPECT_TRUE(eventually([&] { return cronJobs(h).size() == 1; }, 30s)) << "the vacuum CronJob is pruned";
+  // Every CronJob, Job, Pod, Event and Lease written on the way, against Kubernetes' schemas.
+  expectStoredObjectsMatchKubernetesSchemas(h.kubeconfig());
 }
 
 }  // namespace

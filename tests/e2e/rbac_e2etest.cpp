@@ -19,6 +19,7 @@
 
 #include "../unit/spec_test_yaml.hpp"
 #include "e2e/operator_harness.hpp"
+#include "e2e/tools_harness.hpp"
 
 namespace pmo::testing {
 namespace {
@@ -79,13 +80,15 @@ std::vector<Rule> deployRules() {
 
 // The chart with watchNamespaces: one Role with "pmo.rules" per watched namespace, and its
 // leader-election Role in the release namespace.
-std::vector<Rule> chartNamespacedRules(const std::vector<std::string>& watched, const std::string& releaseNs) {
-  const std::string tpl = readFile(sourcePath("charts/phase-maintenance-operator/templates/rbac.yaml"));
+// The Roles of the chart as helm renders it.
+std::vector<Rule> chartNamespacedRules(const std::vector<Json>& rendered) {
   std::vector<Rule> rules;
-  for (const auto& ns : watched)
-    addRules(rules, "chart Role (namespace " + ns + ")", ns, yamlToJson(YAML::Load(helmDefine(tpl, "pmo.rules"))));
-  addRules(rules, "chart leader-election Role (namespace " + releaseNs + ")", releaseNs,
-           yamlToJson(YAML::Load(helmDefine(tpl, "pmo.leaderElectionRules"))));
+  for (const auto& o : rendered) {
+    if (o.value("kind", "") != "Role") continue;
+    const std::string ns = o.at("/metadata/namespace"_json_pointer);
+    addRules(rules, "chart Role " + o.at("/metadata/name"_json_pointer).get<std::string>() + " (namespace " + ns + ")",
+             ns, o.at("rules"));
+  }
   return rules;
 }
 
@@ -271,8 +274,7 @@ TEST(RbacE2E, DeployRbacAllowsEveryRequestAndGrantsNothingUnused) {
   ASSERT_FALSE(rules.empty());
   const std::string notAllowed = forbidden(requests, rules);
   EXPECT_TRUE(notAllowed.empty()) << "deploy/rbac.yaml does not allow these requests of the operator (add the verb "
-                                     "to the rule, in the chart's templates/rbac.yaml and "
-                                     "tests/fixtures/chart-rendered-defaults.yaml too):\n"
+                                     "to the rule, in the chart's templates/rbac.yaml too):\n"
                                   << notAllowed;
   const std::string notUsed = unused(requests, rules);
   EXPECT_TRUE(notUsed.empty()) << "deploy/rbac.yaml grants what the operator never used in this scenario (remove "
@@ -287,14 +289,13 @@ TEST(RbacE2E, ChartNamespacedRolesAllowEveryRequest) {
   h.installCrdAndPhase();
   createOperatorPod(h, releaseNs);
   h.sandbox().controls().clearRequests();
-  // As the chart runs it with watchNamespaces: [phase]: its rendered container plus the
-  // --namespace flag the template adds per watched namespace.
+  // As the chart runs it with watchNamespaces: [phase], rendered by the real helm.
   // Its own Pod is in an unwatched namespace: the chart must name the image (OPERATOR_IMAGE).
-  const Json container = containerOf(loadYamlDocuments("tests/fixtures/chart-rendered-defaults.yaml"));
-  h.startOperatorAsContainer(container, releaseNs, kPodName, {"--namespace=phase"});
+  const std::vector<Json> rendered = helmTemplate({"watchNamespaces={phase}"}, releaseNs);
+  h.startOperatorAsContainer(containerOf(rendered), releaseNs, kPodName);
   runEveryApiPath(h);
 
-  const std::string notAllowed = forbidden(operatorRequests(h), chartNamespacedRules({"phase"}, releaseNs));
+  const std::string notAllowed = forbidden(operatorRequests(h), chartNamespacedRules(rendered));
   EXPECT_TRUE(notAllowed.empty()) << "the chart's namespaced Roles (watchNamespaces) do not allow these requests of "
                                      "the operator:\n"
                                   << notAllowed;
