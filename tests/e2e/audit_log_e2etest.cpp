@@ -81,5 +81,31 @@ TEST(AuditLogE2E, CronJobsAreReconciledAndTheirResultsReachStatus) {
   expectStoredObjectsMatchKubernetesSchemas(h.kubeconfig());
 }
 
+// A zone kube-apiserver would refuse in a CronJob is refused in the spec: SpecValid=False
+// names the field, the value and the fix, and no CronJob is written.
+TEST(AuditLogE2E, UnknownTimeZoneIsReportedAsInvalidSpec) {
+  OperatorHarness h;
+  h.installCrdAndPhase();
+  h.startOperator();
+  Json rules = {{"purge", Json::array({{{"organisation", "SpaceX"}}})}, {"timeZone", "Mars/Olympus"}};
+  h.applyPhaseMaintenance(specWith(rules));
+  Json pm = h.waitForPm([](const Json& p) { return conditionStatus(p, "SpecValid") == "False"; }, 60s, "SpecValid=False");
+  std::string message;
+  for (const auto& c : pm["status"].value("conditions", Json::array()))
+    if (c.value("type", "") == "SpecValid") message = c.value("message", "");
+  EXPECT_NE(message.find("spec.auditLogs.timeZone: Invalid value: \"Mars/Olympus\": unknown time zone Mars/Olympus"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("Europe/Berlin"), std::string::npos) << message;
+  EXPECT_TRUE(cronJobs(h).empty());
+
+  rules["timeZone"] = "Europe/Berlin";
+  h.applyPhaseMaintenance(specWith(rules));
+  h.waitForPm([](const Json& p) { return conditionStatus(p, "AuditLogMaintenanceScheduled") == "True"; }, 60s,
+              "the CronJob in Europe/Berlin");
+  ASSERT_EQ(cronJobs(h).size(), 1u);
+  EXPECT_EQ(cronJobs(h)[0]["spec"].value("timeZone", ""), "Europe/Berlin");
+}
+
 }  // namespace
 }  // namespace pmo::testing

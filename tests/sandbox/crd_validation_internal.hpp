@@ -59,7 +59,7 @@ std::string joined(const std::vector<std::string>& parts, const std::string& sep
 
 // ValidateStructural's errors (sorted as it sorts them) for the schema at `path`.
 Errors structuralErrors(const nlohmann::json& schema, const std::string& path);
-// "" when RE2 (Go's regexp) accepts `pattern`, else its error.
+// "" when Go's regexp (RE2) accepts `pattern`, else its "error parsing regexp: ..." text.
 std::string patternError(const std::string& pattern);
 
 // The schema of one version (openAPIV3Schema at `path`): structural, x-kubernetes-* rules,

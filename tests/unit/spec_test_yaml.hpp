@@ -74,8 +74,10 @@ inline void checkAgainstSchema(const nlohmann::json& schema, const nlohmann::jso
     problem("not in enum");
   if (value.is_string()) {
     const std::string s = value;
-    if (schema.contains("maxLength") && s.size() > schema["maxLength"].get<std::size_t>()) problem("too long");
-    if (schema.contains("minLength") && s.size() < schema["minLength"].get<std::size_t>()) problem("too short");
+    std::size_t length = 0;  // in characters, as Kubernetes counts maxLength
+    for (unsigned char c : s) length += (c & 0xC0) != 0x80;
+    if (schema.contains("maxLength") && length > schema["maxLength"].get<std::size_t>()) problem("too long");
+    if (schema.contains("minLength") && length < schema["minLength"].get<std::size_t>()) problem("too short");
     if (schema.contains("pattern") && !std::regex_match(s, std::regex(schema["pattern"].get<std::string>())))
       problem("does not match " + schema["pattern"].get<std::string>());
   }
