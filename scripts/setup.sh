@@ -10,6 +10,7 @@ PACKAGES=(
   libcpprest-dev libboost-dev libssl-dev nlohmann-json3-dev libpqxx-dev libyaml-cpp-dev zlib1g-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   postgresql-15 postgresql-client-15 procps iproute2 python3
+  tzdata
 )
 
 missing=()
