@@ -80,6 +80,13 @@ TEST_F(SandboxTest, ValuesOfTheWrongTypeAreABadRequest) {
   EXPECT_EQ(client->post(kDeploys, d).json()["message"],
             "Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot unmarshal object into Go "
             "struct field PodSpec.spec.template.spec.containers of type []v1.Container");
+  d = deploymentJson("web");
+  d["spec"]["template"]["spec"]["containers"][0]["resources"] = {{"limits", {{"cpu", "lots"}}}};
+  EXPECT_EQ(client->post(kDeploys, d).json()["message"],
+            "Deployment in version \"v1\" cannot be handled as a Deployment: quantities must match the regular "
+            "expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+  d["spec"]["template"]["spec"]["containers"][0]["resources"] = {{"limits", {{"cpu", 1}, {"memory", "512Mi"}}}};
+  EXPECT_EQ(client->post(kDeploys, d).status, 201);  // a Quantity may be a number
   auto s = client->post(kSecrets, {{"metadata", {{"name", "s"}}}, {"data", {{"k", "not base64!"}}}});
   ASSERT_EQ(s.status, 400) << s.body;
   EXPECT_EQ(s.json()["message"], "Secret in version \"v1\" cannot be handled as a Secret: illegal base64 data at input byte 3");
