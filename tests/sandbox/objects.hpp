@@ -3,10 +3,13 @@
 // store lock (World::store.lock()) to be held by the caller, so each check-then-write is
 // atomic: optimistic concurrency, AlreadyExists, finalizers and deletion are decided on
 // the state they write over.
+#include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "sandbox/builtin_validation.hpp"
 #include "sandbox/world.hpp"
 
 namespace pmo::sandbox {
@@ -18,6 +21,8 @@ struct Target {
   std::string name;
   std::string subresource;  // "", "status", "scale", "log"
   bool strictFields = false;  // fieldValidation=Strict: unknown fields are an error, not pruned
+  FieldValidation fieldValidation = FieldValidation::Warn;  // how unknown fields are reported
+  std::shared_ptr<std::vector<std::string>> warnings;       // texts of the response's Warning headers
 };
 
 struct DeleteOptions {
