@@ -4,6 +4,7 @@
 
 #include "sandbox/api_error.hpp"
 #include "sandbox/builtin_validation.hpp"
+#include "sandbox/cel.hpp"
 #include "sandbox/crd_validation.hpp"
 #include "sandbox/patch.hpp"
 #include "sandbox/schema.hpp"
@@ -43,7 +44,24 @@ bool specChanged(const nlohmann::json& a, const nlohmann::json& b) {
   return x != y;
 }
 
-void validateCustom(World&, const Target& t, nlohmann::json& obj, const std::string& name) {
+// CEL rules run unless an error makes them meaningless (hasBlockingErr in
+// apiextensions-apiserver's customresource strategy: a wrong type or an unsupported value).
+void addCelErrors(const Target& t, const nlohmann::json& schema, const nlohmann::json& obj, const nlohmann::json* old,
+                  std::vector<FieldCause>& causes) {
+  if (!hasCelRules(schema)) return;
+  for (const auto& c : causes)
+    if (c.reason == "FieldValueTypeInvalid" || c.reason == "FieldValueNotSupported") {
+      causes.push_back({"FieldValueInvalid", "<nil>",
+                        "Invalid value: \"null\": some validation rules were not checked because the object was "
+                        "invalid; correct the existing errors to complete validation"});
+      return;
+    }
+  const std::string key = t.type->key() + "/" + t.version + "#" + std::to_string(std::hash<std::string>{}(schema.dump()));
+  for (auto& c : celErrors(key, schema, obj, old)) causes.push_back(std::move(c));
+}
+
+void validateCustom(World&, const Target& t, nlohmann::json& obj, const std::string& name,
+                    const nlohmann::json* old = nullptr) {
   if (!t.type->custom) return;
   auto it = t.type->schemas.find(t.version);
   if (it == t.type->schemas.end()) return;
@@ -56,6 +74,7 @@ void validateCustom(World&, const Target& t, nlohmann::json& obj, const std::str
   }
   if (t.fieldValidation == FieldValidation::Warn && t.warnings)
     for (const auto& f : r.pruned) t.warnings->push_back("unknown field \"" + f + "\"");
+  addCelErrors(t, it->second, obj, old, r.causes);
   if (!r.causes.empty()) throw invalid(t.type->kind, t.type->group, name, r.causes);
 }
 
@@ -245,7 +264,7 @@ ObjectPtr updateObject(World& w, const Target& t, nlohmann::json body, bool dryR
     defaultCrd(next);
     requireValidCrd(next, cur.get());
   }
-  validateCustom(w, t, next, t.name);
+  validateCustom(w, t, next, t.name, cur.get());
   validateOnUpdate(type, t.version, next, *cur, t.subresource);
   if (type.hasGeneration && specChanged(*cur, next))
     next["metadata"]["generation"] = oldMeta.value("generation", 0) + 1;

@@ -5,7 +5,7 @@
 // nullable, enum, allOf/anyOf/oneOf/not, maxLength/minLength in characters, pattern with
 // RE2 semantics, format, minimum/maximum/multipleOf, items bounds, uniqueItems,
 // min/maxProperties, required) and of x-kubernetes-list-type set/map uniqueness
-// (schema_listtype.hpp). CEL rules (x-kubernetes-validations) are NOT evaluated.
+// (schema_listtype.hpp). CEL rules (x-kubernetes-validations) run in cel.hpp.
 #include <string>
 #include <vector>
 

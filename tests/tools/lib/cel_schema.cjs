@@ -427,6 +427,6 @@ function evaluate(compiled, entry, value) {
 }
 
 module.exports = {
-  CompileError, collectRules, compileRule, applyDefaults, valuesAt, evaluate,
+  CompileError, collectRules, compileRule, applyDefaults, valuesAt, evaluate, toCel,
   STATIC_ESTIMATED_COST_LIMIT, STATIC_ESTIMATED_CRD_COST_LIMIT,
 };
