@@ -3,6 +3,7 @@
 // store lock (World::store.lock()) to be held by the caller, so each check-then-write is
 // atomic: optimistic concurrency, AlreadyExists, finalizers and deletion are decided on
 // the state they write over.
+#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -18,6 +19,9 @@ struct Target {
   std::string name;
   std::string subresource;  // "", "status", "scale", "log"
   bool strictFields = false;  // fieldValidation=Strict: unknown fields are an error, not pruned
+  // Validating admission of a create (old: null) or update: runs after validation, on the
+  // object about to be stored; throws ApiError to refuse it.
+  std::function<void(const nlohmann::json* old, const nlohmann::json& next)> admit;
 };
 
 struct DeleteOptions {
