@@ -1,7 +1,8 @@
 #pragma once
 // End-to-end harness: the sandbox API server in-process (its Controls at hand), the real
-// operator binary as a child process pointed at the sandbox's kubeconfig, and an API
-// client for the test's own reads and writes. Everything is torn down by the destructor.
+// operator binary as a child process pointed at the sandbox with its ServiceAccount's token
+// (authorized by RBAC, as on a cluster), and an API client with the admin's token for the
+// test's own reads and writes. Everything is torn down by the destructor.
 #include <gtest/gtest.h>
 
 #include <chrono>
