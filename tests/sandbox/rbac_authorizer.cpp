@@ -146,6 +146,7 @@ Decision authorizeLocked(World& w, const Attributes& a) {
 }
 
 Decision authorize(World& w, const Attributes& a) {
+  if (contains(a.user.groups, kMastersGroup)) return {true, ""};  // without waiting for the store
   auto lock = w.store.lock();
   return authorizeLocked(w, a);
 }
