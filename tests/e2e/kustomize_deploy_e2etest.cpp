@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <iostream>
 #include <set>
 #include <sstream>
 
 #include "../unit/spec_test_yaml.hpp"
 #include "e2e/operator_harness.hpp"
+#include "e2e/tools_harness.hpp"
 
 namespace pmo::testing {
 namespace {
@@ -93,6 +95,7 @@ TEST(KustomizeDeployE2E, ManifestsApplyAndTheOperatorTheyDescribeReconcilesTheEx
   const Json lease = h.client().get(kube::resources::kLeases, ns, "phase-maintenance-operator");
   EXPECT_FALSE(lease.value("/spec/holderIdentity"_json_pointer, std::string()).empty())
       << "--leader-elect from the Deployment: the Lease in " << ns << " is held";
+  expectStoredObjectsMatchKubernetesSchemas(h.kubeconfig());
 }
 
 }  // namespace

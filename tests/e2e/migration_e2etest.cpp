@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "e2e/operator_harness.hpp"
+#include "e2e/tools_harness.hpp"
 
 namespace pmo::testing {
 namespace {
@@ -52,6 +53,9 @@ TEST(MigrationE2E, ManagedUpgradeRunsOneMigrationJobThenRollsOut) {
   EXPECT_TRUE(external) << "the backend must not run migrate itself on start";
   ASSERT_TRUE(pm["status"]["migrations"].is_array());
   EXPECT_EQ(pm["status"]["migrations"][0].value("result", ""), "Succeeded");
+  // The migration Job, its Pod, the patched Deployments, Events and the Lease, against
+  // Kubernetes' schemas.
+  expectStoredObjectsMatchKubernetesSchemas(h.kubeconfig());
 }
 
 // Each step of a move is announced once: a reconcile that starts before the operator has

@@ -24,6 +24,7 @@
 
 #include "../unit/spec_test_yaml.hpp"
 #include "e2e/operator_harness.hpp"
+#include "e2e/tools_harness.hpp"
 
 namespace pmo::testing {
 namespace {
@@ -84,13 +85,15 @@ std::vector<Rule> deployRules() {
 
 // The chart with watchNamespaces: one Role with "pmo.rules" per watched namespace, and its
 // leader-election Role in the release namespace.
-std::vector<Rule> chartNamespacedRules(const std::vector<std::string>& watched, const std::string& releaseNs) {
-  const std::string tpl = readFile(sourcePath("charts/phase-maintenance-operator/templates/rbac.yaml"));
+// The Roles of the chart as helm renders it.
+std::vector<Rule> chartNamespacedRules(const std::vector<Json>& rendered) {
   std::vector<Rule> rules;
-  for (const auto& ns : watched)
-    addRules(rules, "chart Role (namespace " + ns + ")", ns, yamlToJson(YAML::Load(helmDefine(tpl, "pmo.rules"))));
-  addRules(rules, "chart leader-election Role (namespace " + releaseNs + ")", releaseNs,
-           yamlToJson(YAML::Load(helmDefine(tpl, "pmo.leaderElectionRules"))));
+  for (const auto& o : rendered) {
+    if (o.value("kind", "") != "Role") continue;
+    const std::string ns = o.at("/metadata/namespace"_json_pointer);
+    addRules(rules, "chart Role " + o.at("/metadata/name"_json_pointer).get<std::string>() + " (namespace " + ns + ")",
+             ns, o.at("rules"));
+  }
   return rules;
 }
 
@@ -118,33 +121,6 @@ std::vector<sandbox::RequestRecord> operatorRequests(OperatorHarness& h) {
       out.push_back(check);
     }
   }
-  return out;
-}
-
-// The chart with watchNamespaces, as Helm installs it: its ServiceAccount in the release
-// namespace, a Role with "pmo.rules" and its RoleBinding per watched namespace, and the
-// leader-election Role and RoleBinding in the release namespace.
-std::vector<Json> chartNamespacedObjects(const std::vector<std::string>& watched, const std::string& releaseNs,
-                                         const std::string& serviceAccount) {
-  const std::string tpl = readFile(sourcePath("charts/phase-maintenance-operator/templates/rbac.yaml"));
-  std::vector<Json> out = {{{"apiVersion", "v1"},
-                            {"kind", "ServiceAccount"},
-                            {"metadata", {{"name", serviceAccount}, {"namespace", releaseNs}}}}};
-  auto roleAndBinding = [&](const std::string& name, const std::string& ns, const Json& rules) {
-    out.push_back({{"apiVersion", "rbac.authorization.k8s.io/v1"},
-                   {"kind", "Role"},
-                   {"metadata", {{"name", name}, {"namespace", ns}}},
-                   {"rules", rules}});
-    out.push_back({{"apiVersion", "rbac.authorization.k8s.io/v1"},
-                   {"kind", "RoleBinding"},
-                   {"metadata", {{"name", name}, {"namespace", ns}}},
-                   {"roleRef", {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "Role"}, {"name", name}}},
-                   {"subjects", Json::array({{{"kind", "ServiceAccount"}, {"name", serviceAccount},
-                                              {"namespace", releaseNs}}})}});
-  };
-  for (const auto& ns : watched) roleAndBinding(serviceAccount, ns, yamlToJson(YAML::Load(helmDefine(tpl, "pmo.rules"))));
-  roleAndBinding(serviceAccount + "-leader-election", releaseNs,
-                 yamlToJson(YAML::Load(helmDefine(tpl, "pmo.leaderElectionRules"))));
   return out;
 }
 
@@ -320,8 +296,7 @@ TEST(RbacE2E, DeployRbacAllowsEveryRequestAndGrantsNothingUnused) {
   ASSERT_FALSE(rules.empty());
   const std::string notAllowed = forbidden(requests, rules);
   EXPECT_TRUE(notAllowed.empty()) << "deploy/rbac.yaml does not allow these requests of the operator (add the verb "
-                                     "to the rule, in the chart's templates/rbac.yaml and "
-                                     "tests/fixtures/chart-rendered-defaults.yaml too):\n"
+                                     "to the rule, in the chart's templates/rbac.yaml too):\n"
                                   << notAllowed;
   const std::string notUsed = unused(requests, rules);
   EXPECT_TRUE(notUsed.empty()) << "deploy/rbac.yaml grants what the operator never used in this scenario (remove "
@@ -335,21 +310,27 @@ TEST(RbacE2E, ChartNamespacedRolesAllowEveryRequest) {
   const std::string releaseNs = "phase-maintenance-system";
   h.installCrdAndPhase();
   createOperatorPod(h, releaseNs);
-  const std::vector<Json> chart = loadYamlDocuments("tests/fixtures/chart-rendered-defaults.yaml");
-  const auto sa = std::find_if(chart.begin(), chart.end(), [](const Json& d) { return d["kind"] == "ServiceAccount"; });
-  ASSERT_NE(sa, chart.end());
-  const std::string serviceAccount = (*sa)["metadata"]["name"];
-  h.applyAll(chartNamespacedObjects({"phase"}, releaseNs, serviceAccount));
+  // As the chart runs it with watchNamespaces: [phase], rendered by the real helm, as its
+  // ServiceAccount with the RBAC the chart installs.
+  const std::vector<Json> rendered = helmTemplate({"watchNamespaces={phase}"}, releaseNs);
+  std::vector<Json> rbac;
+  std::string serviceAccount;
+  for (const auto& o : rendered) {
+    const std::string kind = o.value("kind", "");
+    if (kind == "ServiceAccount") serviceAccount = o.at("/metadata/name"_json_pointer);
+    if (kind == "ServiceAccount" || kind == "Role" || kind == "RoleBinding" || kind == "ClusterRole" ||
+        kind == "ClusterRoleBinding")
+      rbac.push_back(o);
+  }
+  ASSERT_FALSE(serviceAccount.empty()) << "the chart renders a ServiceAccount";
+  h.applyAll(rbac);
   h.runOperatorAs(releaseNs, serviceAccount);
   h.sandbox().controls().clearRequests();
-  // As the chart runs it with watchNamespaces: [phase]: its rendered container plus the
-  // --namespace flag the template adds per watched namespace.
   // Its own Pod is in an unwatched namespace: the chart must name the image (OPERATOR_IMAGE).
-  const Json container = containerOf(chart);
-  h.startOperatorAsContainer(container, releaseNs, kPodName, {"--namespace=phase"});
+  h.startOperatorAsContainer(containerOf(rendered), releaseNs, kPodName);
   runEveryApiPath(h);
 
-  const std::string notAllowed = forbidden(operatorRequests(h), chartNamespacedRules({"phase"}, releaseNs));
+  const std::string notAllowed = forbidden(operatorRequests(h), chartNamespacedRules(rendered));
   EXPECT_TRUE(notAllowed.empty()) << "the chart's namespaced Roles (watchNamespaces) do not allow these requests of "
                                      "the operator:\n"
                                   << notAllowed;

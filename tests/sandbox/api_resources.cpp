@@ -34,6 +34,18 @@ std::string objectKey(const nlohmann::json& o) {
 
 bool dryRun(const HttpRequest& req) { return req.param("dryRun") == "All"; }
 
+// One Warning header per distinct warning, as kube-apiserver sends them (299 - "text").
+HttpResponse withWarnings(HttpResponse r, const Target& t) {
+  if (!t.warnings) return r;
+  std::vector<std::string> seen;
+  for (const auto& w : *t.warnings) {
+    if (std::find(seen.begin(), seen.end(), w) != seen.end()) continue;
+    seen.push_back(w);
+    r.headers.push_back({"Warning", warningHeader(w)});
+  }
+  return r;
+}
+
 // Objects of the target matching the request's selectors, in key order, after `continue`.
 std::vector<ObjectPtr> select(World& w, const Target& t, const HttpRequest& req, size_t limit, std::string& next) {
   Selector labels = Selector::parseLabels(req.param("labelSelector"));
@@ -156,8 +168,12 @@ std::optional<HttpResponse> serveResource(World& w, const HttpRequest& req, Resp
   t.ns = p.ns;
   t.name = p.name;
   t.subresource = p.subresource;
-  t.strictFields = req.param("fieldValidation") == "Strict";
-  t.admit = ownerReferencesAdmission(w, attrs, record.admissionChecks);
+  if (record.verb == "create" || record.verb == "update" || record.verb == "patch") {
+    t.fieldValidation = parseFieldValidation(req.param("fieldValidation"), record.verb);
+    t.strictFields = t.fieldValidation == FieldValidation::Strict;
+    t.warnings = std::make_shared<std::vector<std::string>>();
+    t.admit = ownerReferencesAdmission(w, attrs, record.admissionChecks);
+  }
   if (!t.type->namespaced && !t.ns.empty())
     throw ApiError(404, "NotFound", "the server could not find the requested resource", nlohmann::json::object());
   bool subOk = t.subresource.empty() || (t.subresource == "status" && t.type->statusSubresource) ||
@@ -196,18 +212,18 @@ std::optional<HttpResponse> serveResource(World& w, const HttpRequest& req, Resp
     nlohmann::json body = parseBody(req);
     auto lock = w.store.lock();
     ObjectPtr o = createObject(w, t, std::move(body), dryRun(req));
-    return jsonResponse(201, present(*t.type, t.version, *o));
+    return withWarnings(jsonResponse(201, present(*t.type, t.version, *o)), t);
   }
   if (verb == "update") {
     nlohmann::json body = parseBody(req);
     auto lock = w.store.lock();
     ObjectPtr o = updateObject(w, t, std::move(body), dryRun(req));
-    return jsonResponse(200, present(*t.type, t.version, *o));
+    return withWarnings(jsonResponse(200, present(*t.type, t.version, *o)), t);
   }
   if (verb == "patch") {
     auto lock = w.store.lock();
     ObjectPtr o = patchObject(w, t, req.header("content-type"), req.body, dryRun(req));
-    return jsonResponse(200, present(*t.type, t.version, *o));
+    return withWarnings(jsonResponse(200, present(*t.type, t.version, *o)), t);
   }
   if (verb == "delete") {
     DeleteOptions d = deleteOptions(req);

@@ -3,6 +3,8 @@
 #include <random>
 
 #include "sandbox/api_error.hpp"
+#include "sandbox/builtin_validation.hpp"
+#include "sandbox/crd_validation.hpp"
 #include "sandbox/patch.hpp"
 #include "sandbox/schema.hpp"
 
@@ -18,17 +20,6 @@ std::string randomSuffix(size_t n) {
   std::string s;
   for (size_t i = 0; i < n; ++i) s += alphabet[rng() % (sizeof alphabet - 1)];
   return s;
-}
-
-bool isDnsSubdomain(const std::string& n) {
-  if (n.empty() || n.size() > 253) return false;
-  for (size_t i = 0; i < n.size(); ++i) {
-    char c = n[i];
-    bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (!alnum && c != '-' && c != '.') return false;
-    if ((i == 0 || i + 1 == n.size()) && !alnum) return false;
-  }
-  return true;
 }
 
 nlohmann::json withoutVolatile(const nlohmann::json& o) {
@@ -63,6 +54,8 @@ void validateCustom(World&, const Target& t, nlohmann::json& obj, const std::str
     throw badRequest(t.type->kind + " in version \"" + t.version + "\" cannot be handled as a " + t.type->kind +
                      ": strict decoding error: " + fields);
   }
+  if (t.fieldValidation == FieldValidation::Warn && t.warnings)
+    for (const auto& f : r.pruned) t.warnings->push_back("unknown field \"" + f + "\"");
   if (!r.causes.empty()) throw invalid(t.type->kind, t.type->group, name, r.causes);
 }
 
@@ -143,6 +136,7 @@ ObjectPtr createInternal(World& w, const ResourceType& type, nlohmann::json o) {
 ObjectPtr createObject(World& w, const Target& t, nlohmann::json body, bool dryRun) {
   const ResourceType& type = *t.type;
   checkKind(t, body);
+  decodeBuiltinObject(type, t.version, body, t.fieldValidation, t.warnings.get());
   auto& meta = body["metadata"];
   if (!meta.is_object()) throw badRequest("metadata must be an object");
   std::string bodyNs = meta.value("namespace", "");
@@ -165,12 +159,6 @@ ObjectPtr createObject(World& w, const Target& t, nlohmann::json body, bool dryR
     }
     meta["name"] = name;
   }
-  if (!isDnsSubdomain(name))
-    throw invalid(type.kind, type.group, name,
-                  {{"FieldValueInvalid", "metadata.name",
-                    "Invalid value: " + goQuote(name) +
-                        ": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "
-                        "or '.', and must start and end with an alphanumeric character"}});
   if (type.namespaced) {
     ObjectPtr ns = w.store.find("namespaces", "", t.ns);
     if (!ns) throw notFound("namespaces", "", t.ns);
@@ -180,14 +168,19 @@ ObjectPtr createObject(World& w, const Target& t, nlohmann::json body, bool dryR
                          " because it is being terminated",
                      {{"name", name}, {"kind", type.resource}});
   }
-  if (w.store.find(type.key(), t.ns, name)) throw alreadyExists(type.resource, type.group, name);
   for (const char* f : {"uid", "resourceVersion", "creationTimestamp", "deletionTimestamp",
                         "deletionGracePeriodSeconds", "generation", "selfLink", "managedFields"})
     meta.erase(f);
   if (type.statusSubresource) body.erase("status");
   validateCustom(w, t, body, name);
+  if (type.resource == "customresourcedefinitions") {
+    defaultCrd(body);
+    requireValidCrd(body, nullptr);
+  }
   defaultOnCreate(w, type, body);
-  if (type.resource == "customresourcedefinitions") typeFromCrd(body);  // 422 on a bad CRD
+  if (type.resource == "customresourcedefinitions") typeFromCrd(body);
+  validateOnCreate(type, body);  // after defaulting, before storage, as the registry does
+  if (w.store.find(type.key(), t.ns, name)) throw alreadyExists(type.resource, type.group, name);
   if (!body["metadata"].contains("uid")) body["metadata"]["uid"] = newUid();
   body["metadata"]["creationTimestamp"] = nowRfc3339();
   if (type.hasGeneration) body["metadata"]["generation"] = 1;
@@ -203,6 +196,7 @@ ObjectPtr createObject(World& w, const Target& t, nlohmann::json body, bool dryR
 ObjectPtr updateObject(World& w, const Target& t, nlohmann::json body, bool dryRun) {
   const ResourceType& type = *t.type;
   checkKind(t, body);
+  decodeBuiltinObject(type, t.version, body, t.fieldValidation, t.warnings.get());
   ObjectPtr cur = requireObject(w, t);
   std::string bodyName = metaString(body, "name");
   if (bodyName != t.name)
@@ -248,7 +242,12 @@ ObjectPtr updateObject(World& w, const Target& t, nlohmann::json body, bool dryR
     }
   }
   if (type.resource == "secrets") normalizeSecret(next);
+  if (type.resource == "customresourcedefinitions" && t.subresource.empty()) {
+    defaultCrd(next);
+    requireValidCrd(next, cur.get());
+  }
   validateCustom(w, t, next, t.name);
+  validateOnUpdate(type, t.version, next, *cur, t.subresource);
   if (type.hasGeneration && specChanged(*cur, next))
     next["metadata"]["generation"] = oldMeta.value("generation", 0) + 1;
   if (t.admit) t.admit(cur.get(), next);

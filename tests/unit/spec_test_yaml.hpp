@@ -5,6 +5,8 @@
 // checked against the schema without an API server.
 #include <yaml-cpp/yaml.h>
 
+#include "common/yaml_json.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <regex>
@@ -17,37 +19,7 @@
 
 namespace pmo::testing {
 
-inline nlohmann::json yamlToJson(const YAML::Node& node) {
-  using nlohmann::json;
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return nullptr;
-    case YAML::NodeType::Sequence: {
-      json out = json::array();
-      for (const auto& item : node) out.push_back(yamlToJson(item));
-      return out;
-    }
-    case YAML::NodeType::Map: {
-      json out = json::object();
-      for (const auto& kv : node) out[kv.first.as<std::string>()] = yamlToJson(kv.second);
-      return out;
-    }
-    case YAML::NodeType::Scalar: {
-      const std::string s = node.Scalar();
-      if (node.Tag() == "!") return s;  // quoted: always a string
-      static const std::regex integer("^[-+]?[0-9]+$");
-      static const std::regex real("^[-+]?([0-9]+\\.[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?$");
-      if (s == "true" || s == "True" || s == "TRUE") return true;
-      if (s == "false" || s == "False" || s == "FALSE") return false;
-      if (s == "null" || s == "~" || s.empty()) return nullptr;
-      if (std::regex_match(s, integer)) return std::stoll(s);
-      if (std::regex_match(s, real)) return std::stod(s);
-      return s;
-    }
-  }
-  return nullptr;
-}
+inline nlohmann::json yamlToJson(const YAML::Node& node) { return pmo::yaml::toJson(node); }
 
 inline std::string sourcePath(const std::string& relative) {
   return std::string(PMO_SOURCE_DIR) + "/" + relative;
@@ -102,8 +74,10 @@ inline void checkAgainstSchema(const nlohmann::json& schema, const nlohmann::jso
     problem("not in enum");
   if (value.is_string()) {
     const std::string s = value;
-    if (schema.contains("maxLength") && s.size() > schema["maxLength"].get<std::size_t>()) problem("too long");
-    if (schema.contains("minLength") && s.size() < schema["minLength"].get<std::size_t>()) problem("too short");
+    std::size_t length = 0;  // in characters, as Kubernetes counts maxLength
+    for (unsigned char c : s) length += (c & 0xC0) != 0x80;
+    if (schema.contains("maxLength") && length > schema["maxLength"].get<std::size_t>()) problem("too long");
+    if (schema.contains("minLength") && length < schema["minLength"].get<std::size_t>()) problem("too short");
     if (schema.contains("pattern") && !std::regex_match(s, std::regex(schema["pattern"].get<std::string>())))
       problem("does not match " + schema["pattern"].get<std::string>());
   }
