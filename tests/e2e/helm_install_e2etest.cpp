@@ -1,7 +1,7 @@
 // The Helm install path, end to end, with the real helm 3.17 (scripts/tools.sh): `helm
 // install` of the chart into the sandbox, the operator started as the installed
-// Deployment runs it (its args and env, read back from the API server) reconciling the
-// minimal example, then `helm upgrade --wait`, `helm rollback` and `helm uninstall`, as a
+// Deployment runs it (its args and env, read back from the API server, and a token of its
+// ServiceAccount) reconciling the minimal example, then `helm upgrade --wait`, `helm rollback` and `helm uninstall`, as a
 // user runs them. Every object stored on the way must match Kubernetes' published schemas.
 // A helm step that fails prints the API requests the sandbox refused during it.
 #include <gtest/gtest.h>
@@ -100,8 +100,13 @@ TEST(HelmInstallE2E, InstallUpgradeRollbackUninstallWhileTheInstalledOperatorRec
   const Json installed = operatorContainer(h);
   EXPECT_EQ(installed.value("image", ""), "registry.example/phase-maintenance-operator:0.1.0");
 
-  // The operator as the installed Deployment runs it, reconciling the minimal example.
+  // The operator as the installed Deployment runs it, with a token of its ServiceAccount
+  // (authorized by the RBAC helm installed), reconciling the minimal example.
   createOperatorPod(h, kFullname + "-6b7f9d8c4-q5zkw");
+  h.runOperatorAs(kNamespace, h.client()
+                                  .get(kube::resources::kDeployments, kNamespace, kFullname)
+                                  .at("/spec/template/spec/serviceAccountName"_json_pointer)
+                                  .get<std::string>());
   h.startOperatorAsContainer(installed, kNamespace, kFullname + "-6b7f9d8c4-q5zkw");
   h.installPhase();
   h.client().create(kube::resources::kPhaseMaintenances, "phase", loadYamlDocuments("deploy/examples/minimal.yaml").at(0));

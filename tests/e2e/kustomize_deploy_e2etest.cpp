@@ -1,7 +1,7 @@
 // The kubectl install path, end to end: `kubectl kustomize deploy/` builds, its output
 // applies to the sandbox with the real kubectl, and the operator started as the applied
-// Deployment runs it (its args and env, read back from the API server) reconciles the
-// minimal example.
+// Deployment runs it (its args and env, read back from the API server, and a token of its
+// ServiceAccount, authorized by the RBAC just applied) reconciles the minimal example.
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -73,6 +73,8 @@ TEST(KustomizeDeployE2E, ManifestsApplyAndTheOperatorTheyDescribeReconcilesTheEx
   pod["metadata"]["namespace"] = ns;
   h.client().create(kube::resources::kPods, ns, pod);
   const Json& container = podTemplate.at("/spec/containers/0"_json_pointer);
+  // Its token is the one a Pod of that ServiceAccount gets, with the grants just applied.
+  h.runOperatorAs(ns, podTemplate.at("/spec/serviceAccountName"_json_pointer).get<std::string>());
   h.startOperatorAsContainer(container, ns, podName);
 
   // The demo Phase instance, then the example as a user applies it.

@@ -16,6 +16,7 @@ TEST(StartupE2E, ABlipOfTheApiServerAtStartIsWaitedOutNotAnExit) {
   OperatorHarness h;
   h.installCrdAndPhase();
   h.applyPhaseMaintenance({{"database", demoDatabase()}});
+  h.installOperatorRbac();  // before the blip: the failures are the operator's
   // /version answers 500 and 503 before it answers: in a cluster an exit here would be
   // CrashLoopBackOff. (A 429 is retried by the client itself, after Retry-After.)
   h.sandbox().controls().failNextRequests(6, 503, "ServiceUnavailable");

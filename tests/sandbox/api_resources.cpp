@@ -1,6 +1,10 @@
 // Resource requests: get, list, create, update, patch, delete, deletecollection, and the
 // status, scale and log subresources.
+#include <algorithm>
+#include <cctype>
+
 #include "sandbox/api.hpp"
+#include "sandbox/owner_admission.hpp"
 #include "sandbox/protobuf.hpp"
 #include "sandbox/selectors.hpp"
 
@@ -139,7 +143,11 @@ HttpResponse serveScale(World& w, const Target& t, const HttpRequest& req) {
 }  // namespace
 
 std::string verbFor(const HttpRequest& req, const ResourcePath& p) {
-  bool watch = req.param("watch") == "true" || req.param("watch") == "1";
+  // Any ?watch value but false and 0 is true (apimachinery's Convert_Slice_string_To_bool).
+  const auto it = req.query.find("watch");
+  std::string value = it == req.query.end() ? "false" : it->second;
+  std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return std::tolower(c); });
+  const bool watch = value != "0" && value != "false";
   if (req.method == "GET") return p.name.empty() ? (watch ? "watch" : "list") : "get";
   if (req.method == "POST") return "create";
   if (req.method == "PUT") return "update";
@@ -149,14 +157,9 @@ std::string verbFor(const HttpRequest& req, const ResourcePath& p) {
 }
 
 std::optional<HttpResponse> serveResource(World& w, const HttpRequest& req, ResponseStream& stream,
-                                          RequestRecord& record) {
+                                          RequestRecord& record, const Attributes& attrs) {
   ResourcePath p;
   parseResourcePath(req.path, p);
-  record.verb = verbFor(req, p);
-  record.group = p.group;
-  record.resource = p.subresource.empty() ? p.resource : p.resource + "/" + p.subresource;
-  record.ns = p.ns;
-  record.name = p.name;
 
   Target t;
   t.type = w.types.find(p.group, p.version, p.resource);
@@ -169,6 +172,7 @@ std::optional<HttpResponse> serveResource(World& w, const HttpRequest& req, Resp
     t.fieldValidation = parseFieldValidation(req.param("fieldValidation"), record.verb);
     t.strictFields = t.fieldValidation == FieldValidation::Strict;
     t.warnings = std::make_shared<std::vector<std::string>>();
+    t.admit = ownerReferencesAdmission(w, attrs, record.admissionChecks);
   }
   if (!t.type->namespaced && !t.ns.empty())
     throw ApiError(404, "NotFound", "the server could not find the requested resource", nlohmann::json::object());

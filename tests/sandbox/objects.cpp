@@ -205,6 +205,7 @@ ObjectPtr createObject(World& w, const Target& t, nlohmann::json body, bool dryR
   if (type.hasGeneration) body["metadata"]["generation"] = 1;
   body.erase("apiVersion");
   body.erase("kind");
+  if (t.admit) t.admit(nullptr, body);
   if (dryRun) return std::make_shared<const nlohmann::json>(std::move(body));
   ObjectPtr out = w.store.put(type.key(), std::move(body));
   afterCommit(w, type.key(), out, false);
@@ -268,6 +269,7 @@ ObjectPtr updateObject(World& w, const Target& t, nlohmann::json body, bool dryR
   validateOnUpdate(type, t.version, next, *cur, t.subresource);
   if (type.hasGeneration && specChanged(*cur, next))
     next["metadata"]["generation"] = oldMeta.value("generation", 0) + 1;
+  if (t.admit) t.admit(cur.get(), next);
   return commit(w, type, cur, std::move(next), dryRun);
 }
 

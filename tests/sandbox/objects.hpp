@@ -3,6 +3,7 @@
 // store lock (World::store.lock()) to be held by the caller, so each check-then-write is
 // atomic: optimistic concurrency, AlreadyExists, finalizers and deletion are decided on
 // the state they write over.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,9 @@ struct Target {
   bool strictFields = false;  // fieldValidation=Strict: unknown fields are an error, not pruned
   FieldValidation fieldValidation = FieldValidation::Warn;  // how unknown fields are reported
   std::shared_ptr<std::vector<std::string>> warnings;       // texts of the response's Warning headers
+  // Validating admission of a create (old: null) or update: runs after validation, on the
+  // object about to be stored; throws ApiError to refuse it.
+  std::function<void(const nlohmann::json* old, const nlohmann::json& next)> admit;
 };
 
 struct DeleteOptions {
