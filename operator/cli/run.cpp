@@ -1,12 +1,14 @@
-// `run`: the operator. Connects to the API server (failing fast with a clear message when
-// it cannot), serves /healthz, /readyz and /metrics, and reconciles PhaseMaintenances
+// `run`: the operator. Connects to the API server (retrying what a retry can fix, exiting
+// with a clear message on what it cannot), serves /healthz, /readyz and /metrics, and reconciles PhaseMaintenances
 // until SIGTERM/SIGINT, when it finishes the reconcile in flight and releases its lease.
 #include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <iostream>
+#include <random>
 #include <sstream>
 
 #include "cli/command.hpp"
@@ -15,6 +17,7 @@
 #include "controller/operator.hpp"
 #include "db/recovery_runner.hpp"
 #include "kube/config.hpp"
+#include "kube/errors.hpp"
 #include "kube/http_client.hpp"
 #include "observability/health.hpp"
 #include "observability/http_server.hpp"
@@ -106,6 +109,44 @@ class RecorderSink final : public controller::EventSink {
   runtime::EventRecorder& r_;
 };
 
+enum class Startup { Reachable, Stopped, Refused };
+
+// Waits until the API server answers /version. What a retry can fix (connection refused or
+// reset, TLS not yet up, 5xx, 429, timeouts) is retried with capped exponential backoff and
+// jitter for as long as it takes, so a blip at start-up never exits the process (in a
+// cluster that would be CrashLoopBackOff); a refusal no retry fixes (401, 403, a bad
+// request) ends it with the reason. SIGTERM/SIGINT while waiting stops cleanly.
+Startup awaitApiServer(kube::HttpClient& client, const kube::ClusterConfig& config, const sigset_t& signals) {
+  std::mt19937 rng(std::random_device{}());
+  std::uniform_real_distribution<double> jitter(0.8, 1.2);
+  std::chrono::milliseconds delay(500);
+  for (int attempt = 1;; ++attempt) {
+    std::string why;
+    try {
+      client.getRaw("/version");  // reachable, trusted, authenticated
+      if (attempt > 1) log::info("Kubernetes API server reachable", {{"server", config.server}, {"attempts", attempt}});
+      return Startup::Reachable;
+    } catch (const kube::ApiError& e) {
+      if (!e.transient()) {
+        std::cerr << "run: the Kubernetes API server at " << config.server << " (" << config.source
+                  << ") refused the operator: " << e.what() << "\n";
+        return Startup::Refused;
+      }
+      why = e.what();
+    } catch (const std::exception& e) {
+      why = e.what();
+    }
+    const auto wait = std::chrono::milliseconds(static_cast<long long>(static_cast<double>(delay.count()) * jitter(rng)));
+    log::warn("cannot reach the Kubernetes API server; retrying",
+              {{"server", config.server}, {"attempt", attempt}, {"retryInMs", wait.count()}, {"error", why}});
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(wait);
+    timespec pause{static_cast<time_t>(secs.count()), static_cast<long>((wait - secs).count() * 1000000)};
+    const int sig = sigtimedwait(&signals, nullptr, &pause);
+    if (sig == SIGTERM || sig == SIGINT) return Startup::Stopped;
+    delay = std::min<std::chrono::milliseconds>(delay * 2, std::chrono::seconds(30));
+  }
+}
+
 int runCommand(const std::vector<std::string>& argv) {
   const args::Spec spec = runSpec();
   args::Parsed p;
@@ -161,14 +202,52 @@ int runCommand(const std::vector<std::string>& argv) {
   httpOpts.onRequest = [&metrics](const std::string& verb, const std::string&, int code) {
     metrics.apiRequest(verb, code);
   };
+  // Signals are taken synchronously by this thread; every other thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // Probes are served from the start: not ready while the API server is out of reach or the
+  // caches fill, alive throughout (a restart would not bring the API server back sooner).
+  std::atomic<controller::Operator*> running{nullptr};
+  observability::Health health;
+  health.addReadinessCheck("informers", [&running]() -> std::optional<std::string> {
+    controller::Operator* op = running.load();
+    if (!op) return std::string("waiting for the Kubernetes API server");
+    if (op->ready()) return std::nullopt;
+    return std::string("caches not synced yet");
+  });
+  health.addLivenessCheck("workers", [&running]() -> std::optional<std::string> {
+    controller::Operator* op = running.load();
+    if (!op || op->healthy(std::chrono::seconds(60))) return std::nullopt;
+    return std::string("no worker loop alive in the last 60s");
+  });
+  std::unique_ptr<observability::ProbeServer> probes;
+  if (serveProbes) {
+    try {
+      probes = std::make_unique<observability::ProbeServer>(health, [&metrics] { return metrics.render(); }, probeOpts);
+      probes->start();
+    } catch (const std::exception& e) {
+      std::cerr << "run: cannot serve probes on " << probeOpts.address << ":" << probeOpts.port << ": " << e.what()
+                << "\n";
+      return kExitFailure;
+    }
+  }
+
   std::unique_ptr<kube::HttpClient> client;
   try {
     client = std::make_unique<kube::HttpClient>(config, httpOpts);
-    client->getRaw("/version");  // fail fast: reachable, trusted, authenticated
   } catch (const std::exception& e) {
-    std::cerr << "run: cannot reach the Kubernetes API server at " << config.server << " (" << config.source
+    std::cerr << "run: cannot configure the Kubernetes client for " << config.server << " (" << config.source
               << "): " << e.what() << "\n";
     return kExitFailure;
+  }
+  switch (awaitApiServer(*client, config, signals)) {
+    case Startup::Reachable: break;
+    case Startup::Stopped: return kExitOk;
+    case Startup::Refused: return kExitFailure;
   }
 
   opts.operatorImage = p.get("operator-image", envOr("OPERATOR_IMAGE"));
@@ -186,13 +265,6 @@ int runCommand(const std::vector<std::string>& argv) {
   opts.observer = &metrics;
   opts.onLeadership = [&metrics](bool leading) { metrics.setLeader(leading); };
 
-  // Signals are taken synchronously by this thread; every other thread inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
   auto clock = runtime::realClock();
   runtime::EventRecorderOptions eventOpts;
   eventOpts.host = envOr("POD_NAME");
@@ -202,33 +274,13 @@ int runCommand(const std::vector<std::string>& argv) {
   controller::Operator op(*client, sink, recoveries, clock, opts);
   metrics.watchQueueDepth("phasemaintenance", [&op] { return static_cast<double>(op.controller().queue().length()); });
 
-  observability::Health health;
-  health.addReadinessCheck("informers", [&op]() -> std::optional<std::string> {
-    if (op.ready()) return std::nullopt;
-    return std::string("caches not synced yet");
-  });
-  health.addLivenessCheck("workers", [&op]() -> std::optional<std::string> {
-    if (op.healthy(std::chrono::seconds(60))) return std::nullopt;
-    return std::string("no worker loop alive in the last 60s");
-  });
-  std::unique_ptr<observability::ProbeServer> probes;
-  if (serveProbes) {
-    try {
-      probes = std::make_unique<observability::ProbeServer>(health, [&metrics] { return metrics.render(); }, probeOpts);
-      probes->start();
-    } catch (const std::exception& e) {
-      std::cerr << "run: cannot serve probes on " << probeOpts.address << ":" << probeOpts.port << ": " << e.what()
-                << "\n";
-      return kExitFailure;
-    }
-  }
-
   log::info("operator starting",
             {{"server", config.server},
              {"namespaces", opts.namespaces.empty() ? nlohmann::json("all") : nlohmann::json(opts.namespaces)},
              {"leaderElection", opts.leaderElect},
              {"operatorImage", opts.operatorImage},
              {"probes", serveProbes ? probeOpts.address + ":" + std::to_string(probes->port()) : "off"}});
+  running.store(&op);
   op.start();
 
   int exitCode = kExitOk;
@@ -245,6 +297,7 @@ int runCommand(const std::vector<std::string>& argv) {
     }
   }
   op.stop();
+  running.store(nullptr);
   if (probes) probes->stop();
   log::info("operator stopped");
   return exitCode;

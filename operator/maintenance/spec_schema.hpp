@@ -4,14 +4,18 @@
 // them here, and checking in tests/unit/crd_test.cpp that the CRD carries the same strings,
 // is what keeps admission and validateSpec() in step.
 //
-// Patterns are written for both RE2 (the API server) and std::regex ECMAScript (here):
-// plain groups, no lookaround, no named classes. Where a field's empty string means
-// "unset", the pattern admits "" so the API server and validateSpec() agree.
+// Patterns are the CRD's, in RE2 syntax (what the API server runs): plain groups, no
+// lookaround, no named classes. matches() evaluates them with std::regex after giving
+// \s, \S and '.' their RE2 meaning, so both sides accept the same strings (checked against
+// RE2 in tests/sandbox/spec_patterns_sbtest.cpp). Where a field's empty string means
+// "unset", the pattern admits "" so the API server and validateSpec() agree. Lengths are
+// counted as Kubernetes counts maxLength: in characters, not bytes.
 #include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace pmo::maintenance::schema {
 
@@ -108,8 +112,21 @@ inline constexpr const char* kRuleSsoNeedsOrganisations =
 // a sign. nullopt when it does not match kDuration or overflows 64-bit nanoseconds.
 std::optional<std::chrono::nanoseconds> parseDuration(const std::string& text);
 
-// Full-string match of `pattern` (one of the constants above); compiled once per pattern.
-// Callers bound the length first (std::regex recursion grows with the input).
+// Full-string match of `pattern` (one of the constants above) with RE2's meaning of \s, \S
+// and '.'; compiled once per pattern. Callers bound the length first (std::regex
+// recursion grows with the input).
 bool matches(const char* pattern, const std::string& value);
+
+// The length Kubernetes compares with maxLength and minLength: UTF-8 characters (runes).
+std::size_t characterCount(const std::string& value);
+
+// Why kube-apiserver would refuse `name` as a CronJob's spec.timeZone, or "" when it
+// accepts it: the name rules of pkg/apis/batch/validation validateTimeZone ("Local" is
+// refused), then Go's time.LoadLocation, which needs the zone in the tz database. Reads
+// the tz database where Go looks for it ($ZONEINFO, /usr/share/zoneinfo, ...); empty
+// `name` is accepted (the operator then sets no timeZone).
+std::string timeZoneProblem(const std::string& name);
+// The same against the given tz database directories, tried in order.
+std::string timeZoneProblem(const std::string& name, const std::vector<std::string>& zoneinfoDirs);
 
 }  // namespace pmo::maintenance::schema

@@ -3,8 +3,12 @@
 // CEL rule of crds/maintenance.phase.dev_phasemaintenances.yaml, because a resource may
 // reach the operator without the API server having run CEL (older servers, the sandbox).
 //
-// Guarantees: pure, never throws; each FieldError names the field path, the value and
-// the fix; errors come in spec order, so the first is the most fundamental.
+// Lengths are counted in characters and patterns matched with RE2's meaning, as the API
+// server does (spec_schema.hpp), so both accept and refuse the same strings.
+//
+// Guarantees: never throws, and pure but for reading the tz database (spec.auditLogs.
+// timeZone); each FieldError names the field path, the value and the fix; errors come in
+// spec order, so the first is the most fundamental.
 #include <limits>
 #include <set>
 
@@ -37,9 +41,9 @@ class Validator {
       if (isRequired) required(path, "set it to " + expected);
       return false;
     }
-    if (value.size() > maxLength) {
+    if (schema::characterCount(value) > maxLength) {
       errors.push_back({path, value,
-                        "may not be more than " + std::to_string(maxLength) + " bytes; use " + expected,
+                        "may not be more than " + std::to_string(maxLength) + " characters; use " + expected,
                         Kind::TooLong});
       return false;
     }
@@ -191,8 +195,12 @@ void validateAuditLogs(Validator& v, const AuditLogsSpec& a) {
     v.range(p + ".vacuum.minDeadTuples", a.vacuum->minDeadTuples, schema::kMinDeadTuplesMin,
             std::numeric_limits<long long>::max(), "; 0 always vacuums");
   }
-  v.text(p + ".timeZone", a.timeZone, false, schema::kTimeZoneMax, schema::kTimeZone,
-         "empty (the cluster's zone) or an IANA time zone name such as Europe/Berlin");
+  const std::string zoneFix = "empty (the cluster's zone) or an IANA time zone name such as Europe/Berlin";
+  if (v.text(p + ".timeZone", a.timeZone, false, schema::kTimeZoneMax, schema::kTimeZone, zoneFix)) {
+    // the API server refuses a CronJob whose zone is not in the tz database
+    if (std::string why = schema::timeZoneProblem(a.timeZone); !why.empty())
+      v.invalid(p + ".timeZone", a.timeZone, why + "; use " + zoneFix);
+  }
   v.range(p + ".startingDeadlineSeconds", a.startingDeadlineSeconds, schema::kStartingDeadlineMin,
           schema::kStartingDeadlineMax, "; the CronJob controller only checks every 10 seconds");
   v.range(p + ".successfulJobsHistoryLimit", a.successfulJobsHistoryLimit, schema::kJobsHistoryMin,
@@ -263,7 +271,12 @@ std::string FieldError::toString() const {
 
 std::vector<FieldError> validateSpec(const PhaseMaintenanceSpec& s) {
   Validator v;
-  if (!s.version.empty()) {
+  if (!s.version.empty() && schema::characterCount(s.version) > kVersionMaxLength) {
+    v.errors.push_back({"spec.version", s.version,
+                        "may not be more than " + std::to_string(kVersionMaxLength) +
+                            " characters; use a Phase version such as v2.73.2",
+                        Kind::TooLong});
+  } else if (!s.version.empty()) {
     std::string why;
     if (!parseVersion(s.version, &why) || !schema::matches(kVersionPattern, s.version))
       v.invalid("spec.version", s.version,

@@ -15,10 +15,10 @@ void stripManagedFieldsAndLastApplied(Json& object) {
   stripManagedFields(object);
   if (!object.contains("metadata")) return;
   auto& md = object["metadata"];
-  if (md.contains("annotations") && md["annotations"].is_object()) {
+  // The map stays, even empty: it tells the patch builders the live object has one, so
+  // they add keys to it instead of adding a whole map over the one holding last-applied.
+  if (md.contains("annotations") && md["annotations"].is_object())
     md["annotations"].erase("kubectl.kubernetes.io/last-applied-configuration");
-    if (md["annotations"].empty()) md.erase("annotations");
-  }
 }
 
 struct Informer::Reflector {

@@ -43,7 +43,8 @@ struct EventHandlers {
 using Transform = std::function<void(Json& object)>;
 // Drops metadata.managedFields.
 void stripManagedFields(Json& object);
-// Also drops the kubectl.kubernetes.io/last-applied-configuration annotation.
+// Also drops the kubectl.kubernetes.io/last-applied-configuration annotation (keeping the
+// annotations map, even when that leaves it empty: the live object has one).
 void stripManagedFieldsAndLastApplied(Json& object);
 
 struct InformerOptions {

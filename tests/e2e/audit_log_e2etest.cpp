@@ -2,7 +2,10 @@
 // created, pruned, suspended during a migration, and their results reach status.
 #include <gtest/gtest.h>
 
+#include <iostream>
+
 #include "e2e/operator_harness.hpp"
+#include "e2e/tools_harness.hpp"
 
 namespace pmo::testing {
 namespace {
@@ -74,6 +77,34 @@ TEST(AuditLogE2E, CronJobsAreReconciledAndTheirResultsReachStatus) {
   fewer.erase("vacuum");
   h.applyPhaseMaintenance(specWith(fewer, "v2.73.2"));
   EXPECT_TRUE(eventually([&] { return cronJobs(h).size() == 1; }, 30s)) << "the vacuum CronJob is pruned";
+  // Every CronJob, Job, Pod, Event and Lease written on the way, against Kubernetes' schemas.
+  expectStoredObjectsMatchKubernetesSchemas(h.kubeconfig());
+}
+
+// A zone kube-apiserver would refuse in a CronJob is refused in the spec: SpecValid=False
+// names the field, the value and the fix, and no CronJob is written.
+TEST(AuditLogE2E, UnknownTimeZoneIsReportedAsInvalidSpec) {
+  OperatorHarness h;
+  h.installCrdAndPhase();
+  h.startOperator();
+  Json rules = {{"purge", Json::array({{{"organisation", "SpaceX"}}})}, {"timeZone", "Mars/Olympus"}};
+  h.applyPhaseMaintenance(specWith(rules));
+  Json pm = h.waitForPm([](const Json& p) { return conditionStatus(p, "SpecValid") == "False"; }, 60s, "SpecValid=False");
+  std::string message;
+  for (const auto& c : pm["status"].value("conditions", Json::array()))
+    if (c.value("type", "") == "SpecValid") message = c.value("message", "");
+  EXPECT_NE(message.find("spec.auditLogs.timeZone: Invalid value: \"Mars/Olympus\": unknown time zone Mars/Olympus"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("Europe/Berlin"), std::string::npos) << message;
+  EXPECT_TRUE(cronJobs(h).empty());
+
+  rules["timeZone"] = "Europe/Berlin";
+  h.applyPhaseMaintenance(specWith(rules));
+  h.waitForPm([](const Json& p) { return conditionStatus(p, "AuditLogMaintenanceScheduled") == "True"; }, 60s,
+              "the CronJob in Europe/Berlin");
+  ASSERT_EQ(cronJobs(h).size(), 1u);
+  EXPECT_EQ(cronJobs(h)[0]["spec"].value("timeZone", ""), "Europe/Berlin");
 }
 
 }  // namespace

@@ -1,15 +1,17 @@
 // The kubectl install path, end to end: `kubectl kustomize deploy/` builds, its output
 // applies to the sandbox with the real kubectl, and the operator started as the applied
-// Deployment runs it (its args and env, read back from the API server) reconciles the
-// minimal example.
+// Deployment runs it (its args and env, read back from the API server, and a token of its
+// ServiceAccount, authorized by the RBAC just applied) reconciles the minimal example.
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <iostream>
 #include <set>
 #include <sstream>
 
 #include "../unit/spec_test_yaml.hpp"
 #include "e2e/operator_harness.hpp"
+#include "e2e/tools_harness.hpp"
 
 namespace pmo::testing {
 namespace {
@@ -71,6 +73,8 @@ TEST(KustomizeDeployE2E, ManifestsApplyAndTheOperatorTheyDescribeReconcilesTheEx
   pod["metadata"]["namespace"] = ns;
   h.client().create(kube::resources::kPods, ns, pod);
   const Json& container = podTemplate.at("/spec/containers/0"_json_pointer);
+  // Its token is the one a Pod of that ServiceAccount gets, with the grants just applied.
+  h.runOperatorAs(ns, podTemplate.at("/spec/serviceAccountName"_json_pointer).get<std::string>());
   h.startOperatorAsContainer(container, ns, podName);
 
   // The demo Phase instance, then the example as a user applies it.
@@ -91,6 +95,7 @@ TEST(KustomizeDeployE2E, ManifestsApplyAndTheOperatorTheyDescribeReconcilesTheEx
   const Json lease = h.client().get(kube::resources::kLeases, ns, "phase-maintenance-operator");
   EXPECT_FALSE(lease.value("/spec/holderIdentity"_json_pointer, std::string()).empty())
       << "--leader-elect from the Deployment: the Lease in " << ns << " is held";
+  expectStoredObjectsMatchKubernetesSchemas(h.kubeconfig());
 }
 
 }  // namespace

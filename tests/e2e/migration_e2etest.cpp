@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "e2e/operator_harness.hpp"
+#include "e2e/tools_harness.hpp"
 
 namespace pmo::testing {
 namespace {
@@ -52,6 +53,9 @@ TEST(MigrationE2E, ManagedUpgradeRunsOneMigrationJobThenRollsOut) {
   EXPECT_TRUE(external) << "the backend must not run migrate itself on start";
   ASSERT_TRUE(pm["status"]["migrations"].is_array());
   EXPECT_EQ(pm["status"]["migrations"][0].value("result", ""), "Succeeded");
+  // The migration Job, its Pod, the patched Deployments, Events and the Lease, against
+  // Kubernetes' schemas.
+  expectStoredObjectsMatchKubernetesSchemas(h.kubeconfig());
 }
 
 // Each step of a move is announced once: a reconcile that starts before the operator has
@@ -125,11 +129,19 @@ TEST(MigrationE2E, FollowModeMigratesWhenTheImageMovesOutOfBand) {
   spec.erase("version");
   h.applyPhaseMaintenance(spec);
   h.waitForPm([](const Json& p) { return atVersion(p, "v2.72.0"); }, 60s, "adoption of v2.72.0");
-  // Helm or GitOps moves both images.
+  // Helm or GitOps moves both images, retrying on a conflict as they would: the operator
+  // pauses the worker as soon as it sees the backend move, maybe between a read and a write.
   for (const std::string name : {"phase-console-backend", "phase-console-worker"}) {
-    Json d = h.deployment(name);
-    d["spec"]["template"]["spec"]["containers"][0]["image"] = "docker.io/phasehq/backend:v2.73.2";
-    h.client().update(kube::resources::kDeployments, "phase", d);
+    for (int attempt = 1;; ++attempt) {
+      Json d = h.deployment(name);
+      d["spec"]["template"]["spec"]["containers"][0]["image"] = "docker.io/phasehq/backend:v2.73.2";
+      try {
+        h.client().update(kube::resources::kDeployments, "phase", d);
+        break;
+      } catch (const kube::ApiError& e) {
+        if (e.reason() != kube::ErrorReason::Conflict || attempt == 5) throw;
+      }
+    }
   }
   const Json pm = h.waitForPm([](const Json& p) { return atVersion(p, "v2.73.2"); }, 60s, "currentVersion v2.73.2");
   EXPECT_EQ(jobsNamedLike(h, "migrate"), 1) << pm["status"].dump(1) << h.operatorLog();

@@ -60,6 +60,56 @@ void OperatorHarness::installPhase(const std::string& password, const std::strin
   }
 }
 
+namespace {
+
+// The admin's way to create what installOperatorRbac applies.
+kube::Resource resourceOf(const std::string& kind) {
+  static const std::map<std::string, kube::Resource> kinds = {
+      {"Namespace", res::kNamespaces},
+      {"ServiceAccount", {"", "v1", "serviceaccounts", "ServiceAccount", true}},
+      {"ClusterRole", {"rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false}},
+      {"ClusterRoleBinding", {"rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", false}},
+      {"Role", {"rbac.authorization.k8s.io", "v1", "roles", "Role", true}},
+      {"RoleBinding", {"rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true}}};
+  auto it = kinds.find(kind);
+  if (it == kinds.end()) throw std::runtime_error("OperatorHarness::applyAll: no resource for kind " + kind);
+  return it->second;
+}
+
+}  // namespace
+
+void OperatorHarness::applyAll(const std::vector<Json>& objects) {
+  for (const auto& obj : objects) {
+    const kube::Resource r = resourceOf(obj.value("kind", ""));
+    try {
+      client_->create(r, r.namespaced ? obj.at("/metadata/namespace"_json_pointer).get<std::string>() : "", obj);
+    } catch (const kube::ApiError& e) {
+      if (e.reason() != kube::ErrorReason::AlreadyExists) throw;
+    }
+  }
+}
+
+void OperatorHarness::installOperatorRbac() {
+  const std::string ns = loadYamlDocuments("deploy/kustomization.yaml").at(0).at("namespace");
+  std::vector<Json> objects;
+  std::string serviceAccount;
+  for (const char* file : {"deploy/namespace.yaml", "deploy/serviceaccount.yaml", "deploy/rbac.yaml"})
+    for (Json doc : loadYamlDocuments(file)) {
+      if (resourceOf(doc.value("kind", "")).namespaced) doc["metadata"]["namespace"] = ns;  // kustomize's namespace:
+      if (doc.value("kind", "") == "ServiceAccount") serviceAccount = doc["metadata"]["name"];
+      objects.push_back(doc);
+    }
+  applyAll(objects);
+  runOperatorAs(ns, serviceAccount);
+}
+
+void OperatorHarness::runOperatorAs(const std::string& ns, const std::string& serviceAccount) {
+  sandbox_->writeKubeconfig(operatorKubeconfig(),
+                            sandbox_->controls().createServiceAccountToken(ns, serviceAccount, std::chrono::hours(24)));
+  operatorNamespace_ = ns;
+  operatorUser_ = "system:serviceaccount:" + ns + ":" + serviceAccount;
+}
+
 void OperatorHarness::applyPhaseMaintenance(const Json& spec) {
   Json pm = {{"apiVersion", "maintenance.phase.dev/v1alpha1"},
              {"kind", "PhaseMaintenance"},
@@ -89,10 +139,11 @@ std::vector<Json> OperatorHarness::events() {
 }
 
 void OperatorHarness::startOperator(const std::vector<std::string>& extraArgs, int index) {
-  std::vector<std::string> args = {"run", "--kubeconfig", kubeconfig(), "--metrics-bind-address", "127.0.0.1:0",
+  if (operatorNamespace_.empty()) installOperatorRbac();
+  std::vector<std::string> args = {"run", "--kubeconfig", operatorKubeconfig(), "--metrics-bind-address", "127.0.0.1:0",
                                    "--operator-image", "phase-maintenance-operator:e2e", "--log-level", "debug"};
   args.insert(args.end(), extraArgs.begin(), extraArgs.end());
-  startOperatorWith(args, {{"POD_NAMESPACE", "phase"}}, index);
+  startOperatorWith(args, {{"POD_NAMESPACE", operatorNamespace_}}, index);
 }
 
 void OperatorHarness::startOperatorWith(const std::vector<std::string>& args,
@@ -123,7 +174,8 @@ void OperatorHarness::startOperatorAsContainer(const Json& container, const std:
       args.push_back(arg);
     }
   }
-  args.push_back("--kubeconfig=" + kubeconfig());
+  if (operatorNamespace_.empty()) installOperatorRbac();
+  args.push_back("--kubeconfig=" + operatorKubeconfig());
   args.insert(args.end(), extraArgs.begin(), extraArgs.end());
   std::map<std::string, std::string> env;
   for (const auto& e : container.value("env", Json::array())) {

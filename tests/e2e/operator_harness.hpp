@@ -1,7 +1,8 @@
 #pragma once
 // End-to-end harness: the sandbox API server in-process (its Controls at hand), the real
-// operator binary as a child process pointed at the sandbox's kubeconfig, and an API
-// client for the test's own reads and writes. Everything is torn down by the destructor.
+// operator binary as a child process pointed at the sandbox with its ServiceAccount's token
+// (authorized by RBAC, as on a cluster), and an API client with the admin's token for the
+// test's own reads and writes. Everything is torn down by the destructor.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -49,9 +50,27 @@ class OperatorHarness {
   std::vector<Json> jobs();
   std::vector<Json> events();
 
+  // The operator runs as a ServiceAccount, authorized by RBAC as on a cluster: the one
+  // deploy/ installs, with deploy/rbac.yaml's grants, unless a test chose another with
+  // runOperatorAs(). installOperatorRbac() applies deploy/namespace.yaml,
+  // serviceaccount.yaml and rbac.yaml as `kubectl apply -k deploy/` would (the Role and
+  // RoleBinding in the kustomization's namespace) and runs the operator as that
+  // ServiceAccount; the first startOperator* does it when no ServiceAccount was chosen.
+  void installOperatorRbac();
+  // Creates the objects as the admin (Namespace, ServiceAccount and RBAC kinds; an object
+  // that exists already is left as it is).
+  void applyAll(const std::vector<Json>& objects);
+  // From now on the operator's kubeconfig carries a token of this ServiceAccount, and its
+  // POD_NAMESPACE (startOperator) is `ns`.
+  void runOperatorAs(const std::string& ns, const std::string& serviceAccount);
+  // dir/operator-kubeconfig: the sandbox with the operator's ServiceAccount token.
+  std::string operatorKubeconfig() const { return dir_.path() + "/operator-kubeconfig"; }
+  // The user the operator's requests come from: "system:serviceaccount:<ns>:<name>".
+  const std::string& operatorUser() const { return operatorUser_; }
+
   // Starts operator number `index` (its log: dir/operator-<index>.log) against the
-  // sandbox, with debug logs, probes on a free loopback port, a fixed --operator-image and
-  // POD_NAMESPACE=phase.
+  // sandbox as the operator's ServiceAccount, with debug logs, probes on a free loopback
+  // port, a fixed --operator-image and POD_NAMESPACE set to the ServiceAccount's namespace.
   void startOperator(const std::vector<std::string>& extraArgs = {}, int index = 0);
   // Starts the operator binary with exactly these arguments (after argv[0]) and extra
   // environment variables.
@@ -61,7 +80,8 @@ class OperatorHarness {
   // being the image's entrypoint) would run it: its args and env, fieldRefs resolved to
   // the Pod's name and namespace; only what cannot work outside a cluster replaced: the
   // metrics address becomes a free loopback port, and --kubeconfig points at the sandbox
-  // (there is no in-cluster service account). `extraArgs` are appended.
+  // with the operator's ServiceAccount token (there is no in-cluster token file).
+  // `extraArgs` are appended.
   void startOperatorAsContainer(const Json& container, const std::string& podNamespace, const std::string& podName,
                                 const std::vector<std::string>& extraArgs = {}, int index = 0);
   void killOperator(int index = 0);      // SIGKILL
@@ -79,6 +99,8 @@ class OperatorHarness {
   std::unique_ptr<sandbox::Server> sandbox_;
   std::unique_ptr<kube::HttpClient> client_;
   std::vector<std::unique_ptr<Process>> operators_;
+  std::string operatorNamespace_;  // of the operator's ServiceAccount, "" until chosen
+  std::string operatorUser_;
 };
 
 // spec.database for the demo Phase instance installCrdAndPhase installs: its Secret and

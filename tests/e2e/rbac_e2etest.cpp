@@ -1,12 +1,16 @@
-// Least privilege, checked both ways. The real operator runs through every path that calls
-// the API (informers, a backed-up migration that fails and is retried, audit-log CronJobs
-// created, suspended, resumed and pruned, a repeated Event, a recovery, the finalizer on
-// deletion, the leader Lease and its release); the sandbox logs each request with its
-// User-Agent, so the test's own reads and writes are told apart. Then:
+// Least privilege, checked both ways. The real operator runs, as the ServiceAccount deploy/
+// installs with exactly deploy/rbac.yaml's grants (the sandbox authorizes by RBAC, so a
+// missing grant fails the operator as on a cluster), through every path that calls the API
+// (informers, a backed-up migration that fails and is retried, audit-log CronJobs created,
+// suspended, resumed and pruned, a repeated Event, a recovery, the finalizer on deletion,
+// the leader Lease and its release); the sandbox logs each request with its User-Agent, so
+// the test's own reads and writes are told apart, and with the authorization checks
+// admission made on the operator's behalf (`update phasemaintenances/finalizers` for the
+// children's blockOwnerDeletion). Then:
 //  (a) every request the operator made is allowed by a rule of deploy/rbac.yaml (the Role
 //      only in the operator's own namespace), and
-//  (b) every verb of every rule was used: a grant nothing uses is removed, or the scenario
-//      is extended to the path that needs it.
+//  (b) every verb of every rule was used, by a request or an admission check: a grant
+//      nothing uses is removed, or the scenario is extended to the path that needs it.
 // The chart's namespaced mode (watchNamespaces: one Role per namespace with the same rules)
 // is run too, for (a).
 // Not covered: the restore of a network-policy recovery after restoreAfter (it needs a
@@ -15,10 +19,12 @@
 // the API.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 
 #include "../unit/spec_test_yaml.hpp"
 #include "e2e/operator_harness.hpp"
+#include "e2e/tools_harness.hpp"
 
 namespace pmo::testing {
 namespace {
@@ -79,23 +85,41 @@ std::vector<Rule> deployRules() {
 
 // The chart with watchNamespaces: one Role with "pmo.rules" per watched namespace, and its
 // leader-election Role in the release namespace.
-std::vector<Rule> chartNamespacedRules(const std::vector<std::string>& watched, const std::string& releaseNs) {
-  const std::string tpl = readFile(sourcePath("charts/phase-maintenance-operator/templates/rbac.yaml"));
+// The Roles of the chart as helm renders it.
+std::vector<Rule> chartNamespacedRules(const std::vector<Json>& rendered) {
   std::vector<Rule> rules;
-  for (const auto& ns : watched)
-    addRules(rules, "chart Role (namespace " + ns + ")", ns, yamlToJson(YAML::Load(helmDefine(tpl, "pmo.rules"))));
-  addRules(rules, "chart leader-election Role (namespace " + releaseNs + ")", releaseNs,
-           yamlToJson(YAML::Load(helmDefine(tpl, "pmo.leaderElectionRules"))));
+  for (const auto& o : rendered) {
+    if (o.value("kind", "") != "Role") continue;
+    const std::string ns = o.at("/metadata/namespace"_json_pointer);
+    addRules(rules, "chart Role " + o.at("/metadata/name"_json_pointer).get<std::string>() + " (namespace " + ns + ")",
+             ns, o.at("rules"));
+  }
   return rules;
 }
 
-// The operator's requests; fails when a request is neither the operator's nor the test's,
-// since it could then not be attributed.
+// The operator's requests, and as requests of their own the authorization checks admission
+// made on its behalf; fails when a request is neither the operator's nor the test's, since
+// it could then not be attributed.
 std::vector<sandbox::RequestRecord> operatorRequests(OperatorHarness& h) {
   std::vector<sandbox::RequestRecord> out;
   for (const auto& q : h.sandbox().controls().requests()) {
-    if (q.userAgent == kOperatorAgent) out.push_back(q);
-    else EXPECT_EQ(q.userAgent, OperatorHarness::kTestUserAgent) << "a request from nobody known: " << describe(q);
+    if (q.userAgent != kOperatorAgent) {
+      EXPECT_EQ(q.userAgent, OperatorHarness::kTestUserAgent) << "a request from nobody known: " << describe(q);
+      continue;
+    }
+    EXPECT_EQ(q.user, h.operatorUser()) << describe(q);
+    out.push_back(q);
+    for (const auto& c : q.admissionChecks) {
+      sandbox::RequestRecord check = q;
+      check.verb = c.verb;
+      check.group = c.group;
+      check.resource = c.resource;
+      check.ns = c.ns;
+      check.name = c.name;
+      check.code = c.allowed ? 200 : 403;
+      check.admissionChecks.clear();
+      out.push_back(check);
+    }
   }
   return out;
 }
@@ -261,6 +285,7 @@ TEST(RbacE2E, DeployRbacAllowsEveryRequestAndGrantsNothingUnused) {
   const std::string ownNs = operatorNamespace();
   h.installCrdAndPhase();
   createOperatorPod(h, ownNs);
+  h.installOperatorRbac();
   h.sandbox().controls().clearRequests();
   // As deploy/deployment.yaml runs it: all namespaces, leader election, the image read from its Pod.
   h.startOperatorAsContainer(containerOf(loadYamlDocuments("deploy/deployment.yaml")), ownNs, kPodName);
@@ -271,8 +296,7 @@ TEST(RbacE2E, DeployRbacAllowsEveryRequestAndGrantsNothingUnused) {
   ASSERT_FALSE(rules.empty());
   const std::string notAllowed = forbidden(requests, rules);
   EXPECT_TRUE(notAllowed.empty()) << "deploy/rbac.yaml does not allow these requests of the operator (add the verb "
-                                     "to the rule, in the chart's templates/rbac.yaml and "
-                                     "tests/fixtures/chart-rendered-defaults.yaml too):\n"
+                                     "to the rule, in the chart's templates/rbac.yaml too):\n"
                                   << notAllowed;
   const std::string notUsed = unused(requests, rules);
   EXPECT_TRUE(notUsed.empty()) << "deploy/rbac.yaml grants what the operator never used in this scenario (remove "
@@ -286,18 +310,62 @@ TEST(RbacE2E, ChartNamespacedRolesAllowEveryRequest) {
   const std::string releaseNs = "phase-maintenance-system";
   h.installCrdAndPhase();
   createOperatorPod(h, releaseNs);
+  // As the chart runs it with watchNamespaces: [phase], rendered by the real helm, as its
+  // ServiceAccount with the RBAC the chart installs.
+  const std::vector<Json> rendered = helmTemplate({"watchNamespaces={phase}"}, releaseNs);
+  std::vector<Json> rbac;
+  std::string serviceAccount;
+  for (const auto& o : rendered) {
+    const std::string kind = o.value("kind", "");
+    if (kind == "ServiceAccount") serviceAccount = o.at("/metadata/name"_json_pointer);
+    if (kind == "ServiceAccount" || kind == "Role" || kind == "RoleBinding" || kind == "ClusterRole" ||
+        kind == "ClusterRoleBinding")
+      rbac.push_back(o);
+  }
+  ASSERT_FALSE(serviceAccount.empty()) << "the chart renders a ServiceAccount";
+  h.applyAll(rbac);
+  h.runOperatorAs(releaseNs, serviceAccount);
   h.sandbox().controls().clearRequests();
-  // As the chart runs it with watchNamespaces: [phase]: its rendered container plus the
-  // --namespace flag the template adds per watched namespace.
   // Its own Pod is in an unwatched namespace: the chart must name the image (OPERATOR_IMAGE).
-  const Json container = containerOf(loadYamlDocuments("tests/fixtures/chart-rendered-defaults.yaml"));
-  h.startOperatorAsContainer(container, releaseNs, kPodName, {"--namespace=phase"});
+  h.startOperatorAsContainer(containerOf(rendered), releaseNs, kPodName);
   runEveryApiPath(h);
 
-  const std::string notAllowed = forbidden(operatorRequests(h), chartNamespacedRules({"phase"}, releaseNs));
+  const std::string notAllowed = forbidden(operatorRequests(h), chartNamespacedRules(rendered));
   EXPECT_TRUE(notAllowed.empty()) << "the chart's namespaced Roles (watchNamespaces) do not allow these requests of "
                                      "the operator:\n"
                                   << notAllowed;
+}
+
+// The sandbox enforces what the rules say: without the finalizers grant, creating a Job
+// that names its PhaseMaintenance as a blocking owner is refused as on a cluster that
+// enforces owner references, and the operator makes no Job.
+TEST(RbacE2E, WithoutTheFinalizersGrantTheOperatorCannotCreateItsJobs) {
+  OperatorHarness h;
+  h.installCrdAndPhase();
+  h.installOperatorRbac();
+  for (Json doc : loadYamlDocuments("deploy/rbac.yaml")) {
+    if (doc["kind"] != "ClusterRole") continue;
+    Json kept = Json::array();
+    for (const auto& r : doc["rules"])
+      if (r["resources"] != Json::array({"phasemaintenances/finalizers"})) kept.push_back(r);
+    ASSERT_LT(kept.size(), doc["rules"].size()) << "deploy/rbac.yaml grants update on phasemaintenances/finalizers";
+    doc["rules"] = kept;
+    h.client().update(kube::Resource{"rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false}, "", doc);
+  }
+  h.startOperator();
+  h.applyPhaseMaintenance({{"version", "v2.73.2"}, {"database", demoDatabase("127.0.0.1", 1)}});
+  EXPECT_TRUE(eventually(
+      [&] {
+        for (const auto& q : h.sandbox().controls().requests())
+          if (q.user == h.operatorUser() && q.verb == "create" && q.resource == "jobs" && q.code == 403) return true;
+        return false;
+      },
+      30s))
+      << h.operatorLog();
+  EXPECT_NE(h.operatorLog().find("cannot set blockOwnerDeletion if an ownerReference refers to a resource you can't "
+                                 "set finalizers on"),
+            std::string::npos);
+  EXPECT_TRUE(h.jobs().empty());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Admin endpoints under /sandbox/v1/ (same port, same bearer token): the Controls over HTTP
 // for tests that run the binary as a subprocess. See README.md.
 #include "sandbox/api.hpp"
+#include "sandbox/authn.hpp"
 
 namespace pmo::sandbox {
 
@@ -41,10 +42,15 @@ HttpResponse serveAdmin(World& w, Controls& controls, const HttpRequest& req) {
     const std::string& m = req.method;
     if (p == "requests" && m == "GET") {
       nlohmann::json items = nlohmann::json::array();
-      for (const auto& r : controls.requests())
-        items.push_back({{"verb", r.verb}, {"group", r.group}, {"resource", r.resource}, {"namespace", r.ns},
-                         {"name", r.name}, {"code", r.code}, {"at", isoTime(r.at)},
-                         {"userAgent", r.userAgent}});
+      for (const auto& r : controls.requests()) {
+        nlohmann::json item = {{"verb", r.verb}, {"group", r.group}, {"resource", r.resource}, {"namespace", r.ns},
+                               {"name", r.name}, {"code", r.code}, {"at", isoTime(r.at)},
+                               {"userAgent", r.userAgent}, {"user", r.user}};
+        for (const auto& c : r.admissionChecks)
+          item["admissionChecks"].push_back({{"verb", c.verb}, {"group", c.group}, {"resource", c.resource},
+                                             {"namespace", c.ns}, {"name", c.name}, {"allowed", c.allowed}});
+        items.push_back(item);
+      }
       return jsonResponse(200, {{"items", items}});
     }
     if (p == "requests" && m == "DELETE") {
@@ -85,6 +91,18 @@ HttpResponse serveAdmin(World& w, Controls& controls, const HttpRequest& req) {
     if (p == "compact") {
       controls.compact();
       return ok();
+    }
+    const std::string sa = "serviceaccounts/";
+    if (p.rfind(sa, 0) == 0) {  // serviceaccounts/<ns>/<name>/token
+      std::string rest = p.substr(sa.size());
+      size_t a = rest.find('/');
+      size_t c = a == std::string::npos ? a : rest.find('/', a + 1);
+      if (c != std::string::npos && rest.substr(c + 1) == "token") {
+        auto lock = w.store.lock();
+        const IssuedTokenView t = issueServiceAccountToken(w, rest.substr(0, a), rest.substr(a + 1, c - a - 1),
+                                                           b.value("expirationSeconds", 3600L), {});
+        return ok({{"token", t.token}, {"expirationTimestamp", t.expirationTimestamp}});
+      }
     }
     const std::string cron = "cronjobs/";
     if (p.rfind(cron, 0) == 0) {

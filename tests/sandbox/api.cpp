@@ -2,6 +2,10 @@
 
 #include <thread>
 
+#include "sandbox/authn.hpp"
+#include "sandbox/authz.hpp"
+#include "sandbox/reviews.hpp"
+
 namespace pmo::sandbox {
 
 HttpResponse jsonResponse(int status, const nlohmann::json& body) {
@@ -43,20 +47,34 @@ bool parseResourcePath(const std::string& path, ResourcePath& out) {
   return true;
 }
 
-static bool authorized(World& w, const HttpRequest& req) {
-  if (w.options.token.empty()) return true;
-  const std::string expected = "Bearer " + w.options.token;
-  const std::string got = req.header("authorization");
-  if (got.size() != expected.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < got.size(); ++i) diff |= static_cast<unsigned char>(got[i] ^ expected[i]);
-  return diff == 0;
+namespace {
+
+// A resource request that passed authorization: the TokenRequest and self-review APIs,
+// else the stored resources.
+std::optional<HttpResponse> serveApi(World& w, const HttpRequest& req, const ResourcePath& rp, const Attributes& attrs,
+                                     ResponseStream& stream, RequestRecord& record) {
+  if (rp.group.empty() && rp.resource == "serviceaccounts" && rp.subresource == "token" && !rp.ns.empty())
+    return serveTokenRequest(w, req, rp.ns, rp.name);
+  if (auto review = serveReview(w, req, rp, attrs.user)) return review;
+  return serveResource(w, req, stream, record, attrs);
 }
 
+}  // namespace
+
+// The order of kube-apiserver's handler chain: authentication (401), then (the sandbox's
+// stand-in for priority and fairness) injected faults, then authorization (403), then the
+// handler. Admin endpoints are non-resource paths: the admin's token (system:masters) may
+// use them, a ServiceAccount only with a nonResourceURLs grant.
 std::optional<HttpResponse> handleRequest(World& w, Controls& controls, const HttpRequest& req,
                                           ResponseStream& stream) {
-  if (!authorized(w, req)) return jsonResponse(401, statusJson(401, "Unauthorized", "Unauthorized"));
-  if (req.path.rfind("/sandbox/v1/", 0) == 0) return serveAdmin(w, controls, req);
+  const std::optional<UserInfo> user = authenticate(w, req);
+  if (!user) return jsonResponse(401, statusJson(401, "Unauthorized", "Unauthorized"));
+  const Attributes attrs = requestAttributes(req, *user);
+  if (req.path.rfind("/sandbox/v1/", 0) == 0) {
+    const Decision d = authorize(w, attrs);
+    if (!d.allowed) return errorResponse(forbidden(attrs, d.reason));
+    return serveAdmin(w, controls, req);
+  }
 
   ResourcePath rp;
   const bool isResource = parseResourcePath(req.path, rp);
@@ -75,6 +93,14 @@ std::optional<HttpResponse> handleRequest(World& w, Controls& controls, const Ht
   RequestRecord record;
   record.at = std::chrono::system_clock::now();
   record.userAgent = req.header("user-agent");
+  record.user = user->name;
+  if (isResource) {
+    record.group = rp.group;
+    record.resource = resource;
+    record.ns = rp.ns;
+    record.name = rp.name;
+    record.verb = verb;
+  }
   std::optional<HttpResponse> response;
   if (fault.remaining > 0) {
     HttpResponse r = jsonResponse(fault.code, statusJson(fault.code, fault.reason,
@@ -84,13 +110,8 @@ std::optional<HttpResponse> handleRequest(World& w, Controls& controls, const Ht
                                                              : nlohmann::json(nullptr)));
     if (fault.retryAfterSeconds > 0) r.headers.push_back({"Retry-After", std::to_string(fault.retryAfterSeconds)});
     response = r;
-    if (isResource) {
-      record.group = rp.group;
-      record.resource = resource;
-      record.ns = rp.ns;
-      record.name = rp.name;
-      record.verb = verb;
-    }
+  } else if (const Decision d = authorize(w, attrs); !d.allowed) {
+    response = errorResponse(forbidden(attrs, d.reason));
   } else if (!isResource) {
     response = serveDiscovery(w, req);
     if (!response)
@@ -99,7 +120,7 @@ std::optional<HttpResponse> handleRequest(World& w, Controls& controls, const Ht
     return response;
   } else {
     try {
-      response = serveResource(w, req, stream, record);
+      response = serveApi(w, req, rp, attrs, stream, record);
     } catch (const ApiError& e) {
       response = errorResponse(e);
     }

@@ -12,6 +12,8 @@
 
 namespace pmo::sandbox {
 
+struct Attributes;
+
 HttpResponse jsonResponse(int status, const nlohmann::json& body);
 HttpResponse errorResponse(const ApiError& e);
 
@@ -28,9 +30,10 @@ std::string verbFor(const HttpRequest& req, const ResourcePath& p);
 // Discovery documents (/version, /api, /apis, group/version lists, /openapi); nullopt if
 // the path is not one of them.
 std::optional<HttpResponse> serveDiscovery(World& w, const HttpRequest& req);
-// A resource request; fills `record` (verb, resource, ...). nullopt: streamed (watch).
+// An authorized resource request (`attrs`: its authorizer attributes, for admission);
+// admission checks go to `record`. nullopt: streamed (watch), logged when it began.
 std::optional<HttpResponse> serveResource(World& w, const HttpRequest& req, ResponseStream& stream,
-                                          RequestRecord& record);
+                                          RequestRecord& record, const Attributes& attrs);
 // `onBegin` runs just before the 200 stream begins (the request is logged then, not when
 // the stream ends, which may be never in a test's life).
 void serveWatch(World& w, const Target& t, const HttpRequest& req, ResponseStream& stream,

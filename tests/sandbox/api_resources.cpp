@@ -1,7 +1,11 @@
 // Resource requests: get, list, create, update, patch, delete, deletecollection, and the
 // status, scale and log subresources.
+#include <algorithm>
+#include <cctype>
+
 #include "sandbox/api.hpp"
 #include "sandbox/apply.hpp"
+#include "sandbox/owner_admission.hpp"
 #include "sandbox/protobuf.hpp"
 #include "sandbox/selectors.hpp"
 
@@ -30,6 +34,18 @@ std::string objectKey(const nlohmann::json& o) {
 }
 
 bool dryRun(const HttpRequest& req) { return req.param("dryRun") == "All"; }
+
+// One Warning header per distinct warning, as kube-apiserver sends them (299 - "text").
+HttpResponse withWarnings(HttpResponse r, const Target& t) {
+  if (!t.warnings) return r;
+  std::vector<std::string> seen;
+  for (const auto& w : *t.warnings) {
+    if (std::find(seen.begin(), seen.end(), w) != seen.end()) continue;
+    seen.push_back(w);
+    r.headers.push_back({"Warning", warningHeader(w)});
+  }
+  return r;
+}
 
 // Objects of the target matching the request's selectors, in key order, after `continue`.
 std::vector<ObjectPtr> select(World& w, const Target& t, const HttpRequest& req, size_t limit, std::string& next) {
@@ -128,7 +144,11 @@ HttpResponse serveScale(World& w, const Target& t, const HttpRequest& req) {
 }  // namespace
 
 std::string verbFor(const HttpRequest& req, const ResourcePath& p) {
-  bool watch = req.param("watch") == "true" || req.param("watch") == "1";
+  // Any ?watch value but false and 0 is true (apimachinery's Convert_Slice_string_To_bool).
+  const auto it = req.query.find("watch");
+  std::string value = it == req.query.end() ? "false" : it->second;
+  std::transform(value.begin(), value.end(), value.begin(), [](unsigned char c) { return std::tolower(c); });
+  const bool watch = value != "0" && value != "false";
   if (req.method == "GET") return p.name.empty() ? (watch ? "watch" : "list") : "get";
   if (req.method == "POST") return "create";
   if (req.method == "PUT") return "update";
@@ -138,14 +158,9 @@ std::string verbFor(const HttpRequest& req, const ResourcePath& p) {
 }
 
 std::optional<HttpResponse> serveResource(World& w, const HttpRequest& req, ResponseStream& stream,
-                                          RequestRecord& record) {
+                                          RequestRecord& record, const Attributes& attrs) {
   ResourcePath p;
   parseResourcePath(req.path, p);
-  record.verb = verbFor(req, p);
-  record.group = p.group;
-  record.resource = p.subresource.empty() ? p.resource : p.resource + "/" + p.subresource;
-  record.ns = p.ns;
-  record.name = p.name;
 
   Target t;
   t.type = w.types.find(p.group, p.version, p.resource);
@@ -154,7 +169,12 @@ std::optional<HttpResponse> serveResource(World& w, const HttpRequest& req, Resp
   t.ns = p.ns;
   t.name = p.name;
   t.subresource = p.subresource;
-  t.strictFields = req.param("fieldValidation") == "Strict";
+  if (record.verb == "create" || record.verb == "update" || record.verb == "patch") {
+    t.fieldValidation = parseFieldValidation(req.param("fieldValidation"), record.verb);
+    t.strictFields = t.fieldValidation == FieldValidation::Strict;
+    t.warnings = std::make_shared<std::vector<std::string>>();
+    t.admit = ownerReferencesAdmission(w, attrs, record.admissionChecks);
+  }
   t.fieldManager = req.param("fieldManager");
   t.userAgent = req.header("user-agent");
   if (!t.type->namespaced && !t.ns.empty())
@@ -197,14 +217,14 @@ std::optional<HttpResponse> serveResource(World& w, const HttpRequest& req, Resp
     nlohmann::json body = parseBody(req);
     auto lock = w.store.lock();
     ObjectPtr o = createObject(w, t, std::move(body), dryRun(req));
-    return jsonResponse(201, present(*t.type, t.version, *o));
+    return withWarnings(jsonResponse(201, present(*t.type, t.version, *o)), t);
   }
   if (verb == "update") {
     validateWriteOptions(req, verb, false);
     nlohmann::json body = parseBody(req);
     auto lock = w.store.lock();
     ObjectPtr o = updateObject(w, t, std::move(body), dryRun(req));
-    return jsonResponse(200, present(*t.type, t.version, *o));
+    return withWarnings(jsonResponse(200, present(*t.type, t.version, *o)), t);
   }
   if (verb == "patch") {
     const bool apply = isApplyPatch(req.header("content-type"));
@@ -212,10 +232,10 @@ std::optional<HttpResponse> serveResource(World& w, const HttpRequest& req, Resp
     auto lock = w.store.lock();
     if (apply) {
       auto [o, created] = applyObject(w, t, req.body, req.param("force") == "true", dryRun(req));
-      return jsonResponse(created ? 201 : 200, present(*t.type, t.version, *o));
+      return withWarnings(jsonResponse(created ? 201 : 200, present(*t.type, t.version, *o)), t);
     }
     ObjectPtr o = patchObject(w, t, req.header("content-type"), req.body, dryRun(req));
-    return jsonResponse(200, present(*t.type, t.version, *o));
+    return withWarnings(jsonResponse(200, present(*t.type, t.version, *o)), t);
   }
   if (verb == "delete") {
     DeleteOptions d = deleteOptions(req);

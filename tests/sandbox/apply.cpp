@@ -5,9 +5,9 @@
 #include <iterator>
 #include <map>
 
+#include "common/yaml_json.hpp"
 #include "sandbox/api_error.hpp"
 #include "sandbox/managed_fields.hpp"
-#include "support/yaml_to_json.hpp"
 
 namespace pmo::sandbox {
 
@@ -18,7 +18,7 @@ nlohmann::json parseConfig(const std::string& body) {
   nlohmann::json config = nlohmann::json::parse(body, nullptr, false);
   if (config.is_discarded()) {
     try {
-      config = pmo::testing::yamlToJson(YAML::Load(body));
+      config = pmo::yaml::toJson(YAML::Load(body));
     } catch (const std::exception& e) {
       throw badRequest(std::string("error decoding patch: ") + e.what());
     }

@@ -283,8 +283,11 @@ void defaults(const json& s, const std::string& p, bool insideMeta, bool resourc
   if (s.contains("default") && !insideMeta) {
     const json& d = s["default"];
     if (hasUnknownFields(s, d, embedded)) errs.push_back(invalidValue(p + ".default", d, "must not have unknown fields"));
-    for (auto& c : validateValue(s, d))
-      errs.push_back({c.reason, p + ".default" + (c.field.empty() ? "" : "." + c.field), c.message});
+    // field paths are relative to the default; the default itself is "<nil>" (a nil field.Path)
+    for (auto& c : validateValue(s, d)) {
+      const bool self = c.field.empty() || c.field == "<nil>";
+      errs.push_back({c.reason, p + ".default" + (self ? "" : "." + c.field), c.message});
+    }
   }
   if (const json* items = itemSchema(s)) defaults(*items, p + ".items", insideMeta, false, errs);
   for (auto it = props(s).begin(); it != props(s).end(); ++it) {

@@ -4,9 +4,9 @@
 // allOf/anyOf/oneOf/not, consistent x-kubernetes-* extensions. The other schema rules and the
 // defaults are in crd_schema_openapi.cpp.
 #include <algorithm>
-#include <regex>
 
 #include "sandbox/crd_validation_internal.hpp"
+#include "sandbox/schema_regex.hpp"
 
 namespace pmo::sandbox::crdcheck {
 
@@ -17,14 +17,7 @@ enum class Level { Root, Item, Field };
 
 }  // namespace
 
-std::string patternError(const std::string& pattern) {
-  try {
-    std::regex re(pattern, std::regex::ECMAScript);
-    return "";
-  } catch (const std::regex_error& e) {
-    return e.what();
-  }
-}
+std::string patternError(const std::string& pattern) { return regex::search(pattern, "").error; }
 
 namespace {
 

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "sandbox/crd_validation_internal.hpp"
+#include "sandbox/validation_util.hpp"
 
 namespace pmo::sandbox {
 
@@ -23,43 +24,6 @@ std::string joined(const std::vector<std::string>& parts, const std::string& sep
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : sep) + p;
   return out;
-}
-
-namespace {
-bool lowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-}  // namespace
-
-std::vector<std::string> dns1035LabelErrors(const std::string& value) {
-  std::vector<std::string> errs;
-  if (value.size() > 63) errs.push_back("must be no more than 63 characters");
-  bool ok = !value.empty() && value.front() >= 'a' && value.front() <= 'z' && lowerAlnum(value.back()) &&
-            std::all_of(value.begin(), value.end(), [](char c) { return lowerAlnum(c) || c == '-'; });
-  if (!ok)
-    errs.push_back(
-        "a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic "
-        "character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for "
-        "validation is '[a-z]([-a-z0-9]*[a-z0-9])?')");
-  return errs;
-}
-
-std::vector<std::string> dns1123SubdomainErrors(const std::string& value) {
-  std::vector<std::string> errs;
-  if (value.size() > 253) errs.push_back("must be no more than 253 characters");
-  bool ok = !value.empty();
-  for (size_t start = 0; ok && start <= value.size();) {
-    size_t dot = value.find('.', start);
-    std::string label = value.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    ok = !label.empty() && lowerAlnum(label.front()) && lowerAlnum(label.back()) &&
-         std::all_of(label.begin(), label.end(), [](char c) { return lowerAlnum(c) || c == '-'; });
-    if (dot == std::string::npos) break;
-    start = dot + 1;
-  }
-  if (!ok)
-    errs.push_back(
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must "
-        "start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is "
-        "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
-  return errs;
 }
 
 }  // namespace crdcheck
@@ -78,7 +42,7 @@ std::string str(const nlohmann::json& o, const char* key) {
 }
 
 void checkDnsLabel(Errors& errs, const std::string& path, const std::string& value, const std::string& prefix = "") {
-  auto e = dns1035LabelErrors(value);
+  auto e = validation::isDns1035Label(value);
   if (!e.empty()) errs.push_back(invalidValue(path, value, prefix + joined(e, ",")));
 }
 
@@ -93,7 +57,7 @@ void validateNames(Errors& errs, const nlohmann::json& names, const std::string&
   if (!str(names, "singular").empty()) checkDnsLabel(errs, p + ".singular", str(names, "singular"));
   for (const char* key : {"kind", "listKind"}) {
     std::string v = str(names, key);
-    auto e = dns1035LabelErrors(lower(v));
+    auto e = validation::isDns1035Label(lower(v));
     if (!v.empty() && !e.empty())
       errs.push_back(invalidValue(p + "." + key, v, "may have mixed case, but should otherwise match: " + joined(e, ",")));
   }
@@ -244,7 +208,7 @@ std::vector<FieldCause> validateCrd(const nlohmann::json& crd, const nlohmann::j
   const std::string name = crd.value("/metadata/name"_json_pointer, std::string());
   const std::string group = str(spec, "group");
   const auto names = spec.value("names", nlohmann::json::object());
-  std::vector<std::string> nameErrs = dns1123SubdomainErrors(name);
+  std::vector<std::string> nameErrs = validation::isDns1123Subdomain(name);
   if (name != str(names, "plural") + "." + group) nameErrs.push_back("must be spec.names.plural+\".\"+spec.group");
   if (!nameErrs.empty()) errs.push_back(invalidValue("metadata.name", name, joined(nameErrs, ", ")));
 
@@ -262,7 +226,7 @@ std::vector<FieldCause> validateCrd(const nlohmann::json& crd, const nlohmann::j
                             "https://github.com/kubernetes/enhancements/pull/1111"));
 
   if (group.empty()) errs.push_back(required("spec.group"));
-  else if (auto e = dns1123SubdomainErrors(group); !e.empty()) errs.push_back(invalidValue("spec.group", group, joined(e, ",")));
+  else if (auto e = validation::isDns1123Subdomain(group); !e.empty()) errs.push_back(invalidValue("spec.group", group, joined(e, ",")));
   else if (group.find('.') == std::string::npos)
     errs.push_back(invalidValue("spec.group", group, "should be a domain with at least one dot"));
 

@@ -1,7 +1,6 @@
 #pragma once
-// Shared by crd_validation.cpp and crd_schema_validation.cpp: field errors written the way
-// k8s.io/apimachinery/pkg/util/validation/field prints them, and the name checks of
-// k8s.io/apimachinery/pkg/util/validation.
+// Shared by the crd_*.cpp files: schema nodes read as Go decodes them, and field errors
+// written the way k8s.io/apimachinery/pkg/util/validation/field prints them.
 #include <string>
 #include <vector>
 
@@ -52,14 +51,11 @@ inline FieldCause forbidden(const std::string& path, const std::string& detail) 
 }
 FieldCause notSupported(const std::string& path, const nlohmann::json& value, const std::vector<std::string>& valid);
 
-// Empty when valid, else Kubernetes' messages (IsDNS1035Label, IsDNS1123Subdomain).
-std::vector<std::string> dns1035LabelErrors(const std::string& value);
-std::vector<std::string> dns1123SubdomainErrors(const std::string& value);
 std::string joined(const std::vector<std::string>& parts, const std::string& sep);
 
 // ValidateStructural's errors (sorted as it sorts them) for the schema at `path`.
 Errors structuralErrors(const nlohmann::json& schema, const std::string& path);
-// "" when RE2 (Go's regexp) accepts `pattern`, else its error.
+// "" when Go's regexp (RE2) accepts `pattern`, else its "error parsing regexp: ..." text.
 std::string patternError(const std::string& pattern);
 
 // The schema of one version (openAPIV3Schema at `path`): structural, x-kubernetes-* rules,

@@ -178,7 +178,7 @@ struct HttpServer::Impl {
       if (!response) return;  // streamed: the connection ends with the stream
       http::response<http::string_body> res{static_cast<http::status>(response->status), req.version()};
       res.set(http::field::content_type, response->contentType);
-      for (const auto& [k, v] : response->headers) res.set(k, v);
+      for (const auto& [k, v] : response->headers) res.insert(k, v);  // several Warning headers
       res.keep_alive(req.keep_alive());
       res.body() = std::move(response->body);
       res.prepare_payload();

@@ -86,7 +86,10 @@ void JobController::start(const std::string& ns, const std::string& name, const 
   pod["spec"]["nodeName"] = "sandbox-node";
   nlohmann::json statuses = nlohmann::json::array();
   for (const auto& c : pod["spec"].value("containers", nlohmann::json::array()))
-    statuses.push_back({{"name", c.value("name", "")}, {"image", c.value("image", "")}, {"ready", true},
+    // imageID is required in a ContainerStatus (core/v1 OpenAPI); the simulated kubelet
+    // pulled nothing, so a digest of zeros stands for the image it would have resolved.
+    statuses.push_back({{"name", c.value("name", "")}, {"image", c.value("image", "")},
+                        {"imageID", c.value("image", "") + "@sha256:" + std::string(64, '0')}, {"ready", true},
                         {"started", true}, {"restartCount", 0}, {"state", {{"running", {{"startedAt", now}}}}}});
   pod["status"] = {{"phase", "Running"}, {"startTime", now}, {"podIP", "10.244.0.10"}, {"containerStatuses", statuses}};
   auto podType = w_.types.byKey(kPods);

@@ -23,8 +23,9 @@ struct CommandResult {
 
 class KubectlTest : public SandboxTest {
  protected:
-  CommandResult kubectl(const std::string& args) {
-    std::string cmd = "cd '" + std::string(PMO_SOURCE_DIR) + "' && env KUBECONFIG='" + server->kubeconfigPath() +
+  CommandResult kubectl(const std::string& args, const std::string& kubeconfig = "") {
+    std::string cmd = "cd '" + std::string(PMO_SOURCE_DIR) + "' && env KUBECONFIG='" +
+                      (kubeconfig.empty() ? server->kubeconfigPath() : kubeconfig) +
                       "' HOME='" + home_ + "' timeout 60 kubectl " + args + " 2>&1";
     FILE* p = popen(cmd.c_str(), "r");
     if (!p) return {-1, "popen failed"};
@@ -140,6 +141,64 @@ TEST_F(KubectlTest, InstallApplyGetUpdateRejectAndDeleteWithRealKubectl) {
   EXPECT_EQ(r.code, 0) << r.output;
 }
 
+// A ServiceAccount's view with the real kubectl: `kubectl create serviceaccount`, `kubectl
+// create token` (TokenRequest), then
+// with that token `auth whoami` (SelfSubjectReview), `auth can-i` (SelfSubjectAccessReview,
+// exit code 1 for "no"), `auth can-i --list` (SelfSubjectRulesReview), and a denied get
+// printed as the API server's Forbidden.
+TEST_F(KubectlTest, AServiceAccountsTokenIsAuthorizedByRbac) {
+  const std::string manifest = home_ + "/bot.yaml";
+  std::ofstream(manifest) << R"(apiVersion: v1
+kind: Namespace
+metadata: {name: team}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: {name: reader, namespace: team}
+rules:
+  - {apiGroups: [""], resources: [configmaps], verbs: [get, list]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: reader, namespace: team}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: reader}
+subjects:
+  - {kind: ServiceAccount, name: bot, namespace: team}
+)";
+  CommandResult r = kubectl("apply -f " + manifest);
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = kubectl("create serviceaccount bot -n team");
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = kubectl("create token bot -n team --duration=20m");
+  ASSERT_EQ(r.code, 0) << r.output;
+  std::string token = r.output.substr(0, r.output.find_last_not_of("\n") + 1);
+  const std::string botConfig = home_ + "/bot-kubeconfig";
+  server->writeKubeconfig(botConfig, token);
+
+  r = kubectl("auth whoami", botConfig);
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("system:serviceaccount:team:bot"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("system:serviceaccounts:team"), std::string::npos) << r.output;
+  r = kubectl("auth can-i list configmaps -n team", botConfig);
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(r.output, "yes\n");
+  r = kubectl("auth can-i patch deployments -n team", botConfig);
+  EXPECT_EQ(r.code, 1) << r.output;
+  EXPECT_EQ(r.output, "no\n");
+  r = kubectl("auth can-i --list -n team", botConfig);
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("configmaps"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("selfsubjectaccessreviews.authorization.k8s.io"), std::string::npos) << r.output;
+  r = kubectl("get configmaps -n default", botConfig);
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("Error from server (Forbidden): configmaps is forbidden: User "
+                          "\"system:serviceaccount:team:bot\" cannot list resource \"configmaps\" in API group \"\" in "
+                          "the namespace \"default\""),
+            std::string::npos)
+      << r.output;
+  r = kubectl("get configmaps -n team", botConfig);
+  EXPECT_EQ(r.code, 0) << r.output;
+}
 
 // Server-side apply through kubectl: create, an unchanged re-apply (no write), a conflict
 // with `kubectl patch`'s manager, and --force-conflicts taking the field over.

@@ -3,6 +3,8 @@
 #include <random>
 
 #include "sandbox/api_error.hpp"
+#include "sandbox/builtin_validation.hpp"
+#include "sandbox/cel.hpp"
 #include "sandbox/crd_validation.hpp"
 #include "sandbox/managed_fields.hpp"
 #include "sandbox/patch.hpp"
@@ -20,17 +22,6 @@ std::string randomSuffix(size_t n) {
   std::string s;
   for (size_t i = 0; i < n; ++i) s += alphabet[rng() % (sizeof alphabet - 1)];
   return s;
-}
-
-bool isDnsSubdomain(const std::string& n) {
-  if (n.empty() || n.size() > 253) return false;
-  for (size_t i = 0; i < n.size(); ++i) {
-    char c = n[i];
-    bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-    if (!alnum && c != '-' && c != '.') return false;
-    if ((i == 0 || i + 1 == n.size()) && !alnum) return false;
-  }
-  return true;
 }
 
 nlohmann::json withoutVolatile(const nlohmann::json& o) {
@@ -51,7 +42,24 @@ bool specChanged(const nlohmann::json& a, const nlohmann::json& b) {
   return x != y;
 }
 
-void validateCustom(World&, const Target& t, nlohmann::json& obj, const std::string& name) {
+// CEL rules run unless an error makes them meaningless (hasBlockingErr in
+// apiextensions-apiserver's customresource strategy: a wrong type or an unsupported value).
+void addCelErrors(const Target& t, const nlohmann::json& schema, const nlohmann::json& obj, const nlohmann::json* old,
+                  std::vector<FieldCause>& causes) {
+  if (!hasCelRules(schema)) return;
+  for (const auto& c : causes)
+    if (c.reason == "FieldValueTypeInvalid" || c.reason == "FieldValueNotSupported") {
+      causes.push_back({"FieldValueInvalid", "<nil>",
+                        "Invalid value: \"null\": some validation rules were not checked because the object was "
+                        "invalid; correct the existing errors to complete validation"});
+      return;
+    }
+  const std::string key = t.type->key() + "/" + t.version + "#" + std::to_string(std::hash<std::string>{}(schema.dump()));
+  for (auto& c : celErrors(key, schema, obj, old)) causes.push_back(std::move(c));
+}
+
+void validateCustom(World&, const Target& t, nlohmann::json& obj, const std::string& name,
+                    const nlohmann::json* old = nullptr) {
   if (!t.type->custom) return;
   auto it = t.type->schemas.find(t.version);
   if (it == t.type->schemas.end()) return;
@@ -62,6 +70,9 @@ void validateCustom(World&, const Target& t, nlohmann::json& obj, const std::str
     throw badRequest(t.type->kind + " in version \"" + t.version + "\" cannot be handled as a " + t.type->kind +
                      ": strict decoding error: " + fields);
   }
+  if (t.fieldValidation == FieldValidation::Warn && t.warnings)
+    for (const auto& f : r.pruned) t.warnings->push_back("unknown field \"" + f + "\"");
+  addCelErrors(t, it->second, obj, old, r.causes);
   if (!r.causes.empty()) throw invalid(t.type->kind, t.type->group, name, r.causes);
 }
 
@@ -142,6 +153,7 @@ ObjectPtr createInternal(World& w, const ResourceType& type, nlohmann::json o) {
 ObjectPtr createObject(World& w, const Target& t, nlohmann::json body, bool dryRun) {
   const ResourceType& type = *t.type;
   checkKind(t, body);
+  decodeBuiltinObject(type, t.version, body, t.fieldValidation, t.warnings.get());
   auto& meta = body["metadata"];
   if (!meta.is_object()) throw badRequest("metadata must be an object");
   std::string bodyNs = meta.value("namespace", "");
@@ -164,12 +176,6 @@ ObjectPtr createObject(World& w, const Target& t, nlohmann::json body, bool dryR
     }
     meta["name"] = name;
   }
-  if (!isDnsSubdomain(name))
-    throw invalid(type.kind, type.group, name,
-                  {{"FieldValueInvalid", "metadata.name",
-                    "Invalid value: " + goQuote(name) +
-                        ": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "
-                        "or '.', and must start and end with an alphanumeric character"}});
   if (type.namespaced) {
     ObjectPtr ns = w.store.find("namespaces", "", t.ns);
     if (!ns) throw notFound("namespaces", "", t.ns);
@@ -179,7 +185,6 @@ ObjectPtr createObject(World& w, const Target& t, nlohmann::json body, bool dryR
                          " because it is being terminated",
                      {{"name", name}, {"kind", type.resource}});
   }
-  if (w.store.find(type.key(), t.ns, name)) throw alreadyExists(type.resource, type.group, name);
   const nlohmann::json applied = t.applied ? meta["managedFields"] : nlohmann::json();
   for (const char* f : {"uid", "resourceVersion", "creationTimestamp", "deletionTimestamp",
                         "deletionGracePeriodSeconds", "generation", "selfLink", "managedFields"})
@@ -192,6 +197,8 @@ ObjectPtr createObject(World& w, const Target& t, nlohmann::json body, bool dryR
   }
   defaultOnCreate(w, type, body);
   if (type.resource == "customresourcedefinitions") typeFromCrd(body);
+  validateOnCreate(type, body);  // after defaulting, before storage, as the registry does
+  if (w.store.find(type.key(), t.ns, name)) throw alreadyExists(type.resource, type.group, name);
   if (!body["metadata"].contains("uid")) body["metadata"]["uid"] = newUid();
   body["metadata"]["creationTimestamp"] = nowRfc3339();
   if (type.hasGeneration) body["metadata"]["generation"] = 1;
@@ -199,6 +206,7 @@ ObjectPtr createObject(World& w, const Target& t, nlohmann::json body, bool dryR
   body.erase("kind");
   if (t.applied) body["metadata"]["managedFields"] = applied;
   stampUpdate(t, nullptr, body);
+  if (t.admit) t.admit(nullptr, body);
   if (dryRun) return std::make_shared<const nlohmann::json>(std::move(body));
   ObjectPtr out = w.store.put(type.key(), std::move(body));
   afterCommit(w, type.key(), out, false);
@@ -208,6 +216,7 @@ ObjectPtr createObject(World& w, const Target& t, nlohmann::json body, bool dryR
 ObjectPtr updateObject(World& w, const Target& t, nlohmann::json body, bool dryRun) {
   const ResourceType& type = *t.type;
   checkKind(t, body);
+  decodeBuiltinObject(type, t.version, body, t.fieldValidation, t.warnings.get());
   ObjectPtr cur = requireObject(w, t);
   std::string bodyName = metaString(body, "name");
   if (bodyName != t.name)
@@ -256,10 +265,12 @@ ObjectPtr updateObject(World& w, const Target& t, nlohmann::json body, bool dryR
     defaultCrd(next);
     requireValidCrd(next, cur.get());
   }
-  validateCustom(w, t, next, t.name);
+  validateCustom(w, t, next, t.name, cur.get());
+  validateOnUpdate(type, t.version, next, *cur, t.subresource);
   if (type.hasGeneration && specChanged(*cur, next))
     next["metadata"]["generation"] = oldMeta.value("generation", 0) + 1;
   stampUpdate(t, cur.get(), next);
+  if (t.admit) t.admit(cur.get(), next);
   return commit(w, type, cur, std::move(next), dryRun);
 }
 

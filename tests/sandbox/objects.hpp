@@ -3,10 +3,14 @@
 // store lock (World::store.lock()) to be held by the caller, so each check-then-write is
 // atomic: optimistic concurrency, AlreadyExists, finalizers and deletion are decided on
 // the state they write over.
+#include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "sandbox/builtin_validation.hpp"
 #include "sandbox/world.hpp"
 
 namespace pmo::sandbox {
@@ -18,6 +22,11 @@ struct Target {
   std::string name;
   std::string subresource;  // "", "status", "scale", "log"
   bool strictFields = false;  // fieldValidation=Strict: unknown fields are an error, not pruned
+  FieldValidation fieldValidation = FieldValidation::Warn;  // how unknown fields are reported
+  std::shared_ptr<std::vector<std::string>> warnings;       // texts of the response's Warning headers
+  // Validating admission of a create (old: null) or update: runs after validation, on the
+  // object about to be stored; throws ApiError to refuse it.
+  std::function<void(const nlohmann::json* old, const nlohmann::json& next)> admit;
   // Who writes, for metadata.managedFields (managed_fields.hpp): the fieldManager query
   // parameter, else the User-Agent. `applied`: the body's managedFields are an apply's result.
   std::string fieldManager;

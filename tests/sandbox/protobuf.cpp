@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 #include "sandbox/api_error.hpp"
 #include "sandbox/kubeconfig.hpp"
@@ -66,6 +67,50 @@ nlohmann::json objectMeta(const std::string& m) {
   return meta;
 }
 
+// authentication.k8s.io/v1 TokenRequestSpec: audiences 1, boundObjectRef 3, expirationSeconds 4.
+nlohmann::json tokenRequestSpec(const std::string& m) {
+  nlohmann::json spec = nlohmann::json::object();
+  fields(m, [&](int n, int wire, uint64_t v, const std::string& s) {
+    if (n == 1 && wire == 2) spec["audiences"].push_back(s);
+    if (n == 3 && wire == 2) {
+      nlohmann::json ref = nlohmann::json::object();
+      fields(s, [&](int rn, int rw, uint64_t, const std::string& rs) {
+        static const char* names[] = {"", "kind", "apiVersion", "name", "uid"};
+        if (rw == 2 && rn >= 1 && rn <= 4) ref[names[rn]] = rs;
+      });
+      spec["boundObjectRef"] = ref;
+    }
+    if (n == 4 && wire == 0) spec["expirationSeconds"] = static_cast<int64_t>(v);
+  });
+  return spec;
+}
+
+// The string fields of a message, by field number.
+nlohmann::json stringFields(const std::string& m, const std::vector<const char*>& names) {
+  nlohmann::json out = nlohmann::json::object();
+  fields(m, [&](int n, int wire, uint64_t, const std::string& s) {
+    if (wire == 2 && n >= 1 && static_cast<size_t>(n) <= names.size()) out[names[n - 1]] = s;
+  });
+  return out;
+}
+
+nlohmann::json emptySpec(const std::string&) { return nlohmann::json::object(); }
+
+// authorization.k8s.io/v1 SelfSubjectAccessReviewSpec: resourceAttributes 1 (namespace,
+// verb, group, version, resource, subresource, name), nonResourceAttributes 2 (path, verb).
+nlohmann::json accessReviewSpec(const std::string& m) {
+  nlohmann::json spec = nlohmann::json::object();
+  fields(m, [&](int n, int wire, uint64_t, const std::string& s) {
+    if (n == 1 && wire == 2)
+      spec["resourceAttributes"] =
+          stringFields(s, {"namespace", "verb", "group", "version", "resource", "subresource", "name"});
+    if (n == 2 && wire == 2) spec["nonResourceAttributes"] = stringFields(s, {"path", "verb"});
+  });
+  return spec;
+}
+
+nlohmann::json rulesReviewSpec(const std::string& m) { return stringFields(m, {"namespace"}); }
+
 }  // namespace
 
 nlohmann::json decodeKubeProtobuf(const std::string& body) {
@@ -80,11 +125,36 @@ nlohmann::json decodeKubeProtobuf(const std::string& body) {
       });
     if (n == 2) raw = s;
   });
-  if (apiVersion != "v1" || (kind != "Namespace" && kind != "ConfigMap" && kind != "Secret"))
+  const std::string gvk = apiVersion + "/" + kind;
+  nlohmann::json (*specOf)(const std::string&) = nullptr;
+  if (gvk == "authentication.k8s.io/v1/TokenRequest") specOf = tokenRequestSpec;
+  if (gvk == "authentication.k8s.io/v1/SelfSubjectReview") specOf = emptySpec;
+  if (gvk == "authorization.k8s.io/v1/SelfSubjectAccessReview") specOf = accessReviewSpec;
+  if (gvk == "authorization.k8s.io/v1/SelfSubjectRulesReview") specOf = rulesReviewSpec;
+  if (!specOf && (apiVersion != "v1" || (kind != "Namespace" && kind != "ConfigMap" && kind != "Secret" &&
+                                          kind != "ServiceAccount")))
     throw ApiError(415, "UnsupportedMediaType",
-                   "the sandbox decodes protobuf only for Namespace, ConfigMap and Secret (got " + kind +
-                       "); send application/json");
+                   "the sandbox decodes protobuf only for Namespace, ConfigMap, Secret, ServiceAccount, TokenRequest "
+                   "and the self-reviews (got " + kind + "); send application/json");
   nlohmann::json o = {{"apiVersion", apiVersion}, {"kind", kind}, {"metadata", nlohmann::json::object()}};
+  if (kind == "ServiceAccount") {  // `kubectl create serviceaccount`
+    fields(raw, [&](int n, int wire, uint64_t v, const std::string& s) {
+      if (n == 1 && wire == 2) o["metadata"] = objectMeta(s);
+      if (n == 2 && wire == 2)
+        o["secrets"].push_back(
+            stringFields(s, {"kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath"}));
+      if (n == 3 && wire == 2) o["imagePullSecrets"].push_back(stringFields(s, {"name"}));
+      if (n == 4 && wire == 0) o["automountServiceAccountToken"] = v != 0;
+    });
+    return o;
+  }
+  if (specOf) {  // metadata 1, spec 2 (status 3 is the server's)
+    fields(raw, [&](int n, int wire, uint64_t, const std::string& s) {
+      if (n == 1 && wire == 2) o["metadata"] = objectMeta(s);
+      if (n == 2 && wire == 2) o["spec"] = specOf(s);
+    });
+    return o;
+  }
   fields(raw, [&](int n, int wire, uint64_t v, const std::string& s) {
     if (n == 1 && wire == 2) o["metadata"] = objectMeta(s);
     if (kind == "ConfigMap") {

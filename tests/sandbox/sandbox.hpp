@@ -17,7 +17,10 @@ struct Options {
   std::string host = "127.0.0.1";
   int port = 0;                     // 0: pick a free port
   bool tls = true;                  // serve HTTPS with a CA generated at start
-  std::string token = "sandbox-token";  // bearer token required on every API request; empty: no auth
+  // The admin's bearer token (a member of system:masters: allowed everything, as a cluster's
+  // admin certificate). ServiceAccount tokens (TokenRequest, Controls) are authorized by
+  // RBAC. Empty: a request without a token is the admin too.
+  std::string token = "sandbox-token";
   std::string dataDir;              // where ca.crt and kubeconfig are written; empty: a temp dir
   bool simulateJobs = true;
   bool simulateDeployments = true;
@@ -37,6 +40,12 @@ struct JobBehaviour {
   std::string log;                         // served by pods/log
 };
 
+// One authorization decision, in the terms of a RequestRecord.
+struct AuthorizationCheck {
+  std::string verb, group, resource, ns, name;  // resource: "phasemaintenances/finalizers"
+  bool allowed = false;
+};
+
 // One API request as the server saw it (for RBAC checks and "no writes at rest").
 struct RequestRecord {
   std::string verb;       // get list watch create update patch delete deletecollection
@@ -47,6 +56,10 @@ struct RequestRecord {
   int code = 0;
   std::chrono::system_clock::time_point at;  // when it arrived (a watch is logged when its stream begins)
   std::string userAgent;  // the User-Agent header: tells the operator's requests from a test's
+  std::string user;       // the authenticated user: "system:serviceaccount:ns:name", "sandbox-admin"
+  // What admission authorized on the user's behalf beyond the request's own verb: the
+  // OwnerReferencesPermissionEnforcement checks ("update <owner>/finalizers").
+  std::vector<AuthorizationCheck> admissionChecks;
 };
 
 class Controls {
@@ -73,6 +86,11 @@ class Controls {
   // reference, status.active, lastScheduleTime). Returns the Job's name; throws
   // std::runtime_error when the CronJob does not exist.
   virtual std::string triggerCronJob(const std::string& ns, const std::string& name) = 0;
+  // A bearer token of the ServiceAccount, as the TokenRequest API mints one: valid for
+  // `expiration` and while the ServiceAccount (that uid) exists. Throws std::runtime_error
+  // when the ServiceAccount does not exist.
+  virtual std::string createServiceAccountToken(const std::string& ns, const std::string& name,
+                                                std::chrono::seconds expiration = std::chrono::hours(1)) = 0;
 };
 
 class Server {
@@ -89,6 +107,8 @@ class Server {
   std::string url() const;             // "https://127.0.0.1:PORT"
   std::string caPem() const;           // the CA that signed the serving certificate
   std::string kubeconfigPath() const;  // written at start(): cluster, user (token), context "sandbox"
+  // Writes a kubeconfig like kubeconfigPath()'s with another bearer token (mode 0600).
+  void writeKubeconfig(const std::string& path, const std::string& token) const;
   Controls& controls();
 
  private:

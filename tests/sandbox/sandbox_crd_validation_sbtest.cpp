@@ -170,5 +170,39 @@ TEST_F(CrdValidation, GroupAndPluralAreImmutable) {
   EXPECT_EQ(client->put(kCrds + "/widgets.test.dev", stored).status, 200);
 }
 
+// x-kubernetes-validations run on every write (cel.cpp, through tests/tools/cel_server.cjs).
+TEST_F(CrdValidation, CelRulesOfTheProjectCrdRunOnEveryWrite) {
+  ASSERT_EQ(client->post(kCrds, projectCrd()).status, 201);
+  const std::string pms = "/apis/maintenance.phase.dev/v1alpha1/namespaces/default/phasemaintenances";
+  Json pm = {{"apiVersion", "maintenance.phase.dev/v1alpha1"},
+             {"kind", "PhaseMaintenance"},
+             {"metadata", {{"name", "phase"}}},
+             {"spec",
+              {{"database", {{"host", "db"}, {"name", "phase_db"}, {"user", "phase_api"},
+                             {"passwordSecretRef", {{"name", "phase-console-secret"}}}}},
+               {"workloads", {{"backend", {{"deployment", "same"}}}, {"worker", {{"deployment", "same"}}}}}}}};
+  Reply r;
+  ASSERT_TRUE(eventually([&] {  // the CRD is served once registered
+    r = client->post(pms, pm);
+    return r.status != 404;
+  }));
+  EXPECT_EQ(causes(r), std::vector<std::string>{"spec.workloads: Invalid value: \"object\": backend and worker must "
+                                                "name different Deployments"});
+  pm["spec"]["workloads"]["worker"]["deployment"] = "other";
+  pm["spec"]["migrations"] = {{"backup", {{"enabled", true}}}};
+  EXPECT_EQ(causes(client->post(pms, pm)),
+            std::vector<std::string>{"spec.migrations.backup.persistentVolumeClaim: Invalid value: \"object\": "
+                                     "persistentVolumeClaim is required when enabled is true"});
+  pm["spec"]["migrations"]["backup"]["persistentVolumeClaim"] = "phase-backups";
+  ASSERT_EQ(client->post(pms, pm).status, 201);
+  // An update leaving the rule's value as it was is not checked again (ratcheting); one that
+  // breaks it is refused.
+  auto stored = client->get(pms + "/phase").json();
+  stored["spec"]["workloads"]["worker"]["deployment"] = "same";
+  EXPECT_EQ(causes(client->put(pms + "/phase", stored)),
+            std::vector<std::string>{"spec.workloads: Invalid value: \"object\": backend and worker must name "
+                                     "different Deployments"});
+}
+
 }  // namespace
 }  // namespace pmo::sandbox::testing

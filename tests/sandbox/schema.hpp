@@ -1,9 +1,11 @@
 #pragma once
-// Structural-schema handling of custom resources as kube-apiserver does it: pruning of
-// unknown fields, defaulting, then validation against openAPIV3Schema (types, required,
-// enum, pattern, minimum/maximum, minLength/maxLength, minItems/maxItems, nullable,
-// x-kubernetes-preserve-unknown-fields, x-kubernetes-int-or-string). CEL rules
-// (x-kubernetes-validations) are NOT evaluated.
+// Structural-schema handling of custom resources as kube-apiserver 1.32 does it, in its
+// order: pruning of unknown fields and of nulls a field may not hold, defaulting, then
+// validation against openAPIV3Schema (schema_validate.hpp: type as Go decodes JSON,
+// nullable, enum, allOf/anyOf/oneOf/not, maxLength/minLength in characters, pattern with
+// RE2 semantics, format, minimum/maximum/multipleOf, items bounds, uniqueItems,
+// min/maxProperties, required) and of x-kubernetes-list-type set/map uniqueness
+// (schema_listtype.hpp). CEL rules (x-kubernetes-validations) run in cel.hpp.
 #include <string>
 #include <vector>
 
@@ -18,7 +20,9 @@ struct SchemaResult {
   std::vector<std::string> pruned;  // paths of dropped unknown fields ("spec.foo")
 };
 
-// Prunes, defaults and validates `object` (a whole custom resource) in place.
+// Prunes, defaults and validates `object` (a whole custom resource) in place; numbers end
+// as a later read from kube-apiserver returns them (1.0 is stored as 1). Throws ApiError
+// 501 for a schema feature the sandbox leaves out (format email or uri).
 SchemaResult applySchema(const nlohmann::json& schema, nlohmann::json& object);
 
 // Validates a value (not a whole resource) against `schema` without defaulting it, as the CRD

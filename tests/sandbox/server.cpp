@@ -6,6 +6,8 @@
 #include <fstream>
 
 #include "sandbox/api.hpp"
+#include "sandbox/authn.hpp"
+#include "sandbox/authz.hpp"
 #include "sandbox/controllers.hpp"
 #include "sandbox/gc.hpp"
 #include "sandbox/http_server.hpp"
@@ -71,6 +73,15 @@ class ControlsImpl : public Controls {
   }
   std::string triggerCronJob(const std::string& ns, const std::string& name) override {
     return jobs_.triggerCronJob(ns, name);
+  }
+  std::string createServiceAccountToken(const std::string& ns, const std::string& name,
+                                        std::chrono::seconds expiration) override {
+    auto lock = w_.store.lock();
+    try {
+      return issueServiceAccountToken(w_, ns, name, static_cast<long>(expiration.count()), {}).token;
+    } catch (const ApiError& e) {
+      throw std::runtime_error(e.what());
+    }
   }
 
  private:
@@ -138,6 +149,7 @@ void Server::start() {
       defaultOnCreate(w, *nsType, o);
       createInternal(w, *nsType, o);
     }
+    bootstrapRbac(w);
   }
   impl_->runner.start();
   impl_->gc.start();
@@ -166,6 +178,9 @@ int Server::port() const { return impl_->http ? impl_->http->port() : 0; }
 std::string Server::url() const { return impl_->world.url; }
 std::string Server::caPem() const { return impl_->caPem; }
 std::string Server::kubeconfigPath() const { return impl_->kubeconfigPath; }
+void Server::writeKubeconfig(const std::string& path, const std::string& token) const {
+  writePrivateFile(path, kubeconfigYaml(impl_->world.url, impl_->caPem, token));
+}
 Controls& Server::controls() { return impl_->controls; }
 
 }  // namespace pmo::sandbox

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -29,6 +30,7 @@ struct Reply {
   int status = 0;
   std::string body;
   std::string contentType;
+  std::vector<std::string> warnings;  // the values of the Warning headers, in order
   nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
 };
 
@@ -92,7 +94,10 @@ class Client {
       beast::flat_buffer buf;
       http::response<http::string_body> res;
       http::read(stream, buf, res);
-      return Reply{static_cast<int>(res.result_int()), res.body(), std::string(res[http::field::content_type])};
+      Reply reply{static_cast<int>(res.result_int()), res.body(), std::string(res[http::field::content_type]), {}};
+      for (const auto& f : res)
+        if (beast::iequals(f.name_string(), "warning")) reply.warnings.emplace_back(f.value());
+      return reply;
     });
   }
   Reply get(const std::string& t, const std::string& accept = "application/json") { return request("GET", t, "", "", accept); }

@@ -26,6 +26,14 @@ struct FaultState {
 
 inline constexpr size_t kMaxRequestRecords = 500000;
 
+// A ServiceAccount token the sandbox issued (authn.cpp).
+struct IssuedToken {
+  std::string ns, name, uid;  // the ServiceAccount; a recreated one (new uid) does not match
+  std::string credentialId;   // the token's jti
+  std::vector<std::string> audiences;
+  std::chrono::system_clock::time_point expiry;
+};
+
 struct World {
   explicit World(Options o) : options(std::move(o)), store(options.historyLimit) {
     jobsEnabled = options.simulateJobs;
@@ -40,6 +48,9 @@ struct World {
 
   mutable std::mutex requestMutex;
   std::deque<RequestRecord> requests;  // the newest kMaxRequestRecords
+
+  std::mutex tokenMutex;
+  std::map<std::string, IssuedToken> tokens;  // by token
 
   std::atomic<bool> jobsEnabled{true};
   std::atomic<bool> deploymentsEnabled{true};

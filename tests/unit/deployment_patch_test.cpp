@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "maintenance/labels.hpp"
+#include "runtime/informer.hpp"
 #include "migration_test_world.hpp"
 
 namespace pmo::maintenance {
@@ -93,6 +94,22 @@ TEST(DeploymentPatch, PauseAnnotatesOnlyItsOwnPause) {
   theirs["spec"]["paused"] = true;
   EXPECT_TRUE(pausePatch(theirs).empty());
   EXPECT_TRUE(releaseOps(theirs).empty());
+}
+
+// The informer's copy lacks kubectl's last-applied annotation; a patch planned on that copy
+// and applied to the live object must keep it (issue 11: the whole map was added over it).
+TEST(DeploymentPatch, PatchesPlannedOnTheCachedCopyKeepAnnotationsTheCacheDropped) {
+  Json live = backend();
+  live["metadata"]["annotations"] = {{"kubectl.kubernetes.io/last-applied-configuration", "{\"kind\":\"Deployment\"}"}};
+  Json cached = live;
+  runtime::stripManagedFieldsAndLastApplied(cached);
+  for (const Json& ops : {scaleDownPatch(cached), pausePatch(cached)}) {
+    ASSERT_FALSE(ops.empty());
+    const Json patched = live.patch(ops);
+    EXPECT_EQ(patched["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"],
+              live["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"])
+        << ops.dump();
+  }
 }
 
 }  // namespace

@@ -5,6 +5,8 @@
 // checked against the schema without an API server.
 #include <yaml-cpp/yaml.h>
 
+#include "common/yaml_json.hpp"
+
 #include <algorithm>
 #include <fstream>
 #include <regex>
@@ -15,9 +17,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "support/yaml_to_json.hpp"
-
 namespace pmo::testing {
+
+inline nlohmann::json yamlToJson(const YAML::Node& node) { return pmo::yaml::toJson(node); }
 
 inline std::string sourcePath(const std::string& relative) {
   return std::string(PMO_SOURCE_DIR) + "/" + relative;
@@ -72,8 +74,10 @@ inline void checkAgainstSchema(const nlohmann::json& schema, const nlohmann::jso
     problem("not in enum");
   if (value.is_string()) {
     const std::string s = value;
-    if (schema.contains("maxLength") && s.size() > schema["maxLength"].get<std::size_t>()) problem("too long");
-    if (schema.contains("minLength") && s.size() < schema["minLength"].get<std::size_t>()) problem("too short");
+    std::size_t length = 0;  // in characters, as Kubernetes counts maxLength
+    for (unsigned char c : s) length += (c & 0xC0) != 0x80;
+    if (schema.contains("maxLength") && length > schema["maxLength"].get<std::size_t>()) problem("too long");
+    if (schema.contains("minLength") && length < schema["minLength"].get<std::size_t>()) problem("too short");
     if (schema.contains("pattern") && !std::regex_match(s, std::regex(schema["pattern"].get<std::string>())))
       problem("does not match " + schema["pattern"].get<std::string>());
   }

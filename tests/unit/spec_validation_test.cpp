@@ -92,7 +92,7 @@ TEST(SpecValidation, RejectsContainerNameThatIsNotDns1123Label) {
 TEST(SpecValidation, RejectsTooLongContainerName) {
   auto s = valid();
   s.backend.container = std::string(64, 'a');
-  expectRejected(s, "spec.workloads.backend.container", "Too long: may not be more than 63 bytes");
+  expectRejected(s, "spec.workloads.backend.container", "Too long: may not be more than 63 characters");
 }
 
 TEST(SpecValidation, RejectsSameDeploymentForBackendAndWorker) {
@@ -134,7 +134,7 @@ TEST(SpecValidation, RejectsMissingDatabaseName) {
 TEST(SpecValidation, RejectsDatabaseUserLongerThanPostgresAllows) {
   auto s = valid();
   s.database.user = std::string(64, 'u');
-  expectRejected(s, "spec.database.user", "may not be more than 63 bytes");
+  expectRejected(s, "spec.database.user", "may not be more than 63 characters");
 }
 
 TEST(SpecValidation, RejectsMissingPasswordSecretName) {

@@ -1,17 +1,10 @@
-#pragma once
-// YAML as nlohmann::json, typed as kubectl and sigs.k8s.io/yaml read it: quoted scalars are
-// strings, plain scalars true/false/null/integers/floats by their YAML 1.1 spelling. Shared
-// by the tests and the sandbox (server-side apply bodies are YAML).
-#include <yaml-cpp/yaml.h>
+#include "common/yaml_json.hpp"
 
 #include <regex>
-#include <string>
 
-#include <nlohmann/json.hpp>
+namespace pmo::yaml {
 
-namespace pmo::testing {
-
-inline nlohmann::json yamlToJson(const YAML::Node& node) {
+nlohmann::json toJson(const YAML::Node& node) {
   using nlohmann::json;
   switch (node.Type()) {
     case YAML::NodeType::Null:
@@ -19,12 +12,12 @@ inline nlohmann::json yamlToJson(const YAML::Node& node) {
       return nullptr;
     case YAML::NodeType::Sequence: {
       json out = json::array();
-      for (const auto& item : node) out.push_back(yamlToJson(item));
+      for (const auto& item : node) out.push_back(toJson(item));
       return out;
     }
     case YAML::NodeType::Map: {
       json out = json::object();
-      for (const auto& kv : node) out[kv.first.as<std::string>()] = yamlToJson(kv.second);
+      for (const auto& kv : node) out[kv.first.as<std::string>()] = toJson(kv.second);
       return out;
     }
     case YAML::NodeType::Scalar: {
@@ -35,7 +28,13 @@ inline nlohmann::json yamlToJson(const YAML::Node& node) {
       if (s == "true" || s == "True" || s == "TRUE") return true;
       if (s == "false" || s == "False" || s == "FALSE") return false;
       if (s == "null" || s == "~" || s.empty()) return nullptr;
-      if (std::regex_match(s, integer)) return std::stoll(s);
+      if (std::regex_match(s, integer)) {
+        try {
+          return std::stoll(s);
+        } catch (const std::out_of_range&) {
+          return std::stod(s);
+        }
+      }
       if (std::regex_match(s, real)) return std::stod(s);
       return s;
     }
@@ -43,4 +42,11 @@ inline nlohmann::json yamlToJson(const YAML::Node& node) {
   return nullptr;
 }
 
-}  // namespace pmo::testing
+std::vector<nlohmann::json> loadAll(std::istream& in) {
+  std::vector<nlohmann::json> docs;
+  for (const auto& doc : YAML::LoadAll(in))
+    if (doc.IsDefined() && !doc.IsNull()) docs.push_back(toJson(doc));
+  return docs;
+}
+
+}  // namespace pmo::yaml
