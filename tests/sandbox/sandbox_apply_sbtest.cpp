@@ -199,6 +199,15 @@ TEST_F(ApplyTest, UpdatesRecordTheirManagerAndUnchangedWritesChangeNothing) {
   EXPECT_FALSE(reset.json()["metadata"].contains("managedFields")) << reset.body;
 }
 
+TEST_F(ApplyTest, FieldsOfAnObjectNobodyManagedBelongToBeforeFirstApply) {
+  Json ns = client->get("/api/v1/namespaces/default").json();
+  ASSERT_FALSE(ns["metadata"].contains("managedFields")) << ns.dump();  // made by the sandbox itself
+  auto r = apply("/api/v1/namespaces/default", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n  labels: {team: a}\n", "flux");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(owned(r.json(), "flux", "Apply"), Json::parse(R"({"f:metadata":{"f:labels":{"f:team":{}}}})"));
+  EXPECT_FALSE(owned(r.json(), "before-first-apply", "Update").is_null()) << r.body;
+}
+
 TEST_F(ApplyTest, CustomResourceListsFollowTheSchemaListType) {
   Json crd = widgetCrd();
   Json& props = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"];
