@@ -29,6 +29,7 @@ struct Reply {
   int status = 0;
   std::string body;
   std::string contentType;
+  std::string retryAfter;  // the Retry-After header
   nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
 };
 
@@ -92,7 +93,8 @@ class Client {
       beast::flat_buffer buf;
       http::response<http::string_body> res;
       http::read(stream, buf, res);
-      return Reply{static_cast<int>(res.result_int()), res.body(), std::string(res[http::field::content_type])};
+      return Reply{static_cast<int>(res.result_int()), res.body(), std::string(res[http::field::content_type]),
+                   std::string(res[http::field::retry_after])};
     });
   }
   Reply get(const std::string& t, const std::string& accept = "application/json") { return request("GET", t, "", "", accept); }
@@ -119,10 +121,12 @@ class Client {
 // within the read timeout.
 class WatchStream {
  public:
-  WatchStream(Client& client, const std::string& target, int readTimeoutSeconds = 10)
+  WatchStream(Client& client, const std::string& target, int readTimeoutSeconds = 10,
+              const std::string& accept = "application/json")
       : conn_(client.url(), client.ca(), readTimeoutSeconds) {
     http::request<http::empty_body> req{http::verb::get, target, 11};
     req.set(http::field::host, conn_.host());
+    req.set(http::field::accept, accept);
     req.set(http::field::authorization, "Bearer " + client.token());
     req.set(http::field::user_agent, Client::kUserAgent);
     parser_.body_limit(boost::none);
