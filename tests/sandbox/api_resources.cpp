@@ -46,8 +46,13 @@ struct DeleteRequest {
 DeleteRequest deleteOptions(const HttpRequest& req) {
   nlohmann::json b = nlohmann::json::object();
   if (!req.body.empty()) {
-    if (req.header("content-type").rfind("application/vnd.kubernetes.protobuf", 0) == 0) {
+    const std::string ct = req.header("content-type");
+    if (ct.rfind("application/vnd.kubernetes.protobuf", 0) == 0) {
       b = decodeDeleteOptionsProtobuf(req.body);
+    } else if (!ct.empty() && ct.find("json") == std::string::npos) {
+      throw ApiError(415, "UnsupportedMediaType",
+                     "the body of the request was in an unknown format - accepted media types include: "
+                     "application/json, application/vnd.kubernetes.protobuf");
     } else {
       try {
         b = nlohmann::json::parse(req.body);
