@@ -318,5 +318,53 @@ TEST_F(KubectlTest, GetWatchPrintsARowPerChangeWithRealKubectl) {
   EXPECT_EQ(r.output.find("error"), std::string::npos) << r.output;
 }
 
+// The kubectl commands people run against a PhaseMaintenance and a Deployment: wait for a
+// condition (timing out first, then met), describe, explain from the CRD's schema, and a
+// foreground deletion that removes the Deployment only after its ReplicaSets.
+TEST_F(KubectlTest, WaitDescribeExplainAndForegroundDeletionWithRealKubectl) {
+  ASSERT_EQ(kubectl("apply -f " + crdFile()).code, 0);
+  CommandResult r = kubectl("wait --for=condition=Established crd/phasemaintenances.maintenance.phase.dev --timeout=20s");
+  ASSERT_EQ(r.code, 0) << r.output;
+  ASSERT_EQ(kubectl("create namespace phase").code, 0);
+  ASSERT_EQ(kubectl("apply -f deploy/examples/minimal.yaml").code, 0);
+
+  r = kubectl("wait --for=condition=Ready pm/phase -n phase --timeout=2s");
+  EXPECT_NE(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("timed out waiting for the condition"), std::string::npos) << r.output;
+  const std::string pm = "/apis/maintenance.phase.dev/v1alpha1/namespaces/phase/phasemaintenances/phase";
+  nlohmann::json ready = {{"status",
+                           {{"conditions",
+                             {{{"type", "Ready"}, {"status", "True"}, {"reason", "Ready"}, {"message", "at v2.73.2"},
+                               {"lastTransitionTime", "2026-11-30T00:00:00Z"}, {"observedGeneration", 1}}}}}}};
+  ASSERT_EQ(client->mergePatch(pm + "/status", ready).status, 200);
+  r = kubectl("wait --for=condition=Ready pm/phase -n phase --timeout=20s");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("phasemaintenance.maintenance.phase.dev/phase condition met"), std::string::npos) << r.output;
+
+  r = kubectl("describe pm phase -n phase");
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const char* part : {"Name:         phase", "Kind:         PhaseMaintenance", "Spec:", "Conditions:", "Ready"})
+    EXPECT_NE(r.output.find(part), std::string::npos) << part << " in " << r.output;
+
+  r = kubectl("explain phasemaintenance.spec.auditLogs.vacuum");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("FIELDS:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("schedule"), std::string::npos) << r.output;
+
+  const std::string file = home_ + "/fg.yaml";
+  std::ofstream(file) << deploymentYaml("fg", "nginx:1.25");
+  ASSERT_EQ(kubectl("apply -f " + file).code, 0);
+  ASSERT_EQ(kubectl("rollout status deployment/fg --timeout=30s").code, 0);
+  r = kubectl("get rs -l app=fg -o name");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("replicaset.apps/fg-"), std::string::npos) << r.output;
+  r = kubectl("delete deployment fg --cascade=foreground --timeout=30s");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("deployment.apps \"fg\" deleted"), std::string::npos) << r.output;
+  r = kubectl("get rs,deploy -l app=fg -o name");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(r.output.find("fg"), std::string::npos) << "foreground deletion leaves nothing: " << r.output;
+}
+
 }  // namespace
 }  // namespace pmo::sandbox::testing
