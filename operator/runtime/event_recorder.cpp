@@ -1,5 +1,7 @@
 #include "runtime/event_recorder.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 #include "common/log.hpp"
@@ -61,6 +63,20 @@ void EventRecorder::remember(Entry entry) {
   }
 }
 
+namespace {
+
+// "<object>.<hex time>" as client-go names Events, the object's part cut so the whole stays a
+// DNS subdomain of at most 253 characters: a PhaseMaintenance named near the limit still gets
+// its Events (each cut name ends alphanumeric, as a label must before the dot).
+std::string eventName(const std::string& objName, const std::string& suffix) {
+  constexpr size_t kMaxName = 253;
+  std::string head = objName.substr(0, kMaxName - std::min(kMaxName, suffix.size()));
+  while (!head.empty() && !std::isalnum(static_cast<unsigned char>(head.back()))) head.pop_back();
+  return head + suffix;
+}
+
+}  // namespace
+
 void EventRecorder::record(const kube::Json& object, EventType eventType, const std::string& reason,
                            const std::string& rawMessage) {
   const char* type = eventType == EventType::Warning ? "Warning" : "Normal";
@@ -93,7 +109,7 @@ void EventRecorder::record(const kube::Json& object, EventType eventType, const 
     const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(wall.time_since_epoch()).count();
     char suffix[32];
     std::snprintf(suffix, sizeof suffix, ".%llx", static_cast<unsigned long long>(nanos) + sequence_++);
-    const std::string name = objName + suffix;
+    const std::string name = eventName(objName, suffix);
     client_.create(kEvents, ns, build(object, type, reason, message, ns, name, now));
     remember({key, ns, name, 1});
   } catch (const std::exception& e) {

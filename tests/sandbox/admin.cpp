@@ -69,6 +69,13 @@ HttpResponse serveAdmin(World& w, Controls& controls, const HttpRequest& req) {
       controls.setJobBehaviour(b.value("namePrefix", ""), jb);
       return ok();
     }
+    if (p == "deployments/behaviour") {
+      DeploymentBehaviour db;
+      db.readyAfter = std::chrono::milliseconds(b.value("readyAfterMs", -1L));
+      db.stuck = b.value("stuck", false);
+      controls.setDeploymentBehaviour(b.value("namePrefix", ""), db);
+      return ok();
+    }
     if (p == "controllers") {
       if (b.contains("jobs")) controls.setJobController(b["jobs"].get<bool>());
       if (b.contains("deployments")) controls.setDeploymentController(b["deployments"].get<bool>());

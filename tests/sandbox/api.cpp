@@ -9,7 +9,8 @@
 namespace pmo::sandbox {
 
 HttpResponse jsonResponse(int status, const nlohmann::json& body) {
-  return HttpResponse{status, "application/json", body.dump(), {}};
+  // Strings from a request may hold bytes that are not UTF-8: replaced, never a failed answer.
+  return HttpResponse{status, "application/json", body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}};
 }
 
 HttpResponse errorResponse(const ApiError& e) { return jsonResponse(e.code(), e.status()); }

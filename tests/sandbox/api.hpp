@@ -34,6 +34,13 @@ std::optional<HttpResponse> serveDiscovery(World& w, const HttpRequest& req);
 // admission checks go to `record`. nullopt: streamed (watch), logged when it began.
 std::optional<HttpResponse> serveResource(World& w, const HttpRequest& req, ResponseStream& stream,
                                           RequestRecord& record, const Attributes& attrs);
+// A list (list.cpp): consistent pages, resourceVersion/resourceVersionMatch, Table form.
+HttpResponse serveList(World& w, const Target& t, const HttpRequest& req);
+// A get's resourceVersion: nullopt once the store has it; waits briefly (the lock held by
+// `lock` is released meanwhile), then the 504 kube-apiserver's watch cache answers.
+std::optional<HttpResponse> awaitResourceVersion(World& w, std::unique_lock<std::mutex>& lock, const std::string& rv);
+// 422 for watch options kube-apiserver refuses (resourceVersionMatch, sendInitialEvents).
+void validateWatchOptions(const HttpRequest& req);
 // `onBegin` runs just before the 200 stream begins (the request is logged then, not when
 // the stream ends, which may be never in a test's life).
 void serveWatch(World& w, const Target& t, const HttpRequest& req, ResponseStream& stream,

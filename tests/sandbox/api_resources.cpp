@@ -28,11 +28,6 @@ nlohmann::json parseBody(const HttpRequest& req) {
   }
 }
 
-std::string objectKey(const nlohmann::json& o) {
-  std::string ns = metaString(o, "namespace");
-  return ns.empty() ? metaString(o, "name") : ns + "/" + metaString(o, "name");
-}
-
 bool dryRun(const HttpRequest& req) { return req.param("dryRun") == "All"; }
 
 // One Warning header per distinct warning, as kube-apiserver sends them (299 - "text").
@@ -47,62 +42,78 @@ HttpResponse withWarnings(HttpResponse r, const Target& t) {
   return r;
 }
 
-// Objects of the target matching the request's selectors, in key order, after `continue`.
-std::vector<ObjectPtr> select(World& w, const Target& t, const HttpRequest& req, size_t limit, std::string& next) {
+// Objects of the target matching the request's selectors, in key order (deletecollection).
+std::vector<ObjectPtr> selectCurrent(World& w, const Target& t, const HttpRequest& req) {
   Selector labels = Selector::parseLabels(req.param("labelSelector"));
   Selector fields = Selector::parseFields(req.param("fieldSelector"));
-  std::string after = req.param("continue");
   std::vector<ObjectPtr> out;
-  for (const auto& o : w.store.list(t.type->key(), t.ns)) {
-    if (!after.empty() && objectKey(*o) <= after) continue;
-    if (!labels.matches(*o) || !fields.matches(*o)) continue;
-    if (limit > 0 && out.size() == limit) {
-      next = objectKey(*out.back());
-      break;
-    }
-    out.push_back(o);
-  }
+  for (const auto& o : w.store.list(t.type->key(), t.ns))
+    if (labels.matches(*o) && fields.matches(*o)) out.push_back(o);
   return out;
 }
 
-HttpResponse listResponse(World& w, const Target& t, const HttpRequest& req) {
-  size_t limit = req.param("limit").empty() ? 0 : std::stoul(req.param("limit"));
-  auto lock = w.store.lock();
-  std::string next;
-  auto items = select(w, t, req, limit, next);
-  nlohmann::json meta = {{"resourceVersion", std::to_string(w.store.currentRv())}};
-  if (!next.empty()) meta["continue"] = next;
-  lock.unlock();
-  if (wantsTable(req)) return jsonResponse(200, toTable(*t.type, t.version, items, meta, req.param("includeObject") == "Object"));
-  nlohmann::json list = {{"kind", t.type->listKind},
-                         {"apiVersion", t.type->apiVersion(t.version)},
-                         {"metadata", meta},
-                         {"items", nlohmann::json::array()}};
-  auto& arr = list["items"];
-  for (const auto& o : items) arr.push_back(present(*t.type, t.version, *o));
-  return jsonResponse(200, list);
-}
+struct DeleteRequest {
+  DeleteOptions options;
+  bool dryRun = false;
+};
 
-DeleteOptions deleteOptions(const HttpRequest& req) {
-  DeleteOptions d;
-  d.propagationPolicy = req.param("propagationPolicy");
-  if (req.param("orphanDependents") == "true") d.propagationPolicy = "Orphan";
+// DeleteOptions from the body (JSON or protobuf) or, only when there is no body, from the
+// query, then validated (handlers/delete.go; apimachinery meta/v1/validation
+// ValidateDeleteOptions: 422 DeleteOptions.meta.k8s.io).
+DeleteRequest deleteOptions(const HttpRequest& req) {
+  nlohmann::json b = nlohmann::json::object();
   if (!req.body.empty()) {
-    nlohmann::json b;
-    try {
-      b = nlohmann::json::parse(req.body);
-    } catch (const std::exception& e) {
-      throw badRequest(std::string("invalid DeleteOptions: ") + e.what());
-    }
-    if (b.is_object()) {
-      if (b.contains("propagationPolicy") && b["propagationPolicy"].is_string())
-        d.propagationPolicy = b["propagationPolicy"].get<std::string>();
-      if (b.value("orphanDependents", false)) d.propagationPolicy = "Orphan";
-      if (b.contains("preconditions") && b["preconditions"].is_object()) {
-        d.preconditionUid = b["preconditions"].value("uid", "");
-        d.preconditionRv = b["preconditions"].value("resourceVersion", "");
+    const std::string ct = req.header("content-type");
+    if (ct.rfind("application/vnd.kubernetes.protobuf", 0) == 0) {
+      b = decodeDeleteOptionsProtobuf(req.body);
+    } else if (!ct.empty() && ct.find("json") == std::string::npos) {
+      throw ApiError(415, "UnsupportedMediaType",
+                     "the body of the request was in an unknown format - accepted media types include: "
+                     "application/json, application/vnd.kubernetes.protobuf");
+    } else {
+      try {
+        b = nlohmann::json::parse(req.body);
+      } catch (const std::exception& e) {
+        throw badRequest(std::string("invalid DeleteOptions: ") + e.what());
       }
+      if (!b.is_object()) throw badRequest("invalid DeleteOptions: the body must be a JSON object");
     }
+  } else {
+    if (!req.param("propagationPolicy").empty()) b["propagationPolicy"] = req.param("propagationPolicy");
+    if (!req.param("orphanDependents").empty()) b["orphanDependents"] = req.param("orphanDependents") == "true";
+    if (!req.param("dryRun").empty()) b["dryRun"] = {req.param("dryRun")};
+  }
+  DeleteRequest d;
+  std::vector<FieldCause> causes;
+  const bool hasPolicy = b.contains("propagationPolicy") && b["propagationPolicy"].is_string();
+  const bool hasOrphan = b.contains("orphanDependents") && b["orphanDependents"].is_boolean();
+  if (hasPolicy) d.options.propagationPolicy = b["propagationPolicy"].get<std::string>();
+  if (hasOrphan) d.options.propagationPolicy = b["orphanDependents"].get<bool>() ? "Orphan" : "Background";
+  const std::string& p = d.options.propagationPolicy;
+  if (hasOrphan && hasPolicy)
+    causes.push_back({"FieldValueInvalid", "propagationPolicy",
+                      "Invalid value: " + goQuote(b["propagationPolicy"].get<std::string>()) +
+                          ": orphanDependents and deletionPropagation cannot be both set"});
+  else if (hasPolicy && p != "Background" && p != "Foreground" && p != "Orphan")
+    causes.push_back({"FieldValueNotSupported", "propagationPolicy",
+                      "Unsupported value: " + goQuote(p) + ": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\""});
+  if (b.contains("dryRun") && b["dryRun"].is_array()) {
+    std::string values;
+    bool ok = true;
+    for (const auto& v : b["dryRun"]) {
+      const std::string s = v.is_string() ? v.get<std::string>() : v.dump();
+      values += (values.empty() ? "" : ", ") + goQuote(s);
+      if (s != "All") ok = false;
+      else d.dryRun = true;
+    }
+    if (!ok)
+      causes.push_back({"FieldValueNotSupported", "dryRun",
+                        "Unsupported value: []string{" + values + "}: supported values: \"All\""});
+  }
+  if (!causes.empty()) throw invalid("DeleteOptions", "meta.k8s.io", "", causes);
+  if (b.contains("preconditions") && b["preconditions"].is_object()) {
+    d.options.preconditionUid = b["preconditions"].value("uid", "");
+    d.options.preconditionRv = b["preconditions"].value("resourceVersion", "");
   }
   return d;
 }
@@ -188,17 +199,19 @@ std::optional<HttpResponse> serveResource(World& w, const HttpRequest& req, Resp
 
   const std::string& verb = record.verb;
   if (verb == "watch") {
+    validateWatchOptions(req);
     serveWatch(w, t, req, stream, [&] {
       record.code = 200;
       logRequest(w, record);
     });
     return std::nullopt;
   }
-  if (verb == "list") return listResponse(w, t, req);
+  if (verb == "list") return serveList(w, t, req);
   if (t.type->namespaced && t.ns.empty() && verb != "deletecollection")
     throw ApiError(404, "NotFound", "the server could not find the requested resource", nlohmann::json::object());
   if (verb == "get") {
     auto lock = w.store.lock();
+    if (auto tooNew = awaitResourceVersion(w, lock, req.param("resourceVersion"))) return tooNew;
     ObjectPtr o = w.store.find(t.type->key(), t.ns, t.name);
     if (!o) throw notFound(t.type->resource, t.type->group, t.name);
     if (t.subresource == "log") {
@@ -238,24 +251,23 @@ std::optional<HttpResponse> serveResource(World& w, const HttpRequest& req, Resp
     return withWarnings(jsonResponse(200, present(*t.type, t.version, *o)), t);
   }
   if (verb == "delete") {
-    DeleteOptions d = deleteOptions(req);
+    DeleteRequest d = deleteOptions(req);
     auto lock = w.store.lock();
-    ObjectPtr o = deleteObject(w, t, d, dryRun(req));
+    ObjectPtr o = deleteObject(w, t, d.options, d.dryRun);
     return jsonResponse(200, present(*t.type, t.version, *o));
   }
   if (verb == "deletecollection") {
-    DeleteOptions d = deleteOptions(req);
+    DeleteRequest d = deleteOptions(req);
     auto lock = w.store.lock();
-    std::string next;
     nlohmann::json list = {{"kind", t.type->listKind},
                            {"apiVersion", t.type->apiVersion(t.version)},
                            {"metadata", nlohmann::json::object()},
                            {"items", nlohmann::json::array()}};
-    for (const auto& o : select(w, t, req, 0, next)) {
+    for (const auto& o : selectCurrent(w, t, req)) {
       Target one = t;
       one.ns = metaString(*o, "namespace");
       one.name = metaString(*o, "name");
-      ObjectPtr out = deleteObject(w, one, d, dryRun(req));
+      ObjectPtr out = deleteObject(w, one, d.options, d.dryRun);
       list["items"].push_back(present(*t.type, t.version, *out));
     }
     list["metadata"]["resourceVersion"] = std::to_string(w.store.currentRv());

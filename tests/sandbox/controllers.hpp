@@ -8,14 +8,19 @@
 // succeeded=1 and Complete, or failed=1 and Failed with the behaviour's reason. A Job owned
 // by a CronJob updates the CronJob's active list and lastSuccessfulTime, and the CronJob's
 // history limits are applied.
-// Deployments: status.observedGeneration follows metadata.generation at once; a changed pod
-// template sets updatedReplicas to 0, and after rolloutDuration replicas, updatedReplicas,
-// readyReplicas and availableReplicas equal spec.replicas with Available and Progressing
-// (NewReplicaSetAvailable). spec.paused: observedGeneration follows, nothing rolls out.
-// Neither controller writes when nothing changed, so a cluster at rest stays at rest.
+// Deployments (deployment_controller.cpp): the real controller's algorithm
+// (pkg/controller/deployment): owned ReplicaSets <deployment>-<pod-template-hash> with
+// revisions, rolling updates bounded by maxSurge/maxUnavailable, Recreate, proportional
+// scaling (also while paused), rollback by template, revision history pruning, Progressing
+// and Available conditions with ProgressDeadlineExceeded, ScalingReplicaSet Events.
+// ReplicaSets (replicaset_controller.cpp): status follows spec.replicas with simulated pods
+// (no Pod objects) that become ready after the DeploymentBehaviour's readyAfter (default
+// Options::rolloutDuration), never when `stuck`; scale-down removes unready pods first.
+// No controller writes when nothing changed, so a cluster at rest stays at rest.
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "sandbox/task_runner.hpp"
 #include "sandbox/world.hpp"
@@ -40,6 +45,24 @@ class JobController {
   std::set<std::string> started_;  // job uids, guarded by the store lock
 };
 
+class ReplicaSetController {
+ public:
+  ReplicaSetController(World& w, TaskRunner& runner);
+  void install();
+  void resync();
+  void behaviourChanged();  // pods not ready yet follow the new DeploymentBehaviour
+
+ private:
+  void enqueue(const std::string& ns, const std::string& name);
+  void sync(const std::string& ns, const std::string& name);
+  DeploymentBehaviour behaviourOf(const nlohmann::json& rs) const;
+  World& w_;
+  TaskRunner& runner_;
+  // guarded by the store lock
+  std::set<std::string> queued_;                                            // ns/name
+  std::map<std::string, std::vector<std::chrono::system_clock::time_point>> pods_;  // rs uid -> ready at
+};
+
 class DeploymentController {
  public:
   DeploymentController(World& w, TaskRunner& runner);
@@ -47,13 +70,14 @@ class DeploymentController {
   void resync();
 
  private:
-  void reconcile(const std::string& ns, const std::string& name);
-  void complete(const std::string& ns, const std::string& name, long generation);
+  void enqueue(const std::string& ns, const std::string& name);
+  void enqueueNamespace(const std::string& ns);  // an orphaned ReplicaSet: any Deployment may adopt it
+  void sync(const std::string& ns, const std::string& name);
   World& w_;
   TaskRunner& runner_;
   // guarded by the store lock
-  std::map<std::string, std::string> rolledTemplate_;  // ns/name -> template of the serving ReplicaSet
-  std::map<std::string, long> pending_;                // ns/name -> generation being rolled out
+  std::set<std::string> queued_;  // ns/name
+  std::map<std::string, std::chrono::system_clock::time_point> recheck_;  // ns/name -> progress check due
 };
 
 // Shared by the controllers: sets a condition, keeping timestamps when nothing changed.

@@ -23,10 +23,15 @@ struct CommandResult {
 
 class KubectlTest : public SandboxTest {
  protected:
-  CommandResult kubectl(const std::string& args, const std::string& kubeconfig = "") {
-    std::string cmd = "cd '" + std::string(PMO_SOURCE_DIR) + "' && env KUBECONFIG='" +
-                      (kubeconfig.empty() ? server->kubeconfigPath() : kubeconfig) +
-                      "' HOME='" + home_ + "' timeout 60 kubectl " + args + " 2>&1";
+  CommandResult kubectl(const std::string& args, int timeoutSeconds = 60) {
+    return kubectlAs(server->kubeconfigPath(), args, timeoutSeconds);
+  }
+  CommandResult kubectl(const std::string& args, const std::string& kubeconfig) {
+    return kubectlAs(kubeconfig, args, 60);
+  }
+  CommandResult kubectlAs(const std::string& kubeconfig, const std::string& args, int timeoutSeconds) {
+    std::string cmd = "cd '" + std::string(PMO_SOURCE_DIR) + "' && env KUBECONFIG='" + kubeconfig + "' HOME='" + home_ +
+                      "' timeout " + std::to_string(timeoutSeconds) + " kubectl " + args + " 2>&1";
     FILE* p = popen(cmd.c_str(), "r");
     if (!p) return {-1, "popen failed"};
     std::string out;
@@ -49,6 +54,21 @@ class KubectlTest : public SandboxTest {
   }
   std::string home_;
 };
+
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+  return n;
+}
+
+// A Deployment manifest for kubectl apply.
+std::string deploymentYaml(const std::string& name, const std::string& image, int progressDeadlineSeconds = 600) {
+  return "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " + name +
+         "\n  namespace: default\nspec:\n  replicas: 2\n  progressDeadlineSeconds: " +
+         std::to_string(progressDeadlineSeconds) + "\n  selector:\n    matchLabels:\n      app: " + name +
+         "\n  template:\n    metadata:\n      labels:\n        app: " + name +
+         "\n    spec:\n      containers:\n      - name: web\n        image: " + image + "\n";
+}
 
 std::string crdFile() {
   for (const auto& e : fs::directory_iterator(fs::path(PMO_SOURCE_DIR) / "crds"))
@@ -235,6 +255,152 @@ TEST_F(KubectlTest, ServerSideApplyReapplyConflictAndForceWithRealKubectl) {
   ASSERT_EQ(r.code, 0) << r.output;
   r = kubectl("get deployment web -o jsonpath={.spec.replicas}");
   EXPECT_EQ(r.output, "3");
+}
+
+TEST_F(KubectlTest, RolloutStatusHistoryUndoPauseAndScaleWithRealKubectl) {
+  const std::string file = home_ + "/web.yaml";
+  std::ofstream(file) << deploymentYaml("web", "nginx:1.25");
+  CommandResult r = kubectl("apply -f " + file);
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = kubectl("rollout status deployment/web --timeout=30s");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("deployment \"web\" successfully rolled out"), std::string::npos) << r.output;
+
+  r = kubectl("set image deployment/web web=nginx:1.26");
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = kubectl("rollout status deployment/web --timeout=30s");
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = kubectl("rollout history deployment/web");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("REVISION"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\n1 "), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("\n2 "), std::string::npos) << r.output;
+  r = kubectl("rollout history deployment/web --revision=1");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("nginx:1.25"), std::string::npos) << r.output;
+
+  // undo: back to revision 1's template, which its old ReplicaSet serves again as revision 3
+  r = kubectl("rollout undo deployment/web");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("deployment.apps/web rolled back"), std::string::npos) << r.output;
+  r = kubectl("rollout status deployment/web --timeout=30s");
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = kubectl("get deployment web -o jsonpath={.spec.template.spec.containers[0].image}");
+  EXPECT_EQ(r.output, "nginx:1.25");
+  r = kubectl("rollout history deployment/web");
+  EXPECT_NE(r.output.find("\n3 "), std::string::npos) << r.output;
+  EXPECT_EQ(r.output.find("\n1 "), std::string::npos) << r.output;
+  r = kubectl("get rs -l app=web -o name");
+  EXPECT_EQ(count(r.output, "replicaset.apps/web-"), 2u) << r.output;
+
+  // paused: scaling still applies, the template waits
+  ASSERT_EQ(kubectl("rollout pause deployment/web").code, 0);
+  r = kubectl("scale deployment/web --replicas=3");
+  ASSERT_EQ(r.code, 0) << r.output;
+  ASSERT_EQ(kubectl("set image deployment/web web=nginx:1.27").code, 0);
+  ASSERT_TRUE(eventually([&] { return kubectl("get deployment web -o jsonpath={.status.availableReplicas}").output == "3"; }));
+  r = kubectl("rollout undo deployment/web");
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.output.find("you cannot rollback a paused deployment"), std::string::npos) << r.output;
+  ASSERT_EQ(kubectl("rollout resume deployment/web").code, 0);
+  r = kubectl("rollout status deployment/web --timeout=30s");
+  ASSERT_EQ(r.code, 0) << r.output;
+  r = kubectl("get deployment web -o jsonpath={.status.updatedReplicas}");
+  EXPECT_EQ(r.output, "3");
+}
+
+TEST_F(KubectlTest, RolloutStatusReportsAnExceededProgressDeadline) {
+  server->controls().setDeploymentBehaviour("stuck", DeploymentBehaviour{std::chrono::milliseconds(-1), true});
+  const std::string file = home_ + "/stuck.yaml";
+  std::ofstream(file) << deploymentYaml("stuck", "nginx:1.25", 1);
+  ASSERT_EQ(kubectl("apply -f " + file).code, 0);
+  CommandResult r = kubectl("rollout status deployment/stuck --timeout=20s");
+  EXPECT_NE(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("deployment \"stuck\" exceeded its progress deadline"), std::string::npos) << r.output;
+}
+
+TEST_F(KubectlTest, GetWatchPrintsARowPerChangeWithRealKubectl) {
+  ASSERT_EQ(kubectl("apply -f " + crdFile()).code, 0);
+  ASSERT_EQ(kubectl("create namespace phase").code, 0);
+  ASSERT_EQ(kubectl("apply -f deploy/examples/minimal.yaml").code, 0);
+  std::thread changes([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    Client other(server->url(), server->caPem());
+    other.mergePatch("/apis/maintenance.phase.dev/v1alpha1/namespaces/phase/phasemaintenances/phase",
+                     {{"metadata", {{"labels", {{"tier", "gold"}}}}}});
+  });
+  CommandResult r = kubectl("get pm -n phase -w", 5);
+  changes.join();
+  EXPECT_EQ(r.code, 124) << "the watch runs until timeout ends it: " << r.output;
+  EXPECT_EQ(count(r.output, "NAME"), 1u) << r.output;
+  EXPECT_EQ(count(r.output, "\nphase "), 2u) << "the listed row, then the modified one: " << r.output;
+  EXPECT_EQ(r.output.find("error"), std::string::npos) << r.output;
+
+  const std::string file = home_ + "/web.yaml";
+  std::ofstream(file) << deploymentYaml("web", "nginx:1.25");
+  ASSERT_EQ(kubectl("apply -f " + file).code, 0);
+  ASSERT_EQ(kubectl("rollout status deployment/web --timeout=30s").code, 0);
+  std::thread rollout([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    Client other(server->url(), server->caPem());
+    other.request("PATCH", "/apis/apps/v1/namespaces/default/deployments/web",
+                  R"({"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:1.26"}]}}}})",
+                  "application/strategic-merge-patch+json");
+  });
+  r = kubectl("get deploy -w", 5);
+  rollout.join();
+  EXPECT_EQ(r.code, 124) << r.output;
+  EXPECT_NE(r.output.find("UP-TO-DATE"), std::string::npos) << r.output;
+  EXPECT_GE(count(r.output, "\nweb "), 3u) << "rows while the rollout moves: " << r.output;
+  EXPECT_EQ(r.output.find("error"), std::string::npos) << r.output;
+}
+
+// The kubectl commands people run against a PhaseMaintenance and a Deployment: wait for a
+// condition (timing out first, then met), describe, explain from the CRD's schema, and a
+// foreground deletion that removes the Deployment only after its ReplicaSets.
+TEST_F(KubectlTest, WaitDescribeExplainAndForegroundDeletionWithRealKubectl) {
+  ASSERT_EQ(kubectl("apply -f " + crdFile()).code, 0);
+  CommandResult r = kubectl("wait --for=condition=Established crd/phasemaintenances.maintenance.phase.dev --timeout=20s");
+  ASSERT_EQ(r.code, 0) << r.output;
+  ASSERT_EQ(kubectl("create namespace phase").code, 0);
+  ASSERT_EQ(kubectl("apply -f deploy/examples/minimal.yaml").code, 0);
+
+  r = kubectl("wait --for=condition=Ready pm/phase -n phase --timeout=2s");
+  EXPECT_NE(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("timed out waiting for the condition"), std::string::npos) << r.output;
+  const std::string pm = "/apis/maintenance.phase.dev/v1alpha1/namespaces/phase/phasemaintenances/phase";
+  nlohmann::json ready = {{"status",
+                           {{"conditions",
+                             {{{"type", "Ready"}, {"status", "True"}, {"reason", "Ready"}, {"message", "at v2.73.2"},
+                               {"lastTransitionTime", "2026-11-30T00:00:00Z"}, {"observedGeneration", 1}}}}}}};
+  ASSERT_EQ(client->mergePatch(pm + "/status", ready).status, 200);
+  r = kubectl("wait --for=condition=Ready pm/phase -n phase --timeout=20s");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("phasemaintenance.maintenance.phase.dev/phase condition met"), std::string::npos) << r.output;
+
+  r = kubectl("describe pm phase -n phase");
+  ASSERT_EQ(r.code, 0) << r.output;
+  for (const char* part : {"Name:         phase", "Kind:         PhaseMaintenance", "Spec:", "Conditions:", "Ready"})
+    EXPECT_NE(r.output.find(part), std::string::npos) << part << " in " << r.output;
+
+  r = kubectl("explain phasemaintenance.spec.auditLogs.vacuum");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("FIELDS:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("schedule"), std::string::npos) << r.output;
+
+  const std::string file = home_ + "/fg.yaml";
+  std::ofstream(file) << deploymentYaml("fg", "nginx:1.25");
+  ASSERT_EQ(kubectl("apply -f " + file).code, 0);
+  ASSERT_EQ(kubectl("rollout status deployment/fg --timeout=30s").code, 0);
+  r = kubectl("get rs -l app=fg -o name");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("replicaset.apps/fg-"), std::string::npos) << r.output;
+  r = kubectl("delete deployment fg --cascade=foreground --timeout=30s");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("deployment.apps \"fg\" deleted"), std::string::npos) << r.output;
+  r = kubectl("get rs,deploy -l app=fg -o name");
+  EXPECT_EQ(r.code, 0) << r.output;
+  EXPECT_EQ(r.output.find("fg"), std::string::npos) << "foreground deletion leaves nothing: " << r.output;
 }
 
 }  // namespace

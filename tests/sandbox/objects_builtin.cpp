@@ -76,6 +76,11 @@ void defaultOnCreate(World&, const ResourceType& type, nlohmann::json& o) {
                {{"type", "RollingUpdate"}, {"rollingUpdate", {{"maxUnavailable", "25%"}, {"maxSurge", "25%"}}}});
     if (spec.contains("template") && spec["template"].contains("spec")) defaultPodSpec(spec["template"]["spec"]);
     o["status"] = nlohmann::json::object();
+  } else if (r == "replicasets") {
+    setDefault(o["spec"], "replicas", 1);
+    if (o["spec"].contains("template") && o["spec"]["template"].contains("spec"))
+      defaultPodSpec(o["spec"]["template"]["spec"]);
+    o["status"] = {{"replicas", 0}};
   } else if (r == "jobs") {
     // the selector names the uid the object is about to get: reserve it now
     std::string uid = newUid();

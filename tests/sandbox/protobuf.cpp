@@ -111,20 +111,50 @@ nlohmann::json accessReviewSpec(const std::string& m) {
 
 nlohmann::json rulesReviewSpec(const std::string& m) { return stringFields(m, {"namespace"}); }
 
-}  // namespace
+struct Envelope {
+  std::string apiVersion, kind, raw;
+};
 
-nlohmann::json decodeKubeProtobuf(const std::string& body) {
+// runtime.Unknown behind the "k8s\0" magic: typeMeta 1 {apiVersion 1, kind 2}, raw 2.
+Envelope envelope(const std::string& body) {
   if (body.size() < 4 || body.compare(0, 4, std::string("k8s\0", 4)) != 0)
     throw badRequest("protobuf body without the k8s envelope");
-  std::string apiVersion, kind, raw;
+  Envelope e;
   fields(body.substr(4), [&](int n, int, uint64_t, const std::string& s) {
     if (n == 1)
       fields(s, [&](int tn, int, uint64_t, const std::string& ts) {
-        if (tn == 1) apiVersion = ts;
-        if (tn == 2) kind = ts;
+        if (tn == 1) e.apiVersion = ts;
+        if (tn == 2) e.kind = ts;
       });
-    if (n == 2) raw = s;
+    if (n == 2) e.raw = s;
   });
+  return e;
+}
+
+}  // namespace
+
+nlohmann::json decodeDeleteOptionsProtobuf(const std::string& body) {
+  Envelope e = envelope(body);
+  if (e.kind != "DeleteOptions")
+    throw badRequest("decoded object cannot be converted to DeleteOptions (got " + e.kind + ")");
+  nlohmann::json o = {{"apiVersion", e.apiVersion}, {"kind", e.kind}};
+  fields(e.raw, [&](int n, int wire, uint64_t v, const std::string& s) {
+    if (n == 1 && wire == 0) o["gracePeriodSeconds"] = static_cast<int64_t>(v);
+    if (n == 2 && wire == 2)
+      fields(s, [&](int pn, int pw, uint64_t, const std::string& ps) {
+        if (pn == 1 && pw == 2) o["preconditions"]["uid"] = ps;
+        if (pn == 2 && pw == 2) o["preconditions"]["resourceVersion"] = ps;
+      });
+    if (n == 3 && wire == 0) o["orphanDependents"] = v != 0;
+    if (n == 4 && wire == 2) o["propagationPolicy"] = s;
+    if (n == 5 && wire == 2) o["dryRun"].push_back(s);
+  });
+  return o;
+}
+
+nlohmann::json decodeKubeProtobuf(const std::string& body) {
+  Envelope e = envelope(body);
+  const std::string &apiVersion = e.apiVersion, &kind = e.kind, &raw = e.raw;
   const std::string gvk = apiVersion + "/" + kind;
   nlohmann::json (*specOf)(const std::string&) = nullptr;
   if (gvk == "authentication.k8s.io/v1/TokenRequest") specOf = tokenRequestSpec;

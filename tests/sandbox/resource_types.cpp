@@ -37,6 +37,7 @@ TypeRegistry::TypeRegistry() {
       {"", "v1", "serviceaccounts", "serviceaccount", "ServiceAccount", true, {"sa"}, false, false, {}},
       {"", "v1", "services", "service", "Service", true, {"svc"}, true, false, {"all"}},
       {"apps", "v1", "deployments", "deployment", "Deployment", true, {"deploy"}, true, true, {"all"}},
+      {"apps", "v1", "replicasets", "replicaset", "ReplicaSet", true, {"rs"}, true, true, {"all"}},
       {"batch", "v1", "jobs", "job", "Job", true, {}, true, true, {"all"}},
       {"batch", "v1", "cronjobs", "cronjob", "CronJob", true, {"cj"}, true, true, {"all"}},
       {"coordination.k8s.io", "v1", "leases", "lease", "Lease", true, {}, false, false, {}},
@@ -65,7 +66,7 @@ TypeRegistry::TypeRegistry() {
     t->categories = b.categories;
     t->statusSubresource = b.status;
     t->hasGeneration = b.generation;
-    t->scaleSubresource = t->resource == "deployments";
+    t->scaleSubresource = t->resource == "deployments" || t->resource == "replicasets";
     t->logSubresource = t->resource == "pods";
     add(t);
   }

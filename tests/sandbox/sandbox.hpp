@@ -25,7 +25,7 @@ struct Options {
   bool simulateJobs = true;
   bool simulateDeployments = true;
   std::chrono::milliseconds jobDuration{300};       // how long a simulated Job runs
-  std::chrono::milliseconds rolloutDuration{300};   // how long a simulated rollout takes
+  std::chrono::milliseconds rolloutDuration{300};   // how long a simulated Deployment pod takes to be ready
   std::chrono::seconds bookmarkInterval{5};
   size_t historyLimit = 100000;     // events kept for watch replay before compaction
 };
@@ -44,6 +44,13 @@ struct JobBehaviour {
 struct AuthorizationCheck {
   std::string verb, group, resource, ns, name;  // resource: "phasemaintenances/finalizers"
   bool allowed = false;
+};
+
+// How the pods of a simulated Deployment's ReplicaSets behave. Matched by Deployment name
+// prefix (a ReplicaSet without owner: its own name); the longest matching prefix wins.
+struct DeploymentBehaviour {
+  std::chrono::milliseconds readyAfter{-1};  // <0: Options::rolloutDuration
+  bool stuck = false;  // pods never become ready: the rollout ends in ProgressDeadlineExceeded
 };
 
 // One API request as the server saw it (for RBAC checks and "no writes at rest").
@@ -68,6 +75,8 @@ class Controls {
   virtual void setJobController(bool enabled) = 0;
   virtual void setDeploymentController(bool enabled) = 0;
   virtual void setJobBehaviour(const std::string& namePrefix, const JobBehaviour& behaviour) = 0;
+  // Pods not ready yet follow the new behaviour at once.
+  virtual void setDeploymentBehaviour(const std::string& namePrefix, const DeploymentBehaviour& behaviour) = 0;
   // Ends every open watch stream now (clients must resume from their last resourceVersion).
   virtual void dropWatches() = 0;
   // The next `count` API requests (not /sandbox/) fail with this code, reason and,

@@ -21,19 +21,29 @@ namespace {
 
 class ControlsImpl : public Controls {
  public:
-  ControlsImpl(World& w, JobController& jobs, DeploymentController& deployments)
-      : w_(w), jobs_(jobs), deployments_(deployments) {}
+  ControlsImpl(World& w, JobController& jobs, DeploymentController& deployments, ReplicaSetController& replicaSets)
+      : w_(w), jobs_(jobs), deployments_(deployments), replicaSets_(replicaSets) {}
   void setJobController(bool enabled) override {
     bool was = w_.jobsEnabled.exchange(enabled);
     if (enabled && !was) jobs_.resync();
   }
   void setDeploymentController(bool enabled) override {
     bool was = w_.deploymentsEnabled.exchange(enabled);
-    if (enabled && !was) deployments_.resync();
+    if (enabled && !was) {
+      replicaSets_.resync();
+      deployments_.resync();
+    }
   }
   void setJobBehaviour(const std::string& prefix, const JobBehaviour& b) override {
     std::lock_guard<std::mutex> lock(w_.behaviourMutex);
     w_.behaviours[prefix] = b;
+  }
+  void setDeploymentBehaviour(const std::string& prefix, const DeploymentBehaviour& b) override {
+    {
+      std::lock_guard<std::mutex> lock(w_.behaviourMutex);
+      w_.deploymentBehaviours[prefix] = b;
+    }
+    replicaSets_.behaviourChanged();
   }
   void dropWatches() override {
     auto lock = w_.store.lock();
@@ -88,6 +98,7 @@ class ControlsImpl : public Controls {
   World& w_;
   JobController& jobs_;
   DeploymentController& deployments_;
+  ReplicaSetController& replicaSets_;
 };
 
 void writeFile(const std::string& path, const std::string& content) {
@@ -100,13 +111,14 @@ void writeFile(const std::string& path, const std::string& content) {
 
 struct Server::Impl {
   explicit Impl(Options o)
-      : world(std::move(o)), gc(world), jobs(world, runner), deployments(world, runner),
-        controls(world, jobs, deployments) {}
+      : world(std::move(o)), gc(world), jobs(world, runner), deployments(world, runner), replicaSets(world, runner),
+        controls(world, jobs, deployments, replicaSets) {}
   World world;
   TaskRunner runner;
   GarbageCollector gc;
   JobController jobs;
   DeploymentController deployments;
+  ReplicaSetController replicaSets;
   ControlsImpl controls;
   std::unique_ptr<HttpServer> http;
   std::string caPem;
@@ -141,6 +153,7 @@ void Server::start() {
   }
   impl_->jobs.install();
   impl_->deployments.install();
+  impl_->replicaSets.install();
   {
     auto lock = w.store.lock();
     auto nsType = w.types.byKey("namespaces");

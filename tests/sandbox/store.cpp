@@ -66,6 +66,26 @@ std::vector<ObjectPtr> Store::list(const std::string& typeKey, const std::string
   return out;
 }
 
+std::vector<ObjectPtr> Store::listAt(const std::string& typeKey, const std::string& ns, uint64_t rv) const {
+  std::map<std::string, ObjectPtr> at;
+  for (const auto& o : list(typeKey, ns)) at[objectKey(*o)] = o;
+  // undo, newest first, every event of this type after rv
+  for (auto it = history_.rbegin(); it != history_.rend() && it->rv > rv; ++it) {
+    if (it->typeKey != typeKey || (!ns.empty() && it->ns != ns)) continue;
+    const std::string key = objectKey(*it->object);
+    if (it->previous) at[key] = it->previous;
+    else at.erase(key);
+  }
+  std::vector<ObjectPtr> out;
+  out.reserve(at.size());
+  for (auto& [k, o] : at) out.push_back(std::move(o));
+  return out;
+}
+
+bool Store::waitForRv(std::unique_lock<std::mutex>& lock, uint64_t rv, std::chrono::steady_clock::time_point until) {
+  return rvAdvanced_.wait_until(lock, until, [&] { return rv_ >= rv; });
+}
+
 void Store::forEach(const std::function<void(const std::string&, const ObjectPtr&)>& f) const {
   for (const auto& [type, objs] : objects_)
     for (const auto& [k, o] : objs) f(type, o);
@@ -96,9 +116,10 @@ ObjectPtr Store::erase(const std::string& typeKey, nlohmann::json last) {
 void Store::dropType(const std::string& typeKey) { objects_.erase(typeKey); }
 
 void Store::emit(StoreEvent e) {
+  rvAdvanced_.notify_all();
   for (auto& l : listeners_) l(e);
   for (auto& w : watchers_) {
-    if (w->typeKey != e.typeKey || (!w->ns.empty() && w->ns != e.ns)) continue;
+    if (w->typeKey != e.typeKey || (!w->ns.empty() && w->ns != e.ns) || e.rv <= w->fromRv) continue;
     w->queue.push_back(e);
     w->cv.notify_all();
   }
@@ -114,6 +135,7 @@ std::shared_ptr<Watcher> Store::watch(const std::string& typeKey, const std::str
   auto w = std::make_shared<Watcher>();
   w->typeKey = typeKey;
   w->ns = ns;
+  w->fromRv = fromRv;
   if (fromRv != 0) {
     auto it = std::upper_bound(history_.begin(), history_.end(), fromRv,
                                [](uint64_t rv, const StoreEvent& e) { return rv < e.rv; });

@@ -34,6 +34,7 @@ struct StoreEvent {
 struct Watcher {
   std::string typeKey;
   std::string ns;  // "" all
+  uint64_t fromRv = 0;  // events at or before this resourceVersion are not delivered
   std::deque<StoreEvent> queue;  // guarded by the store mutex
   bool dropped = false;
   std::condition_variable cv;
@@ -51,6 +52,11 @@ class Store {
   ObjectPtr find(const std::string& typeKey, const std::string& ns, const std::string& name) const;
   // Objects of a type in key order (namespace, name), "" ns: all namespaces.
   std::vector<ObjectPtr> list(const std::string& typeKey, const std::string& ns) const;
+  // Objects of a type as they were right after resourceVersion `rv`, in key order, rebuilt
+  // from the kept history. Requires compactedRv() <= rv <= currentRv().
+  std::vector<ObjectPtr> listAt(const std::string& typeKey, const std::string& ns, uint64_t rv) const;
+  // Waits on `lock` (this store's) until currentRv() >= rv or `until`; true when reached.
+  bool waitForRv(std::unique_lock<std::mutex>& lock, uint64_t rv, std::chrono::steady_clock::time_point until);
   // Visits every stored object of every type.
   void forEach(const std::function<void(const std::string& typeKey, const ObjectPtr&)>& f) const;
   // Stores `object` (setting metadata.resourceVersion) and emits ADDED or MODIFIED.
@@ -60,7 +66,8 @@ class Store {
   // Removes every object of a type without events (CRD deleted after its objects are gone).
   void dropType(const std::string& typeKey);
 
-  // Registers a watch from `fromRv` (0: now). Replays kept events newer than fromRv.
+  // Registers a watch from `fromRv` (0: now). Replays kept events newer than fromRv; a
+  // fromRv in the future delivers nothing until the store passes it (as the watch cache).
   // Returns null when fromRv is older than the kept history (the caller answers 410).
   std::shared_ptr<Watcher> watch(const std::string& typeKey, const std::string& ns, uint64_t fromRv);
   void unwatch(const std::shared_ptr<Watcher>& w);
@@ -75,6 +82,7 @@ class Store {
   void emit(StoreEvent e);
 
   std::mutex mutex_;
+  std::condition_variable rvAdvanced_;
   uint64_t rv_ = 1;
   uint64_t compactedRv_ = 1;
   size_t historyLimit_;

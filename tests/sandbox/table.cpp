@@ -111,6 +111,12 @@ std::vector<Column> builtinColumns(const ResourceType& type) {
     }));
     cols.push_back(col("Up-to-date", "integer", [st](const nlohmann::json& o) { return st(o).value("updatedReplicas", 0); }));
     cols.push_back(col("Available", "integer", [st](const nlohmann::json& o) { return st(o).value("availableReplicas", 0); }));
+  } else if (type.resource == "replicasets") {  // kubectl get rs: DESIRED CURRENT READY
+    cols.push_back(col("Desired", "integer", [](const nlohmann::json& o) {
+      return o.value("spec", nlohmann::json::object()).value("replicas", 1);
+    }));
+    cols.push_back(col("Current", "integer", [st](const nlohmann::json& o) { return st(o).value("replicas", 0); }));
+    cols.push_back(col("Ready", "integer", [st](const nlohmann::json& o) { return st(o).value("readyReplicas", 0); }));
   } else if (type.resource == "pods") {
     cols.push_back(col("Status", "string", [st](const nlohmann::json& o) { return st(o).value("phase", "Pending"); }));
   } else if (type.resource == "jobs") {

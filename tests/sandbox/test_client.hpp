@@ -31,6 +31,7 @@ struct Reply {
   std::string body;
   std::string contentType;
   std::vector<std::string> warnings;  // the values of the Warning headers, in order
+  std::string retryAfter;             // the Retry-After header
   nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
 };
 
@@ -94,7 +95,8 @@ class Client {
       beast::flat_buffer buf;
       http::response<http::string_body> res;
       http::read(stream, buf, res);
-      Reply reply{static_cast<int>(res.result_int()), res.body(), std::string(res[http::field::content_type]), {}};
+      Reply reply{static_cast<int>(res.result_int()), res.body(), std::string(res[http::field::content_type]), {},
+                  std::string(res[http::field::retry_after])};
       for (const auto& f : res)
         if (beast::iequals(f.name_string(), "warning")) reply.warnings.emplace_back(f.value());
       return reply;
@@ -124,10 +126,12 @@ class Client {
 // within the read timeout.
 class WatchStream {
  public:
-  WatchStream(Client& client, const std::string& target, int readTimeoutSeconds = 10)
+  WatchStream(Client& client, const std::string& target, int readTimeoutSeconds = 10,
+              const std::string& accept = "application/json")
       : conn_(client.url(), client.ca(), readTimeoutSeconds) {
     http::request<http::empty_body> req{http::verb::get, target, 11};
     req.set(http::field::host, conn_.host());
+    req.set(http::field::accept, accept);
     req.set(http::field::authorization, "Bearer " + client.token());
     req.set(http::field::user_agent, Client::kUserAgent);
     parser_.body_limit(boost::none);

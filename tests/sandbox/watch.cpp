@@ -4,6 +4,11 @@
 // kube-apiserver does; without a resourceVersion (or "0") the current objects come first as
 // ADDED. BOOKMARKs (allowWatchBookmarks=true) carry the latest resourceVersion the watcher
 // has fully seen. timeoutSeconds ends the stream; Controls::dropWatches ends all of them.
+// A resourceVersion newer than the store's opens the stream at once and delivers events
+// after it only (the watch cache's getAllEventsSinceLocked and cacheWatcher filter).
+// Accept `as=Table` (kubectl get -w): every object but an ERROR's Status becomes a
+// meta.k8s.io/v1 Table of one row; only the first carries columnDefinitions, as
+// handlers/watch.go's watchEmbeddedEncoder sets NoHeaders after the first event.
 #include "sandbox/api.hpp"
 #include "sandbox/selectors.hpp"
 
@@ -32,6 +37,18 @@ void serveWatch(World& w, const Target& t, const HttpRequest& req, ResponseStrea
     }
   }
   const bool bookmarks = req.param("allowWatchBookmarks") == "true";
+  const bool table = req.header("accept").find("as=Table") != std::string::npos;
+  const bool includeObject = req.param("includeObject") == "Object";
+  bool headersSent = false;
+  auto encode = [&](const std::string& type, const nlohmann::json& object) {
+    if (!table) return eventLine(type, present(*t.type, t.version, object));
+    auto ptr = std::make_shared<const nlohmann::json>(object);
+    nlohmann::json tab = toTable(*t.type, t.version, {ptr}, {{"resourceVersion", metaString(object, "resourceVersion")}},
+                                 includeObject);
+    if (headersSent) tab["columnDefinitions"] = nullptr;
+    headersSent = true;
+    return eventLine(type, tab);
+  };
   long timeout = 1800;
   if (!req.param("timeoutSeconds").empty()) timeout = std::stol(req.param("timeoutSeconds"));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout);
@@ -62,7 +79,7 @@ void serveWatch(World& w, const Target& t, const HttpRequest& req, ResponseStrea
   }
   bool ok = true;
   for (const auto& o : initial)
-    if (ok && matches(o)) ok = stream.chunk(eventLine("ADDED", present(*t.type, t.version, *o)));
+    if (ok && matches(o)) ok = stream.chunk(encode("ADDED", *o));
 
   auto nextBookmark = std::chrono::steady_clock::now() + bookmarkEvery;
   while (ok) {
@@ -77,7 +94,7 @@ void serveWatch(World& w, const Target& t, const HttpRequest& req, ResponseStrea
       batch.swap(watcher->queue);
       auto now = std::chrono::steady_clock::now();
       if (batch.empty() && now >= deadline) break;
-      if (batch.empty() && bookmarks && now >= nextBookmark) {
+      if (batch.empty() && bookmarks && now >= nextBookmark && w.store.currentRv() >= from) {
         bookmarkRv = w.store.currentRv();  // every event up to here was queued to this watcher
         nextBookmark = now + bookmarkEvery;
       }
@@ -95,13 +112,10 @@ void serveWatch(World& w, const Target& t, const HttpRequest& req, ResponseStrea
       } else if (!now) {
         continue;
       }
-      ok = stream.chunk(eventLine(type, present(*t.type, t.version, *e.object)));
+      ok = stream.chunk(encode(type, *e.object));
     }
     if (ok && bookmarkRv != 0) {
-      nlohmann::json bm = {{"kind", t.type->kind},
-                           {"apiVersion", t.type->apiVersion(t.version)},
-                           {"metadata", {{"resourceVersion", std::to_string(bookmarkRv)}}}};
-      ok = stream.chunk(eventLine("BOOKMARK", bm));
+      ok = stream.chunk(encode("BOOKMARK", {{"metadata", {{"resourceVersion", std::to_string(bookmarkRv)}}}}));
     }
   }
   {

@@ -57,6 +57,8 @@ struct World {
   std::mutex behaviourMutex;
   std::map<std::string, JobBehaviour> behaviours;  // by Job name prefix
   JobBehaviour behaviourFor(const std::string& jobName);
+  std::map<std::string, DeploymentBehaviour> deploymentBehaviours;  // by Deployment name prefix
+  DeploymentBehaviour deploymentBehaviourFor(const std::string& deploymentName);
 
   // guarded by the store lock
   std::map<std::string, std::string> podLogs;  // "ns/name" -> log
@@ -78,6 +80,21 @@ inline JobBehaviour World::behaviourFor(const std::string& jobName) {
     }
   JobBehaviour out = best ? *best : JobBehaviour{};
   if (out.duration.count() < 0) out.duration = options.jobDuration;
+  return out;
+}
+
+inline DeploymentBehaviour World::deploymentBehaviourFor(const std::string& name) {
+  std::lock_guard<std::mutex> lock(behaviourMutex);
+  DeploymentBehaviour out;
+  size_t bestLen = 0;
+  bool found = false;
+  for (const auto& [prefix, b] : deploymentBehaviours)
+    if (name.compare(0, prefix.size(), prefix) == 0 && (!found || prefix.size() >= bestLen)) {
+      out = b;
+      bestLen = prefix.size();
+      found = true;
+    }
+  if (out.readyAfter.count() < 0) out.readyAfter = options.rolloutDuration;
   return out;
 }
 

@@ -40,6 +40,21 @@ TEST_F(EventRecorderTest, CreatesAnEventAboutTheObject) {
   EXPECT_EQ(e["lastTimestamp"], "2026-01-01T00:00:00Z");
 }
 
+// kube-apiserver refuses an Event name over 253 characters: a long object name is cut.
+TEST_F(EventRecorderTest, ALongObjectNameStillGetsAValidEventName) {
+  EventRecorder rec(fake, clock);
+  Json longPm = pm;
+  longPm["metadata"]["name"] = std::string(240, 'a') + "-b.c" + std::string(9, 'd');
+  rec.normal(longPm, "MigrationStarted", "started");
+  auto events = fake.objects(kEvents);
+  ASSERT_EQ(events.size(), 1u);
+  const std::string name = events[0]["metadata"]["name"];
+  EXPECT_LE(name.size(), 253u);
+  EXPECT_EQ(name.find(".."), std::string::npos) << name;
+  EXPECT_EQ(name.find("-."), std::string::npos) << name;
+  EXPECT_EQ(events[0]["involvedObject"]["name"], longPm["metadata"]["name"]);
+}
+
 TEST_F(EventRecorderTest, RepeatsPatchCountAndLastTimestamp) {
   EventRecorder rec(fake, clock);
   rec.warning(pm, "MigrationFailed", "Job failed: BackoffLimitExceeded");
