@@ -29,8 +29,6 @@ nlohmann::json stripped(const nlohmann::json& o) {
   return c;
 }
 
-void dropMetadataNode(FieldSet& s) { s.erase(FieldPath{"f:metadata"}); }
-
 // Every path of `v` at `p` (compare: a side that is absent adds or removes all of them).
 void allPaths(const nlohmann::json& v, const Shape& s, const FieldPath& p, FieldSet& out) {
   out.insert(p);
@@ -181,6 +179,8 @@ Shape::List Shape::list(const nlohmann::json& a, const nlohmann::json& b, std::v
   std::string key = strategicMergeKey(name_, a, b);
   if (key.empty()) return List::Atomic;
   keys.push_back(key);
+  // ContainerPort and ServicePort are +listMapKey=<port> +listMapKey=protocol
+  if (name_ == "ports" && (key == "containerPort" || key == "port")) keys.push_back("protocol");
   return List::Map;
 }
 
@@ -188,6 +188,10 @@ std::string Shape::itemKey(List kind, const std::vector<std::string>& keys, cons
   if (kind == List::Set) return "v:" + item.dump();
   nlohmann::json k = nlohmann::json::object();
   for (const auto& name : keys) {
+    if (name == "protocol" && item.is_object() && !item.contains(name)) {
+      k[name] = "TCP";  // the key's default (core/v1 +default="TCP"), as structured-merge-diff uses it
+      continue;
+    }
     if (!item.is_object() || !item.contains(name))
       throw ApiError(500, "InternalError",
                      "Internal error occurred: associative list with keys has an element that omits key field " +
@@ -281,7 +285,7 @@ nlohmann::json encodeManagedFields(const Managers& managers) {
 FieldSet appliedFields(const nlohmann::json& config, const Shape& shape) {
   FieldSet out;
   toFieldSet(stripped(config), shape, {}, out);
-  dropMetadataNode(out);
+  out.erase(FieldPath{"f:metadata"});
   return out;
 }
 
@@ -289,7 +293,7 @@ Comparison compareObjects(const nlohmann::json& before, const nlohmann::json& af
   Comparison c;
   nlohmann::json a = stripped(before), b = stripped(after);
   compareAt(&a, &b, shape, {}, c);
-  for (auto* s : {&c.added, &c.modified, &c.removed}) dropMetadataNode(*s);
+  for (auto* s : {&c.added, &c.modified, &c.removed}) s->erase(FieldPath{"f:metadata"});
   return c;
 }
 
@@ -335,8 +339,7 @@ void stampUpdate(const Target& t, const nlohmann::json* before, nlohmann::json& 
     if (managers.empty() && before)
       managers = decodeManagedFields(before->value("metadata", nlohmann::json::object()).value("managedFields", nlohmann::json()));
   }
-  const nlohmann::json empty = nlohmann::json::object();
-  recordUpdate(managers, before ? *before : empty, next, Shape::of(t), managerFor(t), t.type->apiVersion(t.version),
+  recordUpdate(managers, before ? *before : nlohmann::json::object(), next, Shape::of(t), managerFor(t), t.type->apiVersion(t.version),
                t.subresource == "status" ? "status" : "");
   nlohmann::json encoded = encodeManagedFields(managers);
   if (encoded.empty()) meta.erase("managedFields");

@@ -13,9 +13,10 @@ namespace {
 const char* const kMergeKeys[] = {"name", "containerPort", "port", "uid", "type", "ip", "devicePath", "mountPath"};
 
 // Lists whose merge key is not the first of kMergeKeys their elements carry (their elements
-// also have a `name`): k8s.io/api/core/v1/types.go patchMergeKey.
-const std::pair<const char*, const char*> kFieldMergeKeys[] = {{"volumeMounts", "mountPath"},
-                                                               {"volumeDevices", "devicePath"}};
+// may also have a `name`): k8s.io/api/core/v1/types.go patchMergeKey (container ports by
+// containerPort, service ports by port).
+const std::pair<const char*, const char*> kFieldMergeKeys[] = {
+    {"volumeMounts", "mountPath"}, {"volumeDevices", "devicePath"}, {"ports", "containerPort"}, {"ports", "port"}};
 
 }  // namespace
 

@@ -16,8 +16,9 @@ nlohmann::json applyPatch(const std::string& contentType, const nlohmann::json& 
                           const std::string& body, bool allowStrategic);
 
 // The merge key of the built-in list `field` given two versions of it (`a`, `b`): the key
-// every element of both carries (volumeMounts: mountPath, volumeDevices: devicePath, else the
-// first of name, containerPort, port, uid, type, ip, devicePath, mountPath); "" when the list
+// every element of both carries (volumeMounts: mountPath, volumeDevices: devicePath, ports:
+// containerPort or port, else the first of name, containerPort, port, uid, type, ip,
+// devicePath, mountPath); "" when the list
 // is replaced as a whole. Server-side apply takes built-in associative lists from here too.
 std::string strategicMergeKey(const std::string& field, const nlohmann::json& a, const nlohmann::json& b);
 

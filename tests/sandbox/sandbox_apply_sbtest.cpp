@@ -199,6 +199,23 @@ TEST_F(ApplyTest, UpdatesRecordTheirManagerAndUnchangedWritesChangeNothing) {
   EXPECT_FALSE(reset.json()["metadata"].contains("managedFields")) << reset.body;
 }
 
+TEST_F(ApplyTest, PortsAreKeyedByPortAndProtocolWithItsDefault) {
+  auto r = apply("/api/v1/namespaces/default/services/db",
+                 "apiVersion: v1\nkind: Service\nmetadata: {name: db}\nspec:\n  selector: {app: db}\n"
+                 "  ports:\n  - {name: pg, port: 5432}\n  - {name: dns, port: 53, protocol: UDP}\n", "flux");
+  ASSERT_EQ(r.status, 201) << r.body;
+  Json ports = owned(r.json(), "flux", "Apply")["f:spec"]["f:ports"];
+  EXPECT_TRUE(ports.contains("k:{\"port\":5432,\"protocol\":\"TCP\"}")) << ports.dump();
+  EXPECT_TRUE(ports.contains("k:{\"port\":53,\"protocol\":\"UDP\"}")) << ports.dump();
+  Json ops = Json::parse(R"([{"op":"replace","path":"/spec/ports/0/name","value":"postgres"}])");
+  ASSERT_EQ(client->request("PATCH", "/api/v1/namespaces/default/services/db?fieldManager=ops", ops.dump(),
+                            "application/json-patch+json").status, 200);
+  r = apply("/api/v1/namespaces/default/services/db",
+            "apiVersion: v1\nkind: Service\nmetadata: {name: db}\nspec:\n  ports:\n  - {name: pg, port: 5432}\n", "flux");
+  ASSERT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(r.json()["details"]["causes"][0]["field"], ".spec.ports[port=5432,protocol=\"TCP\"].name");
+}
+
 TEST_F(ApplyTest, FieldsOfAnObjectNobodyManagedBelongToBeforeFirstApply) {
   Json ns = client->get("/api/v1/namespaces/default").json();
   ASSERT_FALSE(ns["metadata"].contains("managedFields")) << ns.dump();  // made by the sandbox itself
