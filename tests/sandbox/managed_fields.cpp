@@ -61,10 +61,7 @@ void compareAt(const nlohmann::json* a, const nlohmann::json* b, const Shape& s,
       std::map<std::string, const nlohmann::json*> before, after;
       for (const auto& i : *a) before.emplace(Shape::itemKey(kind, keys, i), &i);
       for (const auto& i : *b) after.emplace(Shape::itemKey(kind, keys, i), &i);
-      for (const auto& [k, i] : before) {
-        auto o = after.find(k);
-        compareAt(i, o == after.end() ? nullptr : o->second, s.items(), child(p, k), c);
-      }
+      for (const auto& [k, i] : before) compareAt(i, after.count(k) ? after[k] : nullptr, s.items(), child(p, k), c);
       for (const auto& [k, i] : after)
         if (!before.count(k)) compareAt(nullptr, i, s.items(), child(p, k), c);
       return;
@@ -141,8 +138,7 @@ Shape Shape::field(const std::string& name) const {
 }
 
 Shape Shape::items() const {
-  Shape s = *this;
-  s.root_ = false;
+  Shape s = *this;  // a list's shape is never the root's
   s.schema_ = nullptr;
   if (custom_ && schema_ && schema_->contains("items") && (*schema_)["items"].is_object()) s.schema_ = &(*schema_)["items"];
   return s;
@@ -251,12 +247,16 @@ std::string pathString(const FieldPath& path) {
 Managers decodeManagedFields(const nlohmann::json& managedFields) {
   Managers out;
   if (!managedFields.is_array()) return out;
-  for (const auto& e : managedFields) {
-    if (!e.is_object() || !e.contains("manager") || !e["manager"].is_string()) continue;
-    ManagerEntry m{e["manager"].get<std::string>(), e.value("operation", ""), e.value("apiVersion", ""),
-                   e.value("time", ""), e.value("subresource", ""),
-                   fieldsV1ToSet(e.value("fieldsV1", nlohmann::json::object()))};
-    if (m.operation == "Apply" || m.operation == "Update") out.push_back(std::move(m));
+  try {
+    for (const auto& e : managedFields) {
+      ManagerEntry m{e.at("manager").get<std::string>(), e.value("operation", ""), e.value("apiVersion", ""),
+                     e.value("time", ""), e.value("subresource", ""),
+                     fieldsV1ToSet(e.value("fieldsV1", nlohmann::json::object()))};
+      if (m.operation != "Apply" && m.operation != "Update") return {};
+      out.push_back(std::move(m));
+    }
+  } catch (const nlohmann::json::exception&) {
+    return {};
   }
   return out;
 }

@@ -63,7 +63,7 @@ FieldSet fieldsV1ToSet(const nlohmann::json& fieldsV1);
 nlohmann::json setToFieldsV1(const FieldSet& set);
 // ".spec.template.spec.containers[name=\"app\"].image", as conflicts are reported.
 std::string pathString(const FieldPath& path);
-// Entries that do not decode are dropped.
+// Empty when any entry does not decode (the caller then falls back, as DecodeManagedFields' callers do).
 Managers decodeManagedFields(const nlohmann::json& managedFields);
 // Sorted; entries owning nothing are dropped.
 nlohmann::json encodeManagedFields(const Managers& managers);

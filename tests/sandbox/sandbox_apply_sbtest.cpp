@@ -174,6 +174,14 @@ TEST_F(ApplyTest, OperatorImageUpdateConflictsWithTheGitOpsToolUntilItForces) {
   EXPECT_TRUE(owned(r.json(), "phase-maintenance-operator", "Update").is_null()) << r.body;
 }
 
+// The object with managedFields that do not decode: its first entry, and a copy with operation "Foo".
+Json undecodable(Json o) {
+  Json entry = o["metadata"]["managedFields"][0], bad = entry;
+  bad["operation"] = "Foo";
+  o["metadata"]["managedFields"] = Json::array({entry, bad});
+  return o;
+}
+
 TEST_F(ApplyTest, UpdatesRecordTheirManagerAndUnchangedWritesChangeNothing) {
   Json cm = {{"metadata", {{"name", "c"}}}, {"data", {{"a", "1"}}}};
   auto created = client->post("/api/v1/namespaces/default/configmaps", cm);
@@ -194,6 +202,12 @@ TEST_F(ApplyTest, UpdatesRecordTheirManagerAndUnchangedWritesChangeNothing) {
   // the creator keeps the data map itself (".": it added it), not the key it no longer set
   EXPECT_EQ(owned(changed.json(), "sandbox-test-client", "Update"), Json::parse(R"({"f:data":{}})")) << changed.body;
   EXPECT_EQ(owned(changed.json(), "editor", "Update"), Json::parse(R"({"f:data":{"f:a":{}}})"));
+  // managedFields that do not decode are ignored: the live ones stay
+  ASSERT_EQ(changed.json()["metadata"]["managedFields"].size(), 2u);
+  Json bad = undecodable(changed.json());
+  auto ignored = client->put("/api/v1/namespaces/default/configmaps/c", bad);
+  ASSERT_EQ(ignored.status, 200) << ignored.body;
+  EXPECT_EQ(ignored.json()["metadata"]["managedFields"], changed.json()["metadata"]["managedFields"]);
   auto reset = client->mergePatch("/api/v1/namespaces/default/configmaps/c", {{"metadata", {{"managedFields", {Json::object()}}}}});
   ASSERT_EQ(reset.status, 200) << reset.body;
   EXPECT_FALSE(reset.json()["metadata"].contains("managedFields")) << reset.body;
