@@ -6,6 +6,7 @@
 #include <cctype>
 #include <ctime>
 
+#include "runtime/time_format.hpp"
 #include "sandbox/api.hpp"
 #include "sandbox/kubeconfig.hpp"
 #include "sandbox/protobuf.hpp"
@@ -28,15 +29,6 @@ std::string randomBytes(size_t n) {
   if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1)
     throw std::runtime_error("sandbox: no random bytes for a token");
   return out;
-}
-
-std::string rfc3339(std::chrono::system_clock::time_point t) {
-  std::time_t s = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 bool constantTimeEquals(const std::string& a, const std::string& b) {
@@ -125,7 +117,7 @@ IssuedTokenView issueServiceAccountToken(World& w, const std::string& ns, const 
     std::lock_guard<std::mutex> lock(w.tokenMutex);
     w.tokens[token] = t;
   }
-  return {token, rfc3339(t.expiry), audiences};
+  return {token, runtime::formatTime(t.expiry), audiences};
 }
 
 HttpResponse serveTokenRequest(World& w, const HttpRequest& req, const std::string& ns, const std::string& name) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/time_format.hpp"
 #include "sandbox/deployment_util.hpp"
 #include "sandbox/world.hpp"
 
@@ -25,7 +26,7 @@ struct DeploymentSync {
   Json* newRS = nullptr;  // the one whose template is the Deployment's
   std::vector<Json*> oldRSs;
   std::chrono::system_clock::time_point nowTp = std::chrono::system_clock::now();
-  std::string now = deployutil::rfc3339(nowTp);
+  std::string now = runtime::formatTime(nowTp);
   std::optional<std::chrono::system_clock::time_point> recheckAt;  // requeueStuckDeployment
 
   std::vector<Json*> all() {

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <ctime>
 
+#include "runtime/time_format.hpp"
+
 namespace pmo::sandbox::deployutil {
 
 namespace {
@@ -256,7 +258,7 @@ bool deploymentProgressing(const Json& d, const Json& s) {
 }
 
 std::chrono::system_clock::time_point progressDeadline(const Json& d, const Json& condition) {
-  return parseRfc3339(condition.value("lastUpdateTime", "")) + std::chrono::seconds(progressDeadlineSeconds(d));
+  return runtime::parseTime(condition.value("lastUpdateTime", "")).value_or(std::chrono::system_clock::time_point{}) + std::chrono::seconds(progressDeadlineSeconds(d));
 }
 
 bool deploymentTimedOut(const Json& d, const Json& s, std::chrono::system_clock::time_point now) {
@@ -265,21 +267,6 @@ bool deploymentTimedOut(const Json& d, const Json& s, std::chrono::system_clock:
   if (c.is_null() || c.value("reason", "") == "NewReplicaSetAvailable") return false;
   if (c.value("reason", "") == "ProgressDeadlineExceeded") return true;
   return progressDeadline(d, c) < now;
-}
-
-std::string rfc3339(std::chrono::system_clock::time_point t) {
-  std::time_t s = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&s, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-std::chrono::system_clock::time_point parseRfc3339(const std::string& s) {
-  std::tm tm{};
-  if (!strptime(s.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm)) return {};
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 
 }  // namespace pmo::sandbox::deployutil

@@ -62,7 +62,4 @@ bool deploymentTimedOut(const Json& d, const Json& newStatus, std::chrono::syste
 // When a stuck rollout must be checked again (lastUpdateTime + progressDeadlineSeconds).
 std::chrono::system_clock::time_point progressDeadline(const Json& d, const Json& condition);
 
-std::string rfc3339(std::chrono::system_clock::time_point t);
-std::chrono::system_clock::time_point parseRfc3339(const std::string& s);
-
 }  // namespace pmo::sandbox::deployutil
