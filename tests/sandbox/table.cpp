@@ -1,5 +1,7 @@
 // meta.k8s.io/v1 Table output for `kubectl get`: Name, the CRD's additionalPrinterColumns
 // (JSONPath subset: .a.b, .a[0].b, .a['x.y'], .a[?(@.k=="v")].b) or a few built-in columns, and Age.
+#include <algorithm>
+#include <cctype>
 #include <ctime>
 
 #include "sandbox/api.hpp"
@@ -132,6 +134,33 @@ std::vector<Column> builtinColumns(const ResourceType& type) {
     }));
   } else if (type.resource == "namespaces") {
     cols.push_back(col("Status", "string", [st](const nlohmann::json& o) { return st(o).value("phase", "Active"); }));
+  } else if (type.resource == "events") {
+    // kube-apiserver's eventColumnDefinitions (pkg/printers/internalversion/printers.go): no
+    // Age, and Name last at priority 1, so `kubectl get events` shows LAST SEEN TYPE REASON
+    // OBJECT MESSAGE.
+    auto when = [](const nlohmann::json& o) {
+      for (const char* k : {"lastTimestamp", "eventTime", "firstTimestamp"})
+        if (o.contains(k) && o[k].is_string()) return humanAge(o[k].get<std::string>());
+      return humanAge(metaString(o, "creationTimestamp"));
+    };
+    auto lower = [](std::string v) {
+      for (auto& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return v;
+    };
+    cols.push_back(col("Last Seen", "string", when));
+    cols.push_back(col("Type", "string", [](const nlohmann::json& o) { return o.value("type", ""); }));
+    cols.push_back(col("Reason", "string", [](const nlohmann::json& o) { return o.value("reason", ""); }));
+    cols.push_back(col("Object", "string", [lower](const nlohmann::json& o) {
+      const auto ref = o.value("involvedObject", nlohmann::json::object());
+      return lower(ref.value("kind", "")) + "/" + ref.value("name", "");
+    }));
+    cols.push_back(col("Message", "string", [](const nlohmann::json& o) { return o.value("message", ""); }));
+    cols.push_back(col("Count", "integer", [](const nlohmann::json& o) { return o.value("count", 1); }));
+    cols.back().def.priority = 1;
+    cols.push_back(col("Name", "string", [](const nlohmann::json& o) { return metaString(o, "name"); }));
+    cols.back().def.priority = 1;
+    cols.back().def.format = "name";
+    return cols;
   }
   cols.push_back(col("Age", "string", [](const nlohmann::json& o) { return humanAge(metaString(o, "creationTimestamp")); }));
   return cols;
@@ -156,15 +185,18 @@ nlohmann::json toTable(const ResourceType& type, const std::string& version, con
   } else {
     cols = builtinColumns(type);
   }
+  // Name comes first unless the kind places it itself (events)
+  const bool ownName = std::any_of(cols.begin(), cols.end(), [](const Column& c) { return c.def.name == "Name"; });
   nlohmann::json defs = nlohmann::json::array();
-  defs.push_back({{"name", "Name"}, {"type", "string"}, {"format", "name"},
-                  {"description", "Name must be unique within a namespace."}, {"priority", 0}});
+  if (!ownName)
+    defs.push_back({{"name", "Name"}, {"type", "string"}, {"format", "name"},
+                    {"description", "Name must be unique within a namespace."}, {"priority", 0}});
   for (const auto& c : cols)
     defs.push_back({{"name", c.def.name}, {"type", c.def.type == "date" ? "date" : c.def.type},
                     {"format", c.def.format}, {"description", c.def.description}, {"priority", c.def.priority}});
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& o : objects) {
-    nlohmann::json cells = nlohmann::json::array({metaString(*o, "name")});
+    nlohmann::json cells = ownName ? nlohmann::json::array() : nlohmann::json::array({metaString(*o, "name")});
     for (const auto& c : cols) cells.push_back(c.value(*o));
     nlohmann::json object;
     if (includeFullObject) {
