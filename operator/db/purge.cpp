@@ -118,7 +118,7 @@ PurgeResult runPurge(const ConnectionParams& params, const PurgeOptions& o, cons
     const std::int64_t now = o.nowMicrosOverride
                                  ? *o.nowMicrosOverride
                                  : tx.exec1("SELECT (extract(epoch FROM now()) * 1000000)::bigint")[0].as<std::int64_t>();
-    cutoff = now - static_cast<std::int64_t>(o.retainDays) * 86400LL * 1000000LL;
+    cutoff = purgeCutoffMicros(now, o.retainDays);
     matching = countMatching(tx, scope, cutoff);
   });
   result.organisationId = scope.organisationId;
@@ -166,6 +166,16 @@ nlohmann::json purgeSummary(const PurgeOptions& o, const PurgeResult& r) {
   j["stoppedEarly"] = r.stoppedEarly;
   j["success"] = true;
   return j;
+}
+
+std::int64_t purgeCutoffMicros(std::int64_t nowMicros, long retainDays) {
+  constexpr std::int64_t kMicrosPerDay = 86400LL * 1000000LL;
+  constexpr std::int64_t kYearOneMicros = -62135596800LL * 1000000LL;  // 0001-01-01T00:00:00Z
+  const std::int64_t maxDays = (nowMicros - kYearOneMicros) / kMicrosPerDay;
+  if (retainDays < 0 || retainDays > maxDays)
+    throw std::invalid_argument("--retain " + std::to_string(retainDays) + " days reaches back before the year 1 (at most " +
+                                std::to_string(maxDays) + " today; Phase refuses it too): nothing was deleted");
+  return nowMicros - static_cast<std::int64_t>(retainDays) * kMicrosPerDay;
 }
 
 }  // namespace pmo::db

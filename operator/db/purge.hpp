@@ -89,6 +89,12 @@ struct PurgeResult {
 using ProgressFn = std::function<void(const PurgeProgress&)>;
 using RetryFn = std::function<void(const DbError&, int attempt)>;
 
+// now - retainDays in microseconds: always within [0001-01-01, now]. A retainDays that would
+// reach before the year 1 (where Phase's timedelta arithmetic overflows and its command
+// refuses) or below 0 throws std::invalid_argument, so a huge --retain can never wrap into a
+// cutoff in the future that deletes every read event.
+std::int64_t purgeCutoffMicros(std::int64_t nowMicros, long retainDays);
+
 // Throws PurgeError (scope), DbError (database), std::invalid_argument (options).
 PurgeResult runPurge(const ConnectionParams& params, const PurgeOptions& options, const ProgressFn& progress = nullptr,
                      const RetryFn& onRetry = nullptr);

@@ -2,6 +2,8 @@
 // right rows go (phase-facts.md, "Audit-log purge"), and it is safe to kill, to run
 // twice at once, and to point at a wrong or unreachable database.
 #include <atomic>
+#include <cstdint>
+#include <limits>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -378,6 +380,32 @@ TEST_F(PurgePg, BadFlagsExitTwoWithUsage) {
   for (const char* flag : {"--retain", "--app-id", "--dry-run", "--batch-size", "--max-batch-duration", "--sleep", "--deadline",
                            "--max-duration", "--lock-timeout", "--statement-timeout", "--database-url"})
     EXPECT_NE(help.out.find(flag), std::string::npos) << flag;
+}
+
+// Issue 13: --retain 213503982 wrapped the cutoff past now and would have deleted every read
+// event. Phase's own command overflows (and deletes nothing) for any cutoff before the year 1.
+TEST(PurgeCutoff, IsWithinYearOneAndNowOrRefused) {
+  const std::int64_t now = 1796083200LL * 1000000LL;  // 2026-12-01T00:00:00Z
+  EXPECT_EQ(db::purgeCutoffMicros(now, 0), now);
+  EXPECT_EQ(db::purgeCutoffMicros(now, 90), now - 90LL * 86400LL * 1000000LL);
+  const long maxDays = (1796083200L + 62135596800L) / 86400L;
+  EXPECT_GE(db::purgeCutoffMicros(now, maxDays), -62135596800LL * 1000000LL);
+  for (long days : {maxDays + 1, 213503982L, 106751992L, std::numeric_limits<long>::max(), -1L})
+    EXPECT_THROW(db::purgeCutoffMicros(now, days), std::invalid_argument) << days;
+}
+
+TEST_F(PurgePg, ARetainReachingBeforeYearOneIsRefusedAndDeletesNothing) {
+  const long long e0 = events(), t0 = tags();
+  for (const char* dryRun : {"--dry-run", ""}) {
+    std::vector<std::string> args = {"purge", kAcme, "--retain", "213503982", "--database-url", db_->url().reveal()};
+    if (*dryRun) args.push_back(dryRun);
+    const ProcessResult r = runOperator(args);
+    EXPECT_EQ(r.exitCode, 1) << r.err;
+    EXPECT_NE(r.err.find("--retain 213503982 days reaches back before the year 1"), std::string::npos) << r.err;
+    EXPECT_EQ(summaryOf(r)["success"], false);
+  }
+  EXPECT_EQ(events(), e0);
+  EXPECT_EQ(tags(), t0);
 }
 
 TEST_F(PurgePg, SummaryGoesToTheTerminationLog) {
