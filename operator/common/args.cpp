@@ -3,6 +3,8 @@
 #include <cctype>
 #include <sstream>
 
+#include "common/duration.hpp"
+
 namespace pmo::args {
 
 std::string Parsed::get(const std::string& name, const std::string& fallback) const {
@@ -121,27 +123,13 @@ std::string Spec::usage() const {
 }
 
 long long parseDurationMs(const std::string& text) {
-  if (text.empty()) throw std::invalid_argument("empty duration");
-  long long total = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    size_t start = i;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
-    if (start == i) throw std::invalid_argument("\"" + text + "\" is not a duration (examples: 90s, 15m, 2h, 1h30m)");
-    const double n = std::stod(text.substr(start, i - start));
-    size_t u = i;
-    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
-    const std::string unit = text.substr(u, i - u);
-    double ms;
-    if (unit == "ms") ms = n;
-    else if (unit == "s") ms = n * 1000;
-    else if (unit == "m") ms = n * 60000;
-    else if (unit == "h") ms = n * 3600000;
-    else if (unit == "d") ms = n * 86400000;
-    else throw std::invalid_argument("\"" + text + "\" is not a duration (units: ms, s, m, h, d)");
-    total += static_cast<long long>(ms);
-  }
-  return total;
+  const auto d = parseGoDuration(text);
+  if (!d)
+    throw std::invalid_argument("\"" + text + "\" is not a duration (examples: 500ms, 90s, 15m, 2h, 1h30m)");
+  // A positive duration below a millisecond stays positive: 0 would mean "no limit" to
+  // PostgreSQL's lock_timeout and statement_timeout.
+  const auto ms = std::chrono::ceil<std::chrono::milliseconds>(*d);
+  return ms.count();
 }
 
 }  // namespace pmo::args

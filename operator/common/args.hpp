@@ -64,8 +64,9 @@ class Spec {
   std::vector<Positional> positionals_;
 };
 
-// Parses a Go-style duration ("90s", "15m", "2h", "1h30m", "500ms") into milliseconds.
-// Throws std::invalid_argument.
+// Parses a duration in the operator's one grammar (common/duration.hpp: Go's, "500ms", "90s",
+// "1h30m", "250000us") into milliseconds, a positive one never below 1. Throws
+// std::invalid_argument.
 long long parseDurationMs(const std::string& text);
 
 }  // namespace pmo::args

@@ -80,15 +80,24 @@ Json policiesJson(const std::vector<RecordedPolicy>& policies) {
   return out;
 }
 
+// At most 30 days: a break-glass change is undone within days, and the bound keeps
+// now + restoreAfter far from the end of the clock's range (Go's maximum duration, 292 years,
+// would overflow it).
+constexpr std::chrono::hours kMaxRestoreAfter{720};
+
 std::optional<std::chrono::milliseconds> parseRestoreAfter(const std::string& text, std::string& error) {
   if (text.empty()) return std::nullopt;
+  const std::string field = "spec.recovery.resetGlobalNetworkPolicies.restoreAfter \"" + text + "\"";
   try {
-    const long long ms = args::parseDurationMs(text);
-    if (ms > 0) return std::chrono::milliseconds(ms);
+    const std::chrono::milliseconds after(args::parseDurationMs(text));
+    if (after > kMaxRestoreAfter) {
+      error = field + " is longer than 720h (30 days); restore by hand later or shorten it, and use a new requestId";
+      return std::nullopt;
+    }
+    if (after.count() > 0) return after;
   } catch (const std::invalid_argument&) {
   }
-  error = "spec.recovery.resetGlobalNetworkPolicies.restoreAfter \"" + text +
-          "\" is not a positive duration (examples: 30m, 2h, 1h30m); fix it and use a new requestId";
+  error = field + " is not a positive duration (examples: 30m, 2h, 1h30m); fix it and use a new requestId";
   return std::nullopt;
 }
 

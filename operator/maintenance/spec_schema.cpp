@@ -6,6 +6,8 @@
 #include <mutex>
 #include <regex>
 
+#include "common/duration.hpp"
+
 namespace pmo::maintenance::schema {
 
 namespace {
@@ -57,34 +59,8 @@ std::size_t characterCount(const std::string& value) {
 }
 
 std::optional<std::chrono::nanoseconds> parseDuration(const std::string& text) {
-  if (text.empty() || text.size() > kDurationMax) return std::nullopt;
-  constexpr long double kMax = static_cast<long double>(std::numeric_limits<std::int64_t>::max());
-  long double total = 0;
-  std::size_t i = 0;
-  while (i < text.size()) {
-    std::size_t start = i;
-    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-    if (i == start) return std::nullopt;
-    long double number = std::stold(text.substr(start, i - start));
-    if (i < text.size() && text[i] == '.') {
-      std::size_t fracStart = ++i;
-      while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) ++i;
-      if (i == fracStart) return std::nullopt;
-      number += std::stold("0." + text.substr(fracStart, i - fracStart));
-    }
-    long double unit = 0;
-    auto rest = text.substr(i);
-    if (rest.rfind("ns", 0) == 0) unit = 1, i += 2;
-    else if (rest.rfind("us", 0) == 0) unit = 1e3, i += 2;
-    else if (rest.rfind("ms", 0) == 0) unit = 1e6, i += 2;
-    else if (rest.rfind("s", 0) == 0) unit = 1e9, i += 1;
-    else if (rest.rfind("m", 0) == 0) unit = 60e9, i += 1;
-    else if (rest.rfind("h", 0) == 0) unit = 3600e9, i += 1;
-    else return std::nullopt;
-    total += number * unit;
-    if (total > kMax) return std::nullopt;
-  }
-  return std::chrono::nanoseconds(static_cast<std::int64_t>(total));  // truncates like Go
+  if (text.size() > kDurationMax) return std::nullopt;
+  return parseGoDuration(text);
 }
 
 }  // namespace pmo::maintenance::schema

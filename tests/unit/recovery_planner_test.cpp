@@ -199,6 +199,26 @@ TEST(RecoveryPlanner, AnUnparseableRestoreAfterOrNoSsoOrganisationIsRejectedBefo
   EXPECT_EQ(d.rejected[1].action, RecoveryAction::DisableSSO);
 }
 
+// Issue 14: restoreAfter was accepted up to Go's 292 years and overflowed now + restoreAfter.
+TEST(RecoveryPlanner, RestoreAfterIsBetweenAMomentAndThirtyDays) {
+  for (const std::string text : {"2562047h", "721h", "0s", "0.1ns"}) {
+    Observed in = observed();
+    in.spec.recovery.resetGlobalNetworkPolicies = ResetNetworkPoliciesRequest{"r-1", {}, text};
+    const RecoveryDecision d = planRecovery(in);
+    EXPECT_TRUE(d.run.empty()) << text;
+    ASSERT_EQ(d.rejected.size(), 1u) << text;
+    EXPECT_NE(d.rejected[0].reason.find("restoreAfter \"" + text + "\""), std::string::npos) << d.rejected[0].reason;
+  }
+  for (const std::string text : {"720h", "250000us", "1h30m"}) {
+    Observed in = observed();
+    in.spec.recovery.resetGlobalNetworkPolicies = ResetNetworkPoliciesRequest{"r-1", {}, text};
+    const RecoveryDecision d = planRecovery(in);
+    ASSERT_EQ(d.run.size(), 1u) << text;
+    ASSERT_TRUE(d.run[0].restoreAfter.has_value()) << text;
+    EXPECT_GT(d.run[0].restoreAfter->count(), 0) << text;
+  }
+}
+
 TEST(RecoveryPlanner, TheSsoRecordKeepsTheStateBefore) {
   Json status = Json::object();
   SsoDisableRecord r{"s-7", "2026-11-25T20:00:00Z", {"SpaceX", "Acme"}, true, 3,
