@@ -25,6 +25,15 @@ bool looksLikeAuthFailure(const std::string& m) {
          m.find("pg_hba.conf") != std::string::npos;
 }
 
+// Refusals at connection time that no retry changes: the database is missing, or the server
+// and the client disagree on SSL (libpq reports both as a broken connection, without SQLSTATE).
+bool looksLikeConfigurationError(const std::string& m) {
+  return (m.find("database \"") != std::string::npos && m.find("does not exist") != std::string::npos) ||
+         m.find("server does not support SSL") != std::string::npos ||
+         m.find("SSL is not enabled on the server") != std::string::npos ||
+         m.find("sslmode value") != std::string::npos || m.find("invalid sslmode") != std::string::npos;
+}
+
 }  // namespace
 
 ErrorKind classifySqlState(const std::string& s) {
@@ -50,6 +59,7 @@ DbError classifyCurrentException(const ConnectionParams& params) {
   } catch (const pqxx::broken_connection& e) {
     const std::string m = scrub(e.what(), params);
     if (looksLikeAuthFailure(m)) return DbError(ErrorKind::Auth, "28P01", m + target);
+    if (looksLikeConfigurationError(m)) return DbError(ErrorKind::Permanent, "3D000", m + target);
     return DbError(ErrorKind::Transient, "08006", "cannot reach the database" + target + ": " + m);
   } catch (const pqxx::in_doubt_error& e) {
     // The commit may or may not have happened: callers must re-check, so not "retry".

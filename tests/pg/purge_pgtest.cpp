@@ -369,6 +369,16 @@ TEST_F(PurgePg, UnreachableDatabaseIsAClearErrorWithoutThePassword) {
   EXPECT_EQ((r.err + r.out).find("Unreachable-Secret-42"), std::string::npos) << r.err << r.out;
 }
 
+// Issue 13, defect 4: a missing database was retried 6 times as if transient.
+TEST_F(PurgePg, AMissingDatabaseFailsAtOnceWithoutRetries) {
+  auto p = db_->params();
+  p.dbname = "no_such_database";
+  const ProcessResult r = runOperator({"purge", kAcme, "--database-url", databaseUrl(p).reveal()}, {}, std::chrono::seconds(60));
+  EXPECT_EQ(r.exitCode, 1);
+  EXPECT_NE(r.err.find("database \"no_such_database\" does not exist"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("transient error"), std::string::npos) << "retried: " << r.err;
+}
+
 TEST_F(PurgePg, BadFlagsExitTwoWithUsage) {
   const ProcessResult r = runOperator({"purge", kAcme, "--retain", "-3"});
   EXPECT_EQ(r.exitCode, 2);
