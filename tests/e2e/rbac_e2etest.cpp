@@ -362,9 +362,15 @@ TEST(RbacE2E, WithoutTheFinalizersGrantTheOperatorCannotCreateItsJobs) {
       },
       30s))
       << h.operatorLog();
-  EXPECT_NE(h.operatorLog().find("cannot set blockOwnerDeletion if an ownerReference refers to a resource you can't "
-                                 "set finalizers on"),
-            std::string::npos);
+  // The operator logs the refusal once the answer reached it, a moment after the sandbox
+  // logged the request: wait for the line rather than race it.
+  EXPECT_TRUE(eventually(
+      [&] {
+        return h.operatorLog().find("cannot set blockOwnerDeletion if an ownerReference refers to a resource you "
+                                    "can't set finalizers on") != std::string::npos;
+      },
+      10s))
+      << h.operatorLog();
   EXPECT_TRUE(h.jobs().empty());
 }
 
