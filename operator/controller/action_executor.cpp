@@ -19,7 +19,7 @@ const kube::Resource& resourceFor(const std::string& plural) {
 }
 
 ExecutionResult executeActions(kube::Client& client, EventSink& events, const nlohmann::json& pm,
-                               const std::vector<Action>& actions, nlohmann::json* written) {
+                               const std::vector<Action>& actions, nlohmann::json* written, Refusal* refused) {
   const std::string ns = pm.value("/metadata/namespace"_json_pointer, std::string());
   for (const auto& a : actions) {
     if (a.kind == Action::Kind::Event) {
@@ -51,6 +51,15 @@ ExecutionResult executeActions(kube::Client& client, EventSink& events, const nl
                   {{"action", a.describe()}, {"namespace", ns}, {"reason", kube::toString(e.reason())},
                    {"detail", e.what()}});
         return ExecutionResult::StalePlan;
+      }
+      const bool final = e.reason() == R::BadRequest || e.reason() == R::Forbidden ||
+                         e.reason() == R::MethodNotAllowed || e.reason() == R::Invalid ||
+                         (e.reason() == R::NotFound && a.kind == Action::Kind::Create);
+      if (final && refused) {
+        *refused = {a.describe(), a.resource, e.code(), e.what()};
+        log::warn("the API server refused a write", {{"action", a.describe()}, {"namespace", ns}, {"code", e.code()},
+                                                     {"detail", e.what()}});
+        return ExecutionResult::Refused;
       }
       throw;
     }

@@ -5,7 +5,9 @@
 // (AlreadyExists) and deleting what is gone (NotFound) count as done; a guarded write
 // that finds the object changed (Conflict, or a JSON Patch whose `test` failed: 422)
 // stops the run and reports a stale plan, so the caller re-reads and plans again
-// instead of clobbering someone else's change. Any other error propagates.
+// instead of clobbering someone else's change. A write the API server refuses for good
+// (400, 403, 405, 422 other than a failed `test`) stops the run and is reported as a
+// Refusal, so it can reach status; transient errors and the rest propagate.
 #include <string>
 #include <vector>
 
@@ -23,14 +25,25 @@ class EventSink {
                      const std::string& message) = 0;
 };
 
-enum class ExecutionResult { Done, StalePlan };
+enum class ExecutionResult { Done, StalePlan, Refused };
+
+// The write the API server refused: which, and the server's own words.
+struct Refusal {
+  std::string action;    // "create cronjobs/phase-purge-spacex"
+  std::string resource;  // "cronjobs"
+  int code = 0;
+  std::string message;
+};
 
 const kube::Resource& resourceFor(const std::string& plural);
 
 // `written`, when given, receives what the API server returned for the last write that
 // returned an object (e.g. the PhaseMaintenance after its finalizer patch: its new
 // resourceVersion guards the status write that follows).
+// `refused`, when given, receives a refusal (ExecutionResult::Refused); without it a refusal
+// propagates as the ApiError it is.
 ExecutionResult executeActions(kube::Client& client, EventSink& events, const nlohmann::json& pm,
-                               const std::vector<maintenance::Action>& actions, nlohmann::json* written = nullptr);
+                               const std::vector<maintenance::Action>& actions, nlohmann::json* written = nullptr,
+                               Refusal* refused = nullptr);
 
 }  // namespace pmo::controller

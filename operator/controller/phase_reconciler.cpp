@@ -185,7 +185,9 @@ runtime::ReconcileResult PhaseReconciler::reconcileFresh(const std::string& key,
     return runtime::ReconcileResult::after(std::chrono::seconds(1));
   }
   if (writeStatus(d_.client, current, stages.status) == StatusWrite::Written) rememberOwnWrite(key, superseded);
+  if (stages.warning) d_.events.event(pm, "Warning", stages.warning->first, stages.warning->second);
   if (stages.retryWithBackoff) {
+    if (!stages.backoffReason.empty()) throw std::runtime_error(stages.backoffReason);
     const auto c = maintenance::getCondition(stages.status, cond::kDatabaseReachable);
     throw std::runtime_error("database unreachable for a recovery: " + (c ? c->message : std::string("unknown")));
   }

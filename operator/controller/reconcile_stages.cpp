@@ -10,6 +10,7 @@ namespace pmo::controller {
 
 using maintenance::Action;
 using maintenance::Observed;
+namespace cond = maintenance::conditions;
 
 namespace {
 
@@ -53,6 +54,35 @@ Planned planAll(const Observed& in) {
   return out;
 }
 
+// The condition a refused write of `resource` belongs to.
+const char* conditionFor(const std::string& resource) {
+  if (resource == "cronjobs") return cond::kAuditLogMaintenanceScheduled;
+  if (resource == "deployments") return cond::kRolledOut;
+  return cond::kMigrated;
+}
+
+// A write the API server refused for good reaches status: the condition it belongs to says
+// False with the server's own message (which names the field), one Warning Event records the
+// new fact, and the controller retries with its capped backoff, never hot. The actions after
+// the refused one wait for the next attempt; the planned status is not recorded.
+void recordRefusal(const ReconcilerDeps& d, const nlohmann::json& pm, const Refusal& r, StageResult& result) {
+  constexpr std::size_t kMaxMessage = 1024;
+  std::string message = "the API server refused " + r.action + " (HTTP " + std::to_string(r.code) + "): " + r.message;
+  if (message.size() > kMaxMessage) message = message.substr(0, kMaxMessage - 3) + "...";
+  message += "; fix the cause, the operator retries with backoff";
+  const char* type = conditionFor(r.resource);
+  const long generation = pm.value("/metadata/generation"_json_pointer, 0L);
+  // The status as it was, not as planned: the plan assumed writes that did not happen, and
+  // recording its progress would tell the next reconcile they had.
+  result.status = pm.value("status", nlohmann::json::object());
+  const auto before = maintenance::getCondition(result.status, type);
+  maintenance::setCondition(result.status, {type, "False", "WriteRefused", message}, generation, d.clock->wallNow());
+  if (!before || before->reason != "WriteRefused" || before->message != message)
+    result.warning = std::make_pair(std::string("WriteRefused"), message);
+  result.retryWithBackoff = true;
+  result.backoffReason = message;
+}
+
 }  // namespace
 
 StageResult runStages(const ReconcilerDeps& d, Observed in) {
@@ -66,19 +96,26 @@ StageResult runStages(const ReconcilerDeps& d, Observed in) {
   StageResult result;
   result.status = planned.status;
   result.requeueAfter = planned.requeueAfter;
-  if (executeActions(d.client, d.events, in.object, planned.actions) == ExecutionResult::StalePlan) {
+  Refusal refusal;
+  const ExecutionResult executed = executeActions(d.client, d.events, in.object, planned.actions, nullptr, &refusal);
+  if (executed == ExecutionResult::StalePlan) {
     result.stale = true;
     return result;
   }
-  // Counted once the actions went through: the status carrying these results is
-  // written next, and a later plan does not count them again.
-  if (planned.newRowsPurged > 0 && d.metrics.rowsPurged) d.metrics.rowsPurged(planned.newRowsPurged);
-  if (planned.newBytesReclaimed > 0 && d.metrics.bytesReclaimed) d.metrics.bytesReclaimed(planned.newBytesReclaimed);
-  if (d.metrics.migrationFinished) {
-    const auto before = in.object.value("/status/migrations"_json_pointer, nlohmann::json::array());
-    const auto after = result.status.value("migrations", nlohmann::json::array());
-    if (!after.empty() && (before.empty() || before.front() != after.front())) {
-      d.metrics.migrationFinished(after.front().value("result", "Unknown"));
+  if (executed == ExecutionResult::Refused) {
+    // Recoveries still run below: break-glass must work while the rest is refused.
+    recordRefusal(d, in.object, refusal, result);
+  } else {
+    // Counted once the actions went through: the status carrying these results is
+    // written next, and a later plan does not count them again.
+    if (planned.newRowsPurged > 0 && d.metrics.rowsPurged) d.metrics.rowsPurged(planned.newRowsPurged);
+    if (planned.newBytesReclaimed > 0 && d.metrics.bytesReclaimed) d.metrics.bytesReclaimed(planned.newBytesReclaimed);
+    if (d.metrics.migrationFinished) {
+      const auto before = in.object.value("/status/migrations"_json_pointer, nlohmann::json::array());
+      const auto after = result.status.value("migrations", nlohmann::json::array());
+      if (!after.empty() && (before.empty() || before.front() != after.front())) {
+        d.metrics.migrationFinished(after.front().value("result", "Unknown"));
+      }
     }
   }
 

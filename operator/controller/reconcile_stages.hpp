@@ -4,6 +4,7 @@
 // the break-glass recoveries. Internal to the reconciler.
 #include <chrono>
 #include <optional>
+#include <utility>
 
 #include "controller/phase_reconciler.hpp"
 #include "common/secret.hpp"
@@ -14,7 +15,10 @@ namespace pmo::controller {
 struct StageResult {
   nlohmann::json status;
   bool stale = false;  // a guarded write found the object changed: plan again
-  bool retryWithBackoff = false;  // the database was unreachable: retry with the controller's backoff
+  bool retryWithBackoff = false;  // retry with the controller's backoff, for `backoffReason`
+  std::string backoffReason;
+  // A Warning Event to post once the status that records it is written (a new fact only).
+  std::optional<std::pair<std::string, std::string>> warning;  // reason, message
   std::optional<std::chrono::milliseconds> requeueAfter;
 
   void requeueNoLaterThan(std::chrono::milliseconds d) {
