@@ -271,12 +271,7 @@ std::string FieldError::toString() const {
 
 std::vector<FieldError> validateSpec(const PhaseMaintenanceSpec& s) {
   Validator v;
-  if (!s.version.empty() && schema::characterCount(s.version) > kVersionMaxLength) {
-    v.errors.push_back({"spec.version", s.version,
-                        "may not be more than " + std::to_string(kVersionMaxLength) +
-                            " characters; use a Phase version such as v2.73.2",
-                        Kind::TooLong});
-  } else if (!s.version.empty()) {
+  if (v.text("spec.version", s.version, false, kVersionMaxLength, nullptr, "a Phase version such as v2.73.2")) {
     std::string why;
     if (!parseVersion(s.version, &why) || !schema::matches(kVersionPattern, s.version))
       v.invalid("spec.version", s.version,
