@@ -124,10 +124,9 @@ class Evaluator {
 bool hasCelRules(const nlohmann::json& schema) {
   if (!schema.is_object()) return false;
   if (schema.contains("x-kubernetes-validations")) return true;
-  for (const char* k : {"properties"})
-    if (schema.contains(k) && schema[k].is_object())
-      for (const auto& child : schema[k])
-        if (hasCelRules(child)) return true;
+  if (schema.contains("properties") && schema["properties"].is_object())
+    for (const auto& child : schema["properties"])
+      if (hasCelRules(child)) return true;
   for (const char* k : {"items", "additionalProperties"})
     if (schema.contains(k) && hasCelRules(schema[k])) return true;
   return false;

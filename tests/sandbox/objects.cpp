@@ -46,7 +46,8 @@ bool specChanged(const nlohmann::json& a, const nlohmann::json& b) {
 // apiextensions-apiserver's customresource strategy: a wrong type or an unsupported value).
 void addCelErrors(const Target& t, const nlohmann::json& schema, const nlohmann::json& obj, const nlohmann::json* old,
                   std::vector<FieldCause>& causes) {
-  if (!hasCelRules(schema)) return;
+  auto key = t.type->celSchemaKeys.find(t.version);
+  if (key == t.type->celSchemaKeys.end()) return;  // no rules in this version's schema
   for (const auto& c : causes)
     if (c.reason == "FieldValueTypeInvalid" || c.reason == "FieldValueNotSupported") {
       causes.push_back({"FieldValueInvalid", "<nil>",
@@ -54,8 +55,7 @@ void addCelErrors(const Target& t, const nlohmann::json& schema, const nlohmann:
                         "invalid; correct the existing errors to complete validation"});
       return;
     }
-  const std::string key = t.type->key() + "/" + t.version + "#" + std::to_string(std::hash<std::string>{}(schema.dump()));
-  for (auto& c : celErrors(key, schema, obj, old)) causes.push_back(std::move(c));
+  for (auto& c : celErrors(key->second, schema, obj, old)) causes.push_back(std::move(c));
 }
 
 void validateCustom(World&, const Target& t, nlohmann::json& obj, const std::string& name,

@@ -1,8 +1,10 @@
 #include "sandbox/resource_types.hpp"
 
 #include <algorithm>
+#include <functional>
 
 #include "sandbox/api_error.hpp"
+#include "sandbox/cel.hpp"
 
 namespace pmo::sandbox {
 
@@ -152,8 +154,13 @@ ResourceType typeFromCrd(const nlohmann::json& crd) {
     std::string vn = v.value("name", "");
     if (v.value("storage", false)) storage = vn;
     t.versions.push_back(vn);
-    if (v.contains("schema") && v["schema"].contains("openAPIV3Schema"))
-      t.schemas[vn] = v["schema"]["openAPIV3Schema"];
+    if (v.contains("schema") && v["schema"].contains("openAPIV3Schema")) {
+      const auto& schema = v["schema"]["openAPIV3Schema"];
+      t.schemas[vn] = schema;
+      if (hasCelRules(schema))
+        t.celSchemaKeys[vn] = t.group + "/" + t.resource + "/" + vn + "#" +
+                              std::to_string(std::hash<std::string>{}(schema.dump()));
+    }
     const auto sub = v.value("subresources", nlohmann::json::object());
     if (sub.contains("status")) t.statusSubresource = true;
     if (sub.contains("scale")) t.scaleSubresource = false;  // scale for CRs is not simulated

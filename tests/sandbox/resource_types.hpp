@@ -34,6 +34,9 @@ struct ResourceType {
   bool hasGeneration = false;    // metadata.generation tracked (spec changes bump it)
   bool custom = false;           // defined by a CRD: schema-validated, merge patch only
   std::map<std::string, nlohmann::json> schemas;  // version -> openAPIV3Schema (custom only)
+  // version -> the name cel.hpp knows that version's schema by, for versions whose schema
+  // has x-kubernetes-validations; it changes with the schema.
+  std::map<std::string, std::string> celSchemaKeys;
   std::map<std::string, std::vector<PrinterColumn>> columns;  // version -> additionalPrinterColumns
 
   std::string key() const { return group.empty() ? resource : group + "/" + resource; }
