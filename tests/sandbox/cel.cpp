@@ -35,15 +35,24 @@ class Evaluator {
       call({{"op", "schema"}, {"key", key}, {"schema", schema}});
       registered_.insert(key);
     }
-    nlohmann::json reply = call({{"op", "validate"}, {"key", key}, {"object", object},
-                                 {"oldObject", old ? *old : nlohmann::json(nullptr)}});
+    return causesOf(call({{"op", "validate"}, {"key", key}, {"object", object},
+                          {"oldObject", old ? *old : nlohmann::json(nullptr)}}));
+  }
+
+  std::vector<FieldCause> compile(const nlohmann::json& schema, const std::string& path) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (pid_ < 0) start();
+    return causesOf(call({{"op", "compile"}, {"schema", schema}, {"path", path}}));
+  }
+
+ private:
+  static std::vector<FieldCause> causesOf(const nlohmann::json& reply) {
     std::vector<FieldCause> causes;
     for (const auto& c : reply.value("causes", nlohmann::json::array()))
       causes.push_back({c.value("reason", ""), c.value("field", ""), c.value("message", "")});
     return causes;
   }
 
- private:
   void start() {
     signal(SIGPIPE, SIG_IGN);  // a dead evaluator is an error reply, not the end of the server
     const std::string script = setting("PMO_CEL_SERVER", PMO_CEL_SERVER);
@@ -119,6 +128,11 @@ class Evaluator {
   std::set<std::string> registered_;
 };
 
+Evaluator& evaluator() {
+  static Evaluator e;
+  return e;
+}
+
 }  // namespace
 
 bool hasCelRules(const nlohmann::json& schema) {
@@ -132,10 +146,13 @@ bool hasCelRules(const nlohmann::json& schema) {
   return false;
 }
 
+std::vector<FieldCause> celCompileErrors(const nlohmann::json& schema, const std::string& path) {
+  return evaluator().compile(schema, path);
+}
+
 std::vector<FieldCause> celErrors(const std::string& key, const nlohmann::json& schema, const nlohmann::json& object,
                                   const nlohmann::json* old) {
-  static Evaluator evaluator;
-  return evaluator.validate(key, schema, object, old);
+  return evaluator().validate(key, schema, object, old);
 }
 
 }  // namespace pmo::sandbox

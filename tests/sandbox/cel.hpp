@@ -16,6 +16,10 @@ namespace pmo::sandbox {
 // True when `schema` declares x-kubernetes-validations anywhere.
 bool hasCelRules(const nlohmann::json& schema);
 
+// What kube-apiserver refuses in the rules of a CRD version's `schema` (at `path`) before it
+// serves the CRD: a rule that does not compile, or whose estimated cost is over the limits.
+std::vector<FieldCause> celCompileErrors(const nlohmann::json& schema, const std::string& path);
+
 // The rules' field errors for `object` (`old`: the stored object on update, else null);
 // `key` names the schema (type and version), re-sent when the schema changes.
 std::vector<FieldCause> celErrors(const std::string& key, const nlohmann::json& schema, const nlohmann::json& object,

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <set>
 
+#include "sandbox/cel.hpp"
 #include "sandbox/crd_validation_internal.hpp"
 #include "sandbox/validation_util.hpp"
 
@@ -114,6 +115,14 @@ void validateScale(Errors& errs, const nlohmann::json& scale, const std::string&
   }
 }
 
+// The schema's own rules, then, only when they hold (as validation.go skips CEL on schema
+// errors), whether its x-kubernetes-validations compile within the cost limits.
+void validateVersionSchema(Errors& errs, const nlohmann::json& schema, const std::string& path, bool statusEnabled) {
+  Errors schemaErrs = validateSchema(schema, path, statusEnabled);
+  if (schemaErrs.empty() && hasCelRules(schema)) schemaErrs = celCompileErrors(schema, path);
+  for (auto& e : schemaErrs) errs.push_back(std::move(e));
+}
+
 void validateVersions(Errors& errs, const nlohmann::json& spec) {
   const auto versions = spec.value("versions", nlohmann::json::array());
   int storage = 0;
@@ -138,8 +147,7 @@ void validateVersions(Errors& errs, const nlohmann::json& spec) {
     if (!v.contains("schema") || !v["schema"].is_object() || !v["schema"].contains("openAPIV3Schema"))
       errs.push_back(required(p + ".schema.openAPIV3Schema", "schemas are required"));
     else
-      for (auto& e : validateSchema(v["schema"]["openAPIV3Schema"], p + ".schema.openAPIV3Schema", statusEnabled))
-        errs.push_back(std::move(e));
+      validateVersionSchema(errs, v["schema"]["openAPIV3Schema"], p + ".schema.openAPIV3Schema", statusEnabled);
     if (sub.contains("scale")) validateScale(errs, sub["scale"], p + ".subresources");
     const auto cols = v.value("additionalPrinterColumns", nlohmann::json::array());
     for (size_t c = 0; c < cols.size(); ++c)

@@ -170,6 +170,34 @@ TEST_F(CrdValidation, GroupAndPluralAreImmutable) {
   EXPECT_EQ(client->put(kCrds + "/widgets.test.dev", stored).status, 200);
 }
 
+// A rule that does not compile, or costs more than a real server allows (a quadratic rule on
+// an unbounded list), makes the CRD invalid, as validation.go decides before serving it.
+TEST_F(CrdValidation, CelRulesMustCompileWithinTheCostBudget) {
+  Json spec = {{"type", "object"},
+               {"properties", {{"tags", {{"type", "array"}, {"items", {{"type", "string"}}}}}}},
+               {"x-kubernetes-validations", {{{"rule", "self.tags.all(a, self.tags.all(b, a == b || a != b))"}}}}};
+  Json schema = {{"type", "object"}, {"properties", {{"spec", spec}}}};
+  auto c = causes(client->post(kCrds, withSchema(schema)));
+  ASSERT_EQ(c.size(), 2u) << ::testing::PrintToString(c);
+  EXPECT_EQ(c[0].rfind(kSchema + ".properties[spec].x-kubernetes-validations[0].rule: Forbidden: estimated rule cost "
+                                 "exceeds budget by factor of ", 0), 0u) << c[0];
+  EXPECT_EQ(c[1].rfind(kSchema + ": Forbidden: x-kubernetes-validations estimated rule cost total for entire OpenAPIv3 "
+                                 "schema exceeds budget", 0), 0u) << c[1];
+
+  spec["x-kubernetes-validations"] = {{{"rule", "self.nosuchfield == 1"}}};
+  schema["properties"]["spec"] = spec;
+  c = causes(client->post(kCrds, withSchema(schema)));
+  ASSERT_EQ(c.size(), 1u) << ::testing::PrintToString(c);
+  EXPECT_NE(c[0].find(".properties[spec].x-kubernetes-validations[0].rule: Invalid value: "), std::string::npos) << c[0];
+  EXPECT_NE(c[0].find("compilation failed"), std::string::npos) << c[0];
+
+  spec["properties"]["tags"]["maxItems"] = 10;
+  spec["properties"]["tags"]["items"]["maxLength"] = 20;
+  spec["x-kubernetes-validations"] = {{{"rule", "self.tags.all(a, self.tags.all(b, a == b || a != b))"}}};
+  schema["properties"]["spec"] = spec;
+  EXPECT_EQ(client->post(kCrds, withSchema(schema)).status, 201) << "bounded, the same rule is cheap enough";
+}
+
 // x-kubernetes-validations run on every write (cel.cpp, through tests/tools/cel_server.cjs).
 TEST_F(CrdValidation, CelRulesOfTheProjectCrdRunOnEveryWrite) {
   ASSERT_EQ(client->post(kCrds, projectCrd()).status, 201);

@@ -6,6 +6,10 @@
 //   {"id":1,"op":"schema","key":"K","schema":{...openAPIV3Schema}}      -> {"id":1}
 //   {"id":2,"op":"validate","key":"K","object":{...},"oldObject":{...}|null}
 //      -> {"id":2,"causes":[{"reason","field","message"}]}
+//   {"id":3,"op":"compile","schema":{...},"path":"spec.versions[0].schema.openAPIV3Schema"}
+//      -> {"id":3,"causes":[...]}: what kube-apiserver refuses in a CRD's rules before serving
+//      it (validation.go: a rule that does not compile, a rule over the per-expression cost
+//      limit, all rules over the CRD's limit), with its messages.
 // Rules follow apiextensions-apiserver's pkg/apiserver/schema/cel/validation.go: a failed rule
 // is `field.Invalid(path, <schema type>, message)` (or the rule's reason, at path+fieldPath),
 // a rule without a message says "failed rule: <rule>"; a rule that uses oldSelf runs only on
@@ -28,6 +32,37 @@ function compileAll(schema) {
 }
 
 function quote(s) { return JSON.stringify(s); }
+
+// getCostErrorMessage of apiextensions-apiserver's validation.go.
+function costMessage(what, cost, limit) {
+  const factor = cost / limit;
+  const f = factor > 100 ? 'more than 100x' : factor < 1.5 ? `${factor.toFixed(6)}x` : `${factor.toFixed(1)}x`;
+  return `${what} exceeds budget by factor of ${f} (try simplifying the rule, or adding maxItems, maxProperties, ` +
+    'and maxLength where arrays, maps, and strings are declared)';
+}
+
+function compileCauses(schema, base) {
+  const causes = [];
+  let total = 0;
+  for (const { entry, compiled, error } of compileAll(schema)) {
+    const at = base + entry.path.map((p) => (p === '[]' ? '.items' : p === '{}' ? '.additionalProperties' : `.properties[${p}]`)).join('') +
+      `.x-kubernetes-validations[${entry.index}].rule`;
+    if (error) {
+      causes.push({ reason: 'FieldValueInvalid', field: at, message: `Invalid value: ${quote(entry.rule.rule)}: compilation failed: ${error}` });
+      continue;
+    }
+    total += compiled.totalCost;
+    if (compiled.totalCost > cs.STATIC_ESTIMATED_COST_LIMIT) {
+      causes.push({ reason: 'FieldValueForbidden', field: at,
+        message: `Forbidden: ${costMessage('estimated rule cost', compiled.totalCost, cs.STATIC_ESTIMATED_COST_LIMIT)}` });
+    }
+  }
+  if (total > cs.STATIC_ESTIMATED_CRD_COST_LIMIT) {
+    causes.push({ reason: 'FieldValueForbidden', field: base,
+      message: `Forbidden: ${costMessage('x-kubernetes-validations estimated rule cost total for entire OpenAPIv3 schema', total, cs.STATIC_ESTIMATED_CRD_COST_LIMIT)}` });
+  }
+  return causes;
+}
 
 function validate(rules, object, oldObject) {
   const causes = [];
@@ -74,6 +109,8 @@ rl.on('line', (line) => {
     if (req.op === 'schema') {
       schemas.set(req.key, compileAll(req.schema));
       process.stdout.write(JSON.stringify({ id: req.id }) + '\n');
+    } else if (req.op === 'compile') {
+      process.stdout.write(JSON.stringify({ id: req.id, causes: compileCauses(req.schema, req.path) }) + '\n');
     } else if (req.op === 'validate') {
       const rules = schemas.get(req.key);
       if (!rules) throw new Error(`unknown schema ${req.key}`);
