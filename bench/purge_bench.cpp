@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "db/purge.hpp"
+#include "db/purge/purge.hpp"
 #include "support/pg_fixture.hpp"
 #include "support/phase_data.hpp"
 

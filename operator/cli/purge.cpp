@@ -6,7 +6,7 @@
 
 #include "cli/command.hpp"
 #include "cli/db_flags.hpp"
-#include "db/purge.hpp"
+#include "db/purge/purge.hpp"
 
 namespace pmo::cli {
 namespace {

@@ -8,7 +8,7 @@
 #include "cli/command.hpp"
 #include "cli/db_flags.hpp"
 #include "cli/text_table.hpp"
-#include "db/recovery.hpp"
+#include "db/recovery/recovery.hpp"
 
 namespace pmo::cli {
 namespace {

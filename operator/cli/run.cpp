@@ -15,7 +15,7 @@
 #include "common/args.hpp"
 #include "common/log.hpp"
 #include "controller/operator.hpp"
-#include "db/recovery_runner.hpp"
+#include "db/recovery/runner.hpp"
 #include "kube/config.hpp"
 #include "kube/errors.hpp"
 #include "kube/http_client.hpp"

@@ -7,7 +7,7 @@
 #include "cli/command.hpp"
 #include "common/args.hpp"
 #include "common/yaml_json.hpp"
-#include "maintenance/spec.hpp"
+#include "maintenance/spec/spec.hpp"
 
 namespace pmo::cli {
 namespace {

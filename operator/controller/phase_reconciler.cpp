@@ -5,7 +5,7 @@
 #include "common/log.hpp"
 #include "controller/reconcile_stages.hpp"
 #include "controller/status_writer.hpp"
-#include "maintenance/migration_planner.hpp"
+#include "maintenance/migration/planner.hpp"
 #include "runtime/store.hpp"
 
 namespace pmo::controller {

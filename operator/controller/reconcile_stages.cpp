@@ -2,9 +2,9 @@
 
 #include "common/log.hpp"
 #include "kube/config.hpp"
-#include "maintenance/audit_log_planner.hpp"
+#include "maintenance/auditlogs/planner.hpp"
 #include "maintenance/labels.hpp"
-#include "maintenance/migration_planner.hpp"
+#include "maintenance/migration/planner.hpp"
 
 namespace pmo::controller {
 

@@ -1,7 +1,7 @@
 #pragma once
 // The break-glass work against Postgres, as the reconciler sees it. The real runner
-// (db/recovery_runner.cpp, libpqxx) connects with the password read from the Secret and
-// calls operator/db/recovery.hpp; tests substitute their own.
+// (db/recovery/runner.cpp, libpqxx) connects with the password read from the Secret and
+// calls operator/db/recovery/recovery.hpp; tests substitute their own.
 //
 // Guarantees of every implementation: at most once per request key (the database ledger
 // commits with the change), and errors that never carry the password.
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "db/connection.hpp"
-#include "db/recovery_types.hpp"
+#include "db/recovery/types.hpp"
 
 namespace pmo::controller {
 

@@ -4,7 +4,7 @@
 //
 // Guarantees:
 // - A requestId is carried out at most once: status records every handled request, and
-//   the database ledger (operator/db/recovery.hpp) commits with the change, so a request
+//   the database ledger (operator/db/recovery/recovery.hpp) commits with the change, so a request
 //   whose status write was lost (crash after COMMIT, conflict) is answered from the
 //   ledger with the recorded result instead of being applied again.
 // - A rejected request (unknown organisation) is recorded and not retried until a new
@@ -15,7 +15,7 @@
 // - The Secret is read only when there is work to do: a reconcile at rest reads nothing.
 #include "common/log.hpp"
 #include "controller/reconcile_stages.hpp"
-#include "maintenance/recovery_planner.hpp"
+#include "maintenance/recovery/planner.hpp"
 
 namespace pmo::controller {
 

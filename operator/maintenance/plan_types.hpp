@@ -10,7 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "maintenance/spec.hpp"
+#include "maintenance/spec/spec.hpp"
 
 namespace pmo::maintenance {
 

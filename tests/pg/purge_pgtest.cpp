@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "db/purge.hpp"
+#include "db/purge/purge.hpp"
 #include "pg/purge_support.hpp"
 #include "support/pg_fixture.hpp"
 #include "support/phase_data.hpp"

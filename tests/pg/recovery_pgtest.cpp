@@ -9,7 +9,7 @@
 #include <set>
 #include <thread>
 
-#include "db/recovery.hpp"
+#include "db/recovery/recovery.hpp"
 #include "pg/recovery_support.hpp"
 #include "support/pg_fixture.hpp"
 #include "support/process.hpp"

@@ -3,7 +3,7 @@
 // unknown organisations change nothing, a repeated key changes nothing.
 #include <gtest/gtest.h>
 
-#include "db/recovery.hpp"
+#include "db/recovery/recovery.hpp"
 #include "pg/recovery_support.hpp"
 #include "support/pg_fixture.hpp"
 #include "support/process.hpp"

@@ -4,8 +4,8 @@
 // differ (\s, \S, '.', line breaks, multi-byte characters, anchors).
 #include <gtest/gtest.h>
 
-#include "maintenance/cron.hpp"
-#include "maintenance/spec_schema.hpp"
+#include "maintenance/spec/cron.hpp"
+#include "maintenance/spec/schema.hpp"
 #include "maintenance/version.hpp"
 #include "sandbox/schema_regex.hpp"
 

@@ -25,7 +25,7 @@ const base = () => ({
 });
 const withSpec = (extra) => { const o = base(); Object.assign(o.spec, extra); return o; };
 
-// Rules by their message (the CRD's messages are unique; spec_schema.hpp holds the same text).
+// Rules by their message (the CRD's messages are unique; maintenance/spec/schema.hpp holds the same text).
 const DISTINCT = 'backend and worker must name different Deployments';
 const CLAIM = 'persistentVolumeClaim is required when enabled is true';
 const UNIQUE = 'purge rules must be unique by (organisation, appId)';

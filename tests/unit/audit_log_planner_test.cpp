@@ -2,8 +2,8 @@
 // results from termination messages, and no writes at rest.
 #include <gtest/gtest.h>
 
-#include "maintenance/audit_log_planner.hpp"
-#include "maintenance/cronjob_builder.hpp"
+#include "maintenance/auditlogs/planner.hpp"
+#include "maintenance/auditlogs/cronjob_builder.hpp"
 #include "maintenance/labels.hpp"
 
 namespace pmo::maintenance {

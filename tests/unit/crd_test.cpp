@@ -6,9 +6,9 @@
 #include <map>
 #include <set>
 
-#include "maintenance/cron.hpp"
-#include "maintenance/spec.hpp"
-#include "maintenance/spec_schema.hpp"
+#include "maintenance/spec/cron.hpp"
+#include "maintenance/spec/spec.hpp"
+#include "maintenance/spec/schema.hpp"
 #include "maintenance/version.hpp"
 #include "spec_test_yaml.hpp"
 
@@ -127,7 +127,7 @@ TEST(Crd, DefaultsValidateAgainstTheirOwnSchema) {
 }
 
 // Admission and validateSpec() use the same patterns and bounds: the CRD must carry the
-// constants of spec_schema.hpp, version.hpp and cron.hpp verbatim.
+// constants of maintenance/spec/schema.hpp, version.hpp and maintenance/spec/cron.hpp verbatim.
 TEST(Crd, PatternsAreTheOperatorsPatterns) {
   const std::map<std::string, std::string> patterns = {
       {"spec.version", kVersionPattern},

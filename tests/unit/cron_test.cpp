@@ -4,7 +4,7 @@
 #include <ctime>
 #include <regex>
 
-#include "maintenance/cron.hpp"
+#include "maintenance/spec/cron.hpp"
 
 using namespace pmo::maintenance;
 

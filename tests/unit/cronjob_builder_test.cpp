@@ -3,7 +3,7 @@
 
 #include <regex>
 
-#include "maintenance/cronjob_builder.hpp"
+#include "maintenance/auditlogs/cronjob_builder.hpp"
 #include "maintenance/labels.hpp"
 
 namespace pmo::maintenance {

@@ -1,5 +1,5 @@
 // The Deployment patches touch only their fields and fail as a whole on a concurrent change.
-#include "maintenance/deployment_patch.hpp"
+#include "maintenance/migration/deployment_patch.hpp"
 
 #include <gtest/gtest.h>
 

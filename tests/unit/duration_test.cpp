@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "common/args.hpp"
-#include "maintenance/spec_schema.hpp"
+#include "maintenance/spec/schema.hpp"
 
 namespace pmo {
 namespace {

@@ -1,5 +1,5 @@
 // Golden checks of the migration and backup Jobs built from the chart's backend Deployment.
-#include "maintenance/job_builder.hpp"
+#include "maintenance/migration/job_builder.hpp"
 
 #include <gtest/gtest.h>
 

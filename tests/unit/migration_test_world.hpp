@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "maintenance/migration_planner.hpp"
+#include "maintenance/migration/planner.hpp"
 
 namespace pmo::maintenance::testing {
 

@@ -1,11 +1,11 @@
-// The purge's batch sizing (operator/db/purge_pacer.hpp): batches converge on the target
+// The purge's batch sizing (operator/db/purge/pacer.hpp): batches converge on the target
 // duration, ramp up quickly but boundedly, back off at once after a slow batch, and
 // never plan more rows than the cap.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
-#include "db/purge_pacer.hpp"
+#include "db/purge/pacer.hpp"
 
 using pmo::db::PurgePacer;
 

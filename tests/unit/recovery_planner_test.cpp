@@ -1,7 +1,7 @@
 // Break-glass decisions: once per requestId, restores when due, bounded audit trail.
 #include <gtest/gtest.h>
 
-#include "maintenance/recovery_planner.hpp"
+#include "maintenance/recovery/planner.hpp"
 
 namespace pmo::maintenance {
 namespace {

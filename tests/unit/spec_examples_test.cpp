@@ -6,7 +6,7 @@
 
 #include <functional>
 
-#include "maintenance/spec.hpp"
+#include "maintenance/spec/spec.hpp"
 #include "spec_test_yaml.hpp"
 
 using nlohmann::json;

@@ -1,7 +1,7 @@
 // parseSpec: CRD defaults, every field read, type errors named by path, never a throw.
 #include <gtest/gtest.h>
 
-#include "maintenance/spec.hpp"
+#include "maintenance/spec/spec.hpp"
 
 using nlohmann::json;
 using namespace pmo::maintenance;

@@ -6,8 +6,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "maintenance/spec.hpp"
-#include "maintenance/spec_schema.hpp"
+#include "maintenance/spec/spec.hpp"
+#include "maintenance/spec/schema.hpp"
 #include "unit/spec_test_yaml.hpp"
 
 using namespace pmo::maintenance;

@@ -2,8 +2,8 @@
 // and checks that exactly that field is rejected, with its value and a fix in the message.
 #include <gtest/gtest.h>
 
-#include "maintenance/spec.hpp"
-#include "maintenance/spec_schema.hpp"
+#include "maintenance/spec/spec.hpp"
+#include "maintenance/spec/schema.hpp"
 
 using namespace pmo::maintenance;
 

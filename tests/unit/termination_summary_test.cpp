@@ -5,7 +5,7 @@
 #include <limits>
 #include <string>
 
-#include "maintenance/termination_summary.hpp"
+#include "maintenance/auditlogs/termination_summary.hpp"
 
 namespace pmo::maintenance {
 namespace {

@@ -1,0 +1,156 @@
+// The physical pass: the purge visits api_secretevent in heap order, a range of blocks per
+// batch (TID Range Scan), so each page is read and dirtied once, whatever the number of
+// environments, and none of the table's indexes is walked to find the rows.
+//
+// Guarantees:
+//  * A batch deletes only rows matching the scope, event_type 'R' and timestamp <= cutoff,
+//    checked again by the DELETE itself, and the tag rows of exactly the events it deleted
+//    (from the DELETE's RETURNING). It is one autocommit statement: all of it or nothing.
+//    Deleting the events and their tags in one statement is safe with Phase's FK: it is
+//    DEFERRABLE INITIALLY DEFERRED, checked at the commit, when both are gone.
+//  * A batch never waits for another purge: in ChunkAdvisory mode it only touches chunks
+//    whose advisory lock it got (pg_try_advisory_xact_lock, released at its commit); in
+//    RowSkipLocked mode it skips rows locked by others. What it skipped is reported back.
+//  * Repeating a batch (after a lost connection) is harmless: it finds what is left.
+#include <cstdio>
+
+#include "db/purge/internal.hpp"
+#include "db/purge/pacer.hpp"
+
+namespace pmo::db::purge_detail {
+namespace {
+
+constexpr std::int64_t kMaxBatchChunks = 256;  // 8192 blocks (64 MB) at most per batch
+
+struct Tid {
+  std::int64_t block = 0;
+  std::int64_t offset = 0;
+  std::string text() const { return "(" + std::to_string(block) + "," + std::to_string(offset) + ")"; }
+};
+
+Tid parseTid(const std::string& s) {
+  Tid t;
+  long long b = 0, o = 0;
+  if (std::sscanf(s.c_str(), "(%lld,%lld)", &b, &o) == 2) {
+    t.block = b;
+    t.offset = o;
+  }
+  return t;
+}
+
+// "{3,4,7}" -> {3, 4, 7}
+std::set<std::int64_t> parseIntArray(const std::string& s) {
+  std::set<std::int64_t> out;
+  std::int64_t v = 0;
+  bool in = false;
+  for (char c : s) {
+    if (c >= '0' && c <= '9') {
+      v = v * 10 + (c - '0');
+      in = true;
+    } else if (in) {
+      out.insert(v);
+      v = 0;
+      in = false;
+    }
+  }
+  return out;
+}
+
+// The rows of the batch: the range [$3, $4) of the heap, in scope, read, at or before
+// the cutoff; oldest position first, at most $5.
+std::string matchSql(const std::string& extraCondition, const std::string& lockClause) {
+  return "SELECT ctid FROM api_secretevent WHERE ctid >= $3::tid AND ctid < $4::tid"
+         " AND environment_id = ANY($1::text[]) AND event_type = 'R' AND \"timestamp\" <= " + tsParam(2) + extraCondition +
+         " ORDER BY ctid LIMIT $5" + lockClause;
+}
+
+// Deletes the batch's events (predicate re-checked: a row changed meanwhile is left
+// alone) and exactly their tag rows; returns deleted, tag rows, batch rows, the last
+// position of the batch, and (advisory mode) the chunks it locked.
+std::string deleteSql(const std::string& batchCte, const std::string& lockedCte, const std::string& lockedOut) {
+  return "WITH " + lockedCte + "batch AS MATERIALIZED (" + batchCte + "),"
+         " gone AS (DELETE FROM api_secretevent WHERE ctid = ANY(ARRAY(SELECT ctid FROM batch))"
+         " AND environment_id = ANY($1::text[]) AND event_type = 'R' AND \"timestamp\" <= " + tsParam(2) + " RETURNING id),"
+         " tags AS (DELETE FROM api_secretevent_tags WHERE secretevent_id = ANY(ARRAY(SELECT id FROM gone)) RETURNING 1)"
+         " SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM tags), (SELECT count(*) FROM batch),"
+         " (SELECT max(ctid)::text FROM batch), " + lockedOut;
+}
+
+const std::string& advisorySql() {
+  static const std::string chunk = "((ctid::text::point)[0]::bigint / " + std::to_string(kChunkBlocks) + ")";
+  static const std::string sql = deleteSql(
+      matchSql(" AND ((SELECT count(*) FROM locked) = $8::bigint - $7::bigint OR " + chunk +
+               " = ANY(ARRAY(SELECT c FROM locked)))", ""),
+      "locked AS MATERIALIZED (SELECT c FROM generate_series($7::bigint, $8::bigint - 1) c"
+      " WHERE pg_try_advisory_xact_lock(hashtext('pmo-purge:' || $6::text), c::int)),",
+      "(SELECT coalesce(array_agg(c), '{}')::text FROM locked)");
+  return sql;
+}
+
+const std::string& rowLockSql() {
+  static const std::string sql = deleteSql(matchSql("", " FOR UPDATE SKIP LOCKED"), "", "NULL::text");
+  return sql;
+}
+
+std::int64_t chunkOf(std::int64_t block) { return block / kChunkBlocks; }
+
+}  // namespace
+
+bool heapPass(RetryingSession& session, RunState& st, std::int64_t fromBlock, std::int64_t toBlock, long long expectedRows,
+              std::set<std::int64_t>& skippedChunks) {
+  const PurgeOptions& o = st.options;
+  const bool advisoryMode = o.locking == PurgeLocking::ChunkAdvisory;
+  PurgePacer pacer(static_cast<double>(o.targetBatchDuration.count()), o.batchSizeCap, expectedRows,
+                   std::max<std::int64_t>(1, toBlock - fromBlock), kMaxBatchChunks * kChunkBlocks);
+  Tid from{fromBlock, 0};
+  double lastBatchSeconds = 0;
+  while (from.block < toBlock) {
+    if (st.pastDeadline(lastBatchSeconds)) return false;
+    long long deleted = 0, tags = 0, rows = 0;
+    Tid last;
+    std::set<std::int64_t> locked;
+    std::int64_t end = 0;
+    // A DELETE waits for a row lock that is not a purge's (someone's SELECT ... FOR
+    // UPDATE): after a lock timeout the batch is repeated with SKIP LOCKED, so a held row
+    // costs at most one lock_timeout and is left for the sweep instead of failing the run.
+    bool advisory = advisoryMode;
+    const auto t0 = Clock::now();
+    session.run(
+        [&](pqxx::connection& c) {
+          // Whole chunks: two purges then contend for the same chunk locks, never for rows.
+          const std::int64_t want = from.block + pacer.nextSpan();
+          end = std::min(toBlock, (want + kChunkBlocks - 1) / kChunkBlocks * kChunkBlocks);
+          pqxx::nontransaction tx(c);  // autocommit: the statement is the batch's transaction
+          const Tid to{end, 0};
+          const pqxx::row r =
+              advisory ? tx.exec_params1(advisorySql(), st.scope.environmentArray, st.cutoffMicros, from.text(), to.text(),
+                                         o.batchSizeCap, st.scope.organisationId, chunkOf(from.block),
+                                         chunkOf(end - 1) + 1)
+                       : tx.exec_params1(rowLockSql(), st.scope.environmentArray, st.cutoffMicros, from.text(), to.text(),
+                                         o.batchSizeCap);
+          deleted = r[0].as<long long>();
+          tags = r[1].as<long long>();
+          rows = r[2].as<long long>();
+          if (!r[3].is_null()) last = parseTid(r[3].as<std::string>());
+          if (advisory) locked = parseIntArray(r[4].as<std::string>());
+        },
+        [&](const DbError& err) {
+          if (err.sqlstate() == "57014") pacer.observeTimeout();  // statement timeout
+          if (err.sqlstate() == "55P03") advisory = false;        // lock timeout
+        });
+    lastBatchSeconds = secondsSince(t0);
+    st.recordBatch(deleted, tags, lastBatchSeconds);
+    const bool hitCap = rows >= o.batchSizeCap;
+    pacer.observe(end - from.block, static_cast<long>(rows), hitCap, lastBatchSeconds * 1000.0);
+    if (advisory) {
+      for (std::int64_t c = chunkOf(from.block); c <= chunkOf(end - 1); ++c)
+        if (!locked.count(c)) skippedChunks.insert(c);
+    }
+    // At the cap, rows of the range may remain: resume just after the last one taken.
+    from = hitCap ? Tid{last.block, last.offset + 1} : Tid{end, 0};
+    if (from.block < toBlock && !st.pause(lastBatchSeconds)) return false;
+  }
+  return true;
+}
+
+}  // namespace pmo::db::purge_detail

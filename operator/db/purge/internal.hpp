@@ -1,0 +1,117 @@
+#pragma once
+// Pieces of the purge shared by its implementation files (not a public interface).
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "db/purge/purge.hpp"
+
+namespace pmo::db::purge_detail {
+
+using Clock = std::chrono::steady_clock;
+inline double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// SQL for "the timestamptz at parameter $N microseconds since the epoch": exact to the
+// microsecond (no floating point on the way).
+std::string tsParam(int n);
+
+// Phase's scope: the organisation by exact name, its apps (or the one app), their
+// environments. Throws PurgeError when the organisation or the app is not found.
+struct Scope {
+  std::string organisationId;
+  std::vector<std::string> appIds;
+  std::vector<EnvironmentCount> environments;  // counts filled by countMatching
+  std::string environmentArray;                // text[] literal of the environment ids
+};
+Scope resolveScope(pqxx::transaction_base& tx, const std::string& organisation, const std::string& appId);
+
+// Read events at or before the cutoff in the scope's environments: fills per-environment
+// counts and returns the total and the oldest timestamp (microseconds; 0 when none).
+struct Matching {
+  long long total = 0;
+  std::int64_t oldestMicros = 0;
+};
+Matching countMatching(pqxx::transaction_base& tx, Scope& scope, std::int64_t cutoffMicros);
+
+// "2024-05-01T03:00:00.000000Z"
+std::string rfc3339Micros(std::int64_t micros);
+
+// A connection that reconnects and retries transient errors; session settings (lock
+// and statement timeouts, UTC) are applied on every (re)connect. `work` must be safe to
+// repeat: every batch recomputes what to delete from the database's current state.
+class RetryingSession {
+ public:
+  RetryingSession(const ConnectionParams& params, const PurgeOptions& options, const RetryFn& onRetry)
+      : params_(params), options_(options), onRetry_(onRetry) {}
+
+  template <typename Work>
+  void run(Work&& work, const std::function<void(const DbError&)>& beforeRetry = nullptr) {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        if (!conn_) open();
+        work(*conn_);
+        return;
+      } catch (const PurgeError&) {
+        throw;  // a scope problem, not a database failure: never retried
+      } catch (const std::invalid_argument&) {
+        throw;
+      } catch (...) {
+        DbError err = classifyCurrentException(params_);
+        if (!err.transient() || attempt >= options_.retry.attempts) throw err;
+        if (onRetry_) onRetry_(err, attempt);
+        if (beforeRetry) beforeRetry(err);
+        conn_.reset();
+        std::this_thread::sleep_for(options_.retry.base * (1 << std::min(attempt - 1, 5)));
+      }
+    }
+  }
+
+ private:
+  void open();
+  const ConnectionParams& params_;
+  const PurgeOptions& options_;
+  RetryFn onRetry_;
+  std::unique_ptr<pqxx::connection> conn_;
+};
+
+// What one run has done so far, shared by its passes; reports progress after each batch.
+struct RunState {
+  const PurgeOptions& options;
+  const Scope& scope;
+  std::int64_t cutoffMicros;
+  PurgeResult& result;
+  long long total;
+  Clock::time_point started;
+  const ProgressFn& progress;
+
+  void recordBatch(long long deleted, long long tags, double seconds);
+  // True when a batch expected to take `nextBatchSeconds` would end after the deadline.
+  bool pastDeadline(double nextBatchSeconds) const;
+  // Sleeps --sleep; false (without sleeping) when that would cross the deadline.
+  bool pause(double lastBatchSeconds) const;
+};
+
+// The physical pass (db/purge/heap_pass.cpp): visits heap blocks [fromBlock, toBlock) in
+// order, in batches of whole lock chunks. Chunks another purge holds are skipped and
+// added to `skippedChunks`. Returns false when it stopped for the deadline.
+bool heapPass(RetryingSession& session, RunState& st, std::int64_t fromBlock, std::int64_t toBlock, long long expectedRows,
+              std::set<std::int64_t>& skippedChunks);
+// Blocks in one lock chunk: batches start and end on chunk boundaries (except where a
+// batch that stopped at the row cap resumes).
+constexpr std::int64_t kChunkBlocks = 32;
+
+// The sweep (db/purge/sweep.cpp): walks the timeline [fromMicros, cutoff] through the
+// (environment_id, timestamp) index with FOR UPDATE SKIP LOCKED. Used only for what the
+// physical pass left (rows another transaction held, rows written into already-visited
+// pages after the start). Returns false when it stopped for the deadline.
+bool sweepPass(RetryingSession& session, RunState& st, std::int64_t fromMicros, long long expectedRows);
+
+}  // namespace pmo::db::purge_detail

@@ -1,0 +1,181 @@
+// The purge run. How it is faster and gentler than Phase's loop (phase-facts.md: its
+// time goes to the visiting order, the row-lock pass and the WAL volume):
+//  * one physical pass over the heap for ALL of the scope's environments at once
+//    (db/purge/heap_pass.cpp): each page is read and dirtied once, rows are written once (no
+//    lock pass), so fewer full-page images and less WAL;
+//  * one autocommit statement per batch, batches sized by PurgePacer to a target duration;
+//  * then only what the pass could not take: chunks another purge held, pages added since
+//    the start, and a final exact count with a sweep through the index for the rest.
+#include "db/purge/internal.hpp"
+
+namespace pmo::db {
+namespace purge_detail {
+
+void RetryingSession::open() {
+  conn_ = connect(params_);
+  pqxx::nontransaction tx(*conn_);
+  tx.exec("SET lock_timeout = " + std::to_string(options_.lockTimeout.count()) +
+          "; SET statement_timeout = " + std::to_string(options_.statementTimeout.count()) + "; SET TIME ZONE 'UTC'");
+}
+
+void RunState::recordBatch(long long deleted, long long tags, double seconds) {
+  result.deleted += deleted;
+  result.tagRowsDeleted += tags;
+  result.batches += 1;
+  result.longestBatchSeconds = std::max(result.longestBatchSeconds, seconds);
+  if (!progress) return;
+  PurgeProgress p;
+  p.deleted = result.deleted;
+  p.total = total;
+  p.batches = result.batches;
+  p.elapsedSeconds = secondsSince(started);
+  p.rowsPerSecond = p.elapsedSeconds > 0 ? p.deleted / p.elapsedSeconds : 0;
+  p.etaSeconds = p.rowsPerSecond > 0 ? std::max(0.0, (total - p.deleted) / p.rowsPerSecond) : 0;
+  progress(p);
+}
+
+bool RunState::pastDeadline(double nextBatchSeconds) const {
+  if (!options.deadline) return false;
+  const auto next = std::chrono::system_clock::now() + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                                            std::chrono::duration<double>(nextBatchSeconds));
+  return next > *options.deadline;
+}
+
+bool RunState::pause(double lastBatchSeconds) const {
+  if (options.sleepBetweenBatches.count() <= 0) return true;
+  if (pastDeadline(std::chrono::duration<double>(options.sleepBetweenBatches).count() + lastBatchSeconds)) return false;
+  std::this_thread::sleep_for(options.sleepBetweenBatches);
+  return true;
+}
+
+}  // namespace purge_detail
+
+namespace {
+
+using namespace purge_detail;
+
+std::int64_t heapBlocks(RetryingSession& session) {
+  std::int64_t blocks = 0;
+  session.run([&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    blocks = tx.exec1("SELECT pg_relation_size('api_secretevent') / current_setting('block_size')::bigint")[0]
+                 .as<std::int64_t>();
+  });
+  return blocks;
+}
+
+Matching recount(RetryingSession& session, const Scope& scope, std::int64_t cutoff) {
+  Matching m;
+  session.run([&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    Scope copy = scope;
+    m = countMatching(tx, copy, cutoff);
+  });
+  return m;
+}
+
+// Everything after the start: chunks skipped because another purge held them (retried
+// a few times, a batch's length apart), pages added since the start, then an exact
+// count and a sweep for what is still there. False when stopped for the deadline.
+bool finish(RetryingSession& session, RunState& st, std::int64_t blocksAtStart, std::set<std::int64_t>& skipped,
+            Matching& left) {
+  for (int round = 0; round < 3 && !skipped.empty(); ++round) {
+    std::this_thread::sleep_for(st.options.targetBatchDuration);  // let the other purge's batch commit
+    const std::set<std::int64_t> chunks = std::move(skipped);
+    skipped.clear();
+    for (std::int64_t c : chunks)
+      if (!heapPass(session, st, c * kChunkBlocks, (c + 1) * kChunkBlocks, 0, skipped)) return false;
+  }
+  const std::int64_t blocksNow = heapBlocks(session);
+  if (blocksNow > blocksAtStart && !heapPass(session, st, blocksAtStart, blocksNow, 0, skipped)) return false;
+  left = recount(session, st.scope, st.cutoffMicros);
+  for (int round = 0; round < 3 && left.total > 0; ++round) {
+    if (round > 0) std::this_thread::sleep_for(st.options.targetBatchDuration);
+    if (!sweepPass(session, st, left.oldestMicros, left.total)) return false;
+    left = recount(session, st.scope, st.cutoffMicros);
+  }
+  return true;
+}
+
+}  // namespace
+
+PurgeResult runPurge(const ConnectionParams& params, const PurgeOptions& o, const ProgressFn& progress,
+                     const RetryFn& onRetry) {
+  if (o.retainDays < 0) throw std::invalid_argument("--retain must be 0 or more days (got " + std::to_string(o.retainDays) + ")");
+  if (o.batchSizeCap < 1) throw std::invalid_argument("--batch-size must be at least 1");
+  if (o.organisation.empty()) throw std::invalid_argument("the organisation name is empty");
+  const auto started = Clock::now();
+  PurgeResult result;
+  RetryingSession session(params, o, onRetry);
+
+  // Scope, cutoff, counts and the heap's extent: read-only, decided once.
+  Scope scope;
+  Matching matching;
+  std::int64_t cutoff = 0;
+  session.run([&](pqxx::connection& c) {
+    pqxx::read_transaction tx(c);
+    scope = resolveScope(tx, o.organisation, o.appId);
+    const std::int64_t now = o.nowMicrosOverride
+                                 ? *o.nowMicrosOverride
+                                 : tx.exec1("SELECT (extract(epoch FROM now()) * 1000000)::bigint")[0].as<std::int64_t>();
+    cutoff = purgeCutoffMicros(now, o.retainDays);
+    matching = countMatching(tx, scope, cutoff);
+  });
+  result.organisationId = scope.organisationId;
+  result.cutoff = rfc3339Micros(cutoff);
+  result.nothingToDo = scope.appIds.empty();
+  result.matchedAtStart = matching.total;
+  result.environments = scope.environments;
+  result.remaining = matching.total;
+  if (o.dryRun || result.nothingToDo || matching.total == 0) {
+    result.durationSeconds = secondsSince(started);
+    return result;
+  }
+
+  // Rows appended after this point lie beyond these blocks; finish() visits them.
+  const std::int64_t blocks = heapBlocks(session);
+  RunState st{o, scope, cutoff, result, matching.total, started, progress};
+  std::set<std::int64_t> skipped;
+  Matching left = matching;
+  const bool done = heapPass(session, st, 0, blocks, matching.total, skipped) && finish(session, st, blocks, skipped, left);
+  if (!done) {
+    result.stoppedEarly = true;
+    left = recount(session, scope, cutoff);
+  }
+  result.remaining = left.total;
+  result.durationSeconds = secondsSince(started);
+  return result;
+}
+
+nlohmann::json purgeSummary(const PurgeOptions& o, const PurgeResult& r) {
+  nlohmann::json j;
+  j["organisation"] = o.organisation;
+  j["appId"] = o.appId.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.appId);
+  j["retainDays"] = o.retainDays;
+  j["cutoff"] = r.cutoff;
+  j["deleted"] = r.deleted;
+  j["tagRowsDeleted"] = r.tagRowsDeleted;
+  j["remaining"] = r.remaining;
+  j["batches"] = r.batches;
+  j["durationSeconds"] = r.durationSeconds;
+  j["rowsPerSecond"] = r.durationSeconds > 0 ? r.deleted / r.durationSeconds : 0.0;
+  j["longestBatchSeconds"] = r.longestBatchSeconds;
+  j["dryRun"] = o.dryRun;
+  if (o.dryRun) j["wouldDelete"] = r.matchedAtStart;
+  j["nothingToDo"] = r.nothingToDo;
+  j["stoppedEarly"] = r.stoppedEarly;
+  j["success"] = true;
+  return j;
+}
+
+std::int64_t purgeCutoffMicros(std::int64_t nowMicros, long retainDays) {
+  constexpr std::int64_t kMicrosPerDay = 86400LL * 1000000LL;
+  constexpr std::int64_t kYearOneMicros = -62135596800LL * 1000000LL;  // 0001-01-01T00:00:00Z
+  const std::int64_t maxDays = (nowMicros - kYearOneMicros) / kMicrosPerDay;
+  if (retainDays < 0 || retainDays > maxDays)
+    throw std::invalid_argument("--retain " + std::to_string(retainDays) + " days reaches back before the year 1 (at most " +
+                                std::to_string(maxDays) + " today; Phase refuses it too): nothing was deleted");
+  return nowMicros - static_cast<std::int64_t>(retainDays) * kMicrosPerDay;
+}
+
+}  // namespace pmo::db

@@ -1,0 +1,78 @@
+#pragma once
+// The migration planner (DESIGN.md "Flows: Version change"): a pure function from what
+// the reconciler observed to the writes it must make and the status it must store.
+//
+// Guarantees:
+//  - Pure and deterministic: no I/O, no clock (Observed::now), same input -> same Plan.
+//  - Level-based: every call looks at the whole observed state plus status.migration and
+//    decides the next step; a restarted operator resumes from status and finds its Jobs
+//    by deterministic name (names.hpp) and run annotation (owner.hpp).
+//  - Quiet at rest: when nothing changed, Plan::status equals the observed status and
+//    Plan::actions is empty, so the caller sends no write.
+//  - Events only on transitions (compared with the observed status).
+//  - Every Deployment write is a guarded JSON Patch (maintenance/migration/deployment_patch.hpp).
+//
+// The caller: skips planMigration when spec.suspend is true (suspend changes nothing);
+// calls planFinalize instead when metadata.deletionTimestamp is set; writes Plan::status
+// (this planner leaves status.observedGeneration to the caller) when it differs from the
+// observed one; executes actions in order and stops at the first that fails.
+#include <optional>
+
+#include "maintenance/plan_types.hpp"
+
+namespace pmo::maintenance {
+
+Plan planMigration(const Observed& in);
+
+// Deletion: restores replicas the ScaleDown gate recorded and unpauses the Deployments the
+// operator paused (only those with kPausedByOperator); once the observed Deployments carry
+// none of the operator's annotations, removes the finalizer (JSON Patch on the
+// "phasemaintenances" resource, guarded by a `test` of the finalizers list). Children go
+// by owner references.
+Plan planFinalize(const Observed& in);
+
+// The JSON Patch that adds annotations::kFinalizer to the PhaseMaintenance, or nullopt
+// when it is present or the object is being deleted.
+std::optional<Action> ensureFinalizer(const Observed& in);
+
+// True while status.migration exists (a move in progress, including a failed one waiting
+// for a retry): the audit-log planner keeps its CronJobs suspended meanwhile.
+bool migrationInProgress(const Json& status);
+
+// Values of status.migration.step.
+namespace steps {
+inline constexpr const char* kPending = "Pending";
+inline constexpr const char* kWaitingForMaintenanceJobs = "WaitingForMaintenanceJobs";
+inline constexpr const char* kPausing = "Pausing";
+inline constexpr const char* kBackingUp = "BackingUp";
+inline constexpr const char* kScalingDown = "ScalingDown";
+inline constexpr const char* kMigrating = "Migrating";
+inline constexpr const char* kRollingOut = "RollingOut";
+inline constexpr const char* kFailed = "Failed";
+}  // namespace steps
+
+// Reasons of the Migrated / RolledOut / MutableVersionTag conditions (and Events).
+namespace reasons {
+inline constexpr const char* kUpToDate = "UpToDate";
+inline constexpr const char* kVersionAdopted = "VersionAdopted";
+inline constexpr const char* kMigrationPending = "MigrationPending";
+inline constexpr const char* kMigrationSucceeded = "MigrationSucceeded";
+inline constexpr const char* kMigrationFailed = "MigrationFailed";
+inline constexpr const char* kBackupFailed = "BackupFailed";
+inline constexpr const char* kDowngradeRefused = "DowngradeRefused";
+inline constexpr const char* kDeploymentNotFound = "DeploymentNotFound";
+inline constexpr const char* kContainerNotFound = "ContainerNotFound";
+inline constexpr const char* kSecretNotFound = "SecretNotFound";
+inline constexpr const char* kInvalidVersion = "InvalidVersion";
+inline constexpr const char* kImageTagUnknown = "ImageTagUnknown";
+inline constexpr const char* kRolloutComplete = "RolloutComplete";
+inline constexpr const char* kRollingOut = "RollingOut";
+inline constexpr const char* kRolloutStuck = "RolloutStuck";
+inline constexpr const char* kWaitingForMigration = "WaitingForMigration";
+inline constexpr const char* kVersionMismatch = "VersionMismatch";
+inline constexpr const char* kMutableTag = "MutableTag";
+inline constexpr const char* kUnorderedVersion = "UnorderedVersion";
+inline constexpr const char* kVersionPinned = "VersionPinned";
+}  // namespace reasons
+
+}  // namespace pmo::maintenance

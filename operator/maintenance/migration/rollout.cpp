@@ -1,0 +1,57 @@
+// The Deployments after (or without) a migration: bring them to the migrated version and
+// report their rollout.
+#include "maintenance/migration/deployment_patch.hpp"
+#include "maintenance/migration/deployment_state.hpp"
+#include "maintenance/image_ref.hpp"
+#include "maintenance/migration/internal.hpp"
+#include "maintenance/migration/planner.hpp"
+
+namespace pmo::maintenance::migration {
+
+bool releaseWorkloads(Ctx& ctx, const std::string& version, bool setImages) {
+  const auto& spec = ctx.in.spec;
+  Json b = Json::array(), w = Json::array();
+  if (setImages) {
+    b = concatOps({imageOps(ctx.backend(), spec.backend.container, spec.backendImage, version),
+                   externalMigrationOps(ctx.backend(), spec.backend.container)});
+    w = imageOps(ctx.worker(), spec.worker.container, spec.backendImage, version);
+  }
+  b = concatOps({b, releaseOps(ctx.backend())});
+  w = concatOps({w, releaseOps(ctx.worker())});
+  ctx.patchDeployment(spec.backend.deployment, b);
+  ctx.patchDeployment(spec.worker.deployment, w);
+  return !b.empty() || !w.empty();
+}
+
+bool reportRollout(Ctx& ctx, const std::string& version) {
+  const auto& spec = ctx.in.spec;
+  const Json& b = ctx.backend();
+  const Json& w = ctx.worker();
+  const std::string workerTag = parseImageRef(containerImage(w, spec.worker.container)).tag;
+  if (!spec.managed() && workerTag != version) {
+    ctx.condition(conditions::kRolledOut, false, reasons::kVersionMismatch,
+                  "Deployment \"" + spec.worker.deployment + "\" runs " + (workerTag.empty() ? "an untagged image" : workerTag) +
+                      " while the backend runs " + version + ": give the worker the backend's image");
+    return false;
+  }
+  if (rolloutComplete(b) && rolloutComplete(w)) {
+    ctx.condition(conditions::kRolledOut, true, reasons::kRolloutComplete, "backend and worker run " + version);
+    return true;
+  }
+  for (const auto* ref : {&spec.backend, &spec.worker}) {
+    const Json& d = ref == &spec.backend ? b : w;
+    if (!rolloutStuck(d)) continue;
+    ctx.condition(conditions::kRolledOut, false, reasons::kRolloutStuck,
+                  "Deployment \"" + ref->deployment + "\" exceeded its progress deadline rolling out " + version +
+                      " (" + rolloutSummary(d) + "). See kubectl rollout status -n " + ctx.ns + " deployment/" +
+                      ref->deployment + " and kubectl describe -n " + ctx.ns + " deployment/" + ref->deployment,
+                  "Warning");
+    return false;
+  }
+  ctx.condition(conditions::kRolledOut, false, reasons::kRollingOut,
+                "waiting for the rollout of " + version + ": backend " + rolloutSummary(b) + "; worker " +
+                    rolloutSummary(w));
+  return false;
+}
+
+}  // namespace pmo::maintenance::migration
