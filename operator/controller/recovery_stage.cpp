@@ -1,4 +1,4 @@
-// Break-glass recoveries, carried out by the operator itself (issue 5): the pure
+// Break-glass recoveries, carried out by the operator itself: the pure
 // recovery planner decides, this stage does the database work and records the results
 // with the planner's record functions.
 //

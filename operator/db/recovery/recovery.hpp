@@ -1,5 +1,5 @@
 #pragma once
-// Break-glass recoveries against Phase's database (issue 5), called by the operator's
+// Break-glass recoveries against Phase's database, called by the operator's
 // reconciler itself and by the CLI subcommands.
 //
 // Guarantees, for every function here:

@@ -1,5 +1,5 @@
 #pragma once
-// The migration planner (DESIGN.md "Flows: Version change"): a pure function from what
+// The migration planner (docs/architecture.md, "State machines"): a pure function from what
 // the reconciler observed to the writes it must make and the status it must store.
 //
 // Guarantees:

@@ -1,5 +1,5 @@
 #pragma once
-// The break-glass recovery planner (issue 5, "Through the resource"): decides which
+// The break-glass recovery planner: decides which
 // recovery the reconciler must carry out now, and records what it did into status. Pure:
 // the database work is the reconciler's (operator/db/recovery/recovery.hpp via RecoveryRunner).
 //
