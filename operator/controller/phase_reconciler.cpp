@@ -127,7 +127,8 @@ runtime::ReconcileResult PhaseReconciler::reconcileFresh(const std::string& key,
   const long generation = pm.value("/metadata/generation"_json_pointer, 0L);
   const auto now = d_.clock->wallNow();
 
-  const auto parsed = maintenance::parseSpec(pm);
+  auto parsed = maintenance::parseSpec(pm);
+  for (auto& e : maintenance::checkImagePolicy(parsed.spec, d_.imagePolicy)) parsed.errors.push_back(std::move(e));
   Observed in = observe(d_, pm, parsed.spec);
 
   if (pm.contains("metadata") && pm["metadata"].contains("deletionTimestamp")) {

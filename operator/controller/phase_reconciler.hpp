@@ -10,6 +10,8 @@
 //   Secret read, no Event).
 // - A bad spec is reported (SpecValid=False naming the field and the fix) and raised as
 //   a TerminalError: not retried until the object changes. Never a crash, never a hot loop.
+//   An image outside the admin's policy (imagePolicy) makes the spec invalid the same way:
+//   no child is written, no recovery runs.
 // - suspend: true changes nothing but the status.
 // - Never plans on a state it has itself moved past: after a reconcile that wrote to the
 //   PhaseMaintenance, the key waits (briefly, then requeues) until the cache shows a
@@ -26,6 +28,7 @@
 #include "controller/cluster_view.hpp"
 #include "controller/recovery_runner.hpp"
 #include "kube/client.hpp"
+#include "maintenance/spec/image_policy.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/controller.hpp"
 
@@ -46,6 +49,7 @@ struct ReconcilerDeps {
   std::shared_ptr<runtime::Clock> clock;
   std::string operatorImage;   // the image CronJobs run unless spec.operatorImage is set
   ReconcilerMetrics metrics;
+  maintenance::ImagePolicy imagePolicy;  // run --allowed-images: outside it the spec is invalid
 };
 
 class PhaseReconciler {

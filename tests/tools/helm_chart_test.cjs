@@ -124,6 +124,11 @@ h.runTest('helm_chart', 120000, (t) => {
   const namedRole = find(named, 'Role', FULLNAME).find((r) => r.metadata.namespace === 'phase');
   t.equal(namedRole && namedRole.rules, find(namespacedRole, 'Role')[0].rules,
     'secretNames: the Role grants deploy/namespaced/role.yaml\'s rules, Secrets by name');
+  // allowedImages: one --allowed-images per prefix (the operator's image policy).
+  const policed = args(one(t, render(t, 'allowedImages', ['allowedImages={docker.io/phasehq/,postgres:15}']), 'Deployment', FULLNAME));
+  t.equal(policed.filter((a) => a.startsWith('--allowed-images=')), ['--allowed-images=docker.io/phasehq/', '--allowed-images=postgres:15'],
+    'allowedImages: --allowed-images per prefix');
+  t.ok(!args(dep).some((a) => a.startsWith('--allowed-images')), 'defaults: no image policy');
   const watchedArgs = args(one(t, watched, 'Deployment', FULLNAME));
   t.ok(watchedArgs.includes('--namespace=phase') && watchedArgs.includes('--namespace=phase-staging'), 'watchNamespaces: --namespace per namespace', watchedArgs);
 
