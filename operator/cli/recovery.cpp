@@ -145,16 +145,21 @@ void printSsoStates(const std::vector<db::OrganisationSsoState>& states, const s
 
 int runDisableSso(const std::vector<std::string>& argv) {
   args::Spec spec("disable-sso",
-                  "disable-sso --org NAME [--org NAME]... [--show] [--disable-providers] [--dry-run] [--request-id ID] "
-                  "[--database-url URL]",
-                  "SSO lockout: sets require_sso = false on each named organisation; with --disable-providers\n"
-                  "also disables (enabled = false, rows kept) its SSO providers, so they can be re-enabled. The\n"
-                  "state before the change is printed and in the JSON summary. --show only prints the state.\n"
-                  "An unknown organisation rejects the whole request; nothing is changed.\n"
-                  "Exit codes: 0 done, 1 failed or unknown organisation, 2 bad usage.");
+                  "disable-sso --org NAME [--org NAME]... (--show | --disable-enforcement [--disable-providers]) "
+                  "[--dry-run] [--request-id ID] [--database-url URL]",
+                  "SSO lockout. Nothing changes without an action flag, as with Phase's disable_org_sso:\n"
+                  "--disable-enforcement sets require_sso = false on each named organisation; with\n"
+                  "--disable-providers also disables (enabled = false, rows kept) its SSO providers, so they\n"
+                  "can be re-enabled. --show only prints the state. The state before a change is printed and\n"
+                  "in the JSON summary. An unknown organisation rejects the whole request; nothing is changed.\n"
+                  "Phase caches each organisation's SSO decision in Redis for 60 s: signing in without SSO can\n"
+                  "take up to a minute after the change.\n"
+                  "Exit codes: 0 done, 1 failed or unknown organisation, 2 bad usage (also: no action flag).");
   spec.flag({"org", "NAME", "organisation name, exact (repeatable, at least one)", true, ""});
   spec.flag({"show", "", "print require_sso and the providers; change nothing", false, ""});
-  spec.flag({"disable-providers", "", "also set enabled = false on the organisation's SSO providers", false, ""});
+  spec.flag({"disable-enforcement", "", "the action: set require_sso = false on the organisations", false, ""});
+  spec.flag({"disable-providers", "", "with --disable-enforcement: also set enabled = false on their SSO providers",
+             false, ""});
   spec.flag({"dry-run", "", "show what would change; change nothing", false, ""});
   spec.flag({"request-id", "ID", "record the run under this id: a repeat changes nothing", false, ""});
   addDatabaseFlags(spec);
@@ -165,6 +170,22 @@ int runDisableSso(const std::vector<std::string>& argv) {
   const std::vector<std::string> orgs = parsed.all("org");
   if (orgs.empty()) {
     std::cerr << "disable-sso: --org NAME is required\n\n" << spec.usage();
+    return kExitUsage;
+  }
+  // An explicit action, as Phase's disable_org_sso asks for: a bare `disable-sso --org X`
+  // changes nothing. Providers alone are refused too: disabled while SSO is still
+  // enforced, nobody of the organisation could sign in at all.
+  if (!parsed.has("show") && !parsed.has("disable-enforcement")) {
+    std::cerr << "disable-sso: nothing changed: pass --disable-enforcement to set require_sso = false"
+              << (parsed.has("disable-providers") ? " (--disable-providers only goes with it: with SSO still "
+                                                    "enforced and its providers disabled, nobody could sign in)"
+                                                  : " (add --disable-providers to disable the SSO providers too)")
+              << ", or --show to print the current state\n";
+    return kExitUsage;
+  }
+  if (parsed.has("show") && (parsed.has("disable-enforcement") || parsed.has("disable-providers"))) {
+    std::cerr << "disable-sso: --show only prints the state; run it without --disable-enforcement and "
+                 "--disable-providers, then again with them\n";
     return kExitUsage;
   }
   try {
@@ -193,6 +214,9 @@ int runDisableSso(const std::vector<std::string>& argv) {
                                              std::to_string(r.providersDisabled.size()) + " provider(s)"
                                        : "")
                 << "\n";
+      if (!r.dryRun)
+        std::cerr << "disable-sso: Phase caches each organisation's SSO decision in Redis for 60 s; signing in "
+                     "without SSO can take up to a minute to work\n";
     }
     printSsoStates(r.before, r.enforcementLifted, r.providersDisabled, true);
     nlohmann::json summary = db::toJson(r);

@@ -231,7 +231,8 @@ TEST(RecoveryPlanner, TheSsoRecordKeepsTheStateBefore) {
   EXPECT_EQ(e["before"][0]["requireSso"], true);
   EXPECT_EQ(e["before"][0]["providers"][1]["providerType"], "okta");
   EXPECT_EQ(e["before"][0]["providers"][1]["enabled"], true);
-  EXPECT_EQ(ev.message, "request s-7: SSO enforcement lifted in SpaceX, 2 SSO providers disabled (kept, can be re-enabled)");
+  EXPECT_EQ(ev.message, "request s-7: SSO enforcement lifted in SpaceX, 2 SSO providers disabled (kept, can be "
+                        "re-enabled); Phase may ask for SSO for up to 60 s more (its cached decision)");
   EXPECT_EQ(getCondition(status, conditions::kRecovered)->reason, recovery_reasons::kSSOEnforcementDisabled);
 }
 

@@ -229,6 +229,9 @@ Action recordSSODisable(Json& status, const SsoDisableRecord& r, long generation
     msg += ", " + std::to_string(providers) + " SSO provider" + (providers == 1 ? "" : "s") +
            " disabled (kept, can be re-enabled)";
   if (lifted.empty() && providers == 0) msg += "; nothing changed";
+  // Phase caches each organisation's SSO decision in Redis (OrgSSOEnforcementMiddleware,
+  // 60 s) and a database change does not clear it: say when sign-in without SSO works.
+  if (!lifted.empty()) msg += "; Phase may ask for SSO for up to 60 s more (its cached decision)";
   Json entry = {{"requestId", r.requestId},       {"appliedAt", r.appliedAt},
                 {"organisations", r.organisations}, {"rowsChanged", r.rowsChanged},
                 {"disableProviders", r.disableProviders}, {"before", before},
