@@ -70,20 +70,61 @@ void printRestore(const db::NetworkRestoreResult& r) {
   if (!t.empty()) t.print(std::cerr);
 }
 
+// --show: every recorded reset matching `request` (a ledger key, or a request id that
+// several PhaseMaintenances may have used), each with all its policies and its restore.
+int showResets(const db::ConnectionParams& params, const std::string& request) {
+  std::vector<db::LedgerEntry> resets;
+  std::vector<std::optional<db::LedgerEntry>> restores;
+  db::withRetry(params, {}, [&](pqxx::connection& conn) {
+    resets = db::findRecoveries(conn, db::kActionResetNetworkPolicies, request);
+    restores.clear();
+    for (const auto& e : resets) restores.push_back(db::findRecovery(conn, db::RequestKey{e.requestKey}.restoreKey()));
+  });
+  if (resets.empty()) {
+    std::cerr << "reset-network-policies: no run is recorded as \"" << request
+              << "\" (give the ledgerKey from the PhaseMaintenance's status, or the requestId)\n";
+    writeSummary({{"command", "reset-network-policies"}, {"success", false}, {"show", request}, {"found", 0}});
+    return kExitFailure;
+  }
+  nlohmann::json runs = nlohmann::json::array();
+  for (std::size_t i = 0; i < resets.size(); ++i) {
+    db::NetworkResetResult r = db::networkResetResultFromJson(resets[i].result);
+    std::cerr << "reset-network-policies: " << resets[i].requestKey << " applied at " << resets[i].appliedAt << ", "
+              << r.count() << " polic" << (r.count() == 1 ? "y" : "ies") << " made non-global\n";
+    TextTable t({"ORGANISATION", "POLICY", "ID", "UPDATED_AT"});
+    for (const auto& p : r.policies) t.add({p.organisationName, p.name, p.id, p.updatedAt});
+    if (!t.empty()) t.print(std::cerr);
+    nlohmann::json run = {{"ledgerKey", resets[i].requestKey}, {"reset", resets[i].result}};
+    if (restores[i]) {
+      const db::NetworkRestoreResult restore = db::networkRestoreResultFromJson(restores[i]->result);
+      printRestore(restore);
+      run["restore"] = restores[i]->result;
+    }
+    runs.push_back(std::move(run));
+  }
+  writeSummary({{"command", "reset-network-policies"}, {"success", true}, {"show", request}, {"runs", runs}});
+  return kExitOk;
+}
+
 int runReset(const std::vector<std::string>& argv) {
   args::Spec spec("reset-network-policies",
-                  "reset-network-policies [--org NAME]... [--dry-run] [--request-id ID] [--restore] [--database-url URL]",
+                  "reset-network-policies [--org NAME]... [--dry-run] [--request-id ID] [--restore] [--show REQUEST]\n"
+                  "                       [--database-url URL]",
                   "Network access lockout: sets is_global = false on the global network access policies of the\n"
                   "named organisations (every organisation when no --org is given, as Phase's guide does), in one\n"
                   "transaction. An unknown organisation name rejects the whole request; nothing is changed.\n"
                   "With --request-id the run is recorded in the database and is never applied twice; --restore\n"
                   "with the same --request-id sets is_global = true again on exactly the policies that run\n"
-                  "changed, skipping any edited since.\n"
+                  "changed, skipping any edited since. --show prints everything a recorded run changed (and\n"
+                  "its restore), by ledger key or by request id (the operator's status has the first few and\n"
+                  "the key as ledgerKey); it changes nothing.\n"
                   "Exit codes: 0 done (or nothing to do), 1 failed or unknown organisation, 2 bad usage.");
   spec.flag({"org", "NAME", "organisation name, exact (repeatable); none: all organisations", true, ""});
   spec.flag({"dry-run", "", "show what would change; change nothing", false, ""});
   spec.flag({"request-id", "ID", "record the run under this id: a repeat changes nothing", false, ""});
   spec.flag({"restore", "", "undo the run recorded under --request-id", false, ""});
+  spec.flag({"show", "REQUEST", "print every policy a recorded run changed: its ledger key (status ledgerKey) or "
+                                "request id; change nothing", false, ""});
   addDatabaseFlags(spec);
   args::Parsed parsed;
   db::ConnectionParams params;
@@ -94,8 +135,13 @@ int runReset(const std::vector<std::string>& argv) {
     std::cerr << "reset-network-policies: --restore needs --request-id (of the run to undo) and takes no --org or --dry-run\n";
     return kExitUsage;
   }
+  if (parsed.has("show") && (parsed.has("restore") || parsed.has("org") || parsed.has("dry-run") || !requestId.empty())) {
+    std::cerr << "reset-network-policies: --show REQUEST only prints a recorded run; it takes no other flag\n";
+    return kExitUsage;
+  }
   const db::RequestKey key = cliKey(db::kActionResetNetworkPolicies, requestId);
   try {
+    if (parsed.has("show")) return showResets(params, parsed.get("show"));
     if (parsed.has("restore")) {
       std::optional<db::LedgerEntry> original;
       db::withRetry(params, {}, [&](pqxx::connection& conn) { original = db::findRecovery(conn, key); });
