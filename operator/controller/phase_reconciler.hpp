@@ -13,6 +13,8 @@
 // - One path: observe -> act -> write the status once -> finish (reconcile_path.hpp), and
 //   one outcome (runtime::ReconcileResult) returned from one place; failures already
 //   recorded in status come back as ReconcileResult::backoff, not as exceptions.
+//   An image outside the admin's policy (imagePolicy) makes the spec invalid the same way:
+//   no child is written, no recovery runs.
 // - suspend: true changes nothing but the status.
 // - Never plans on a state it has itself moved past: after a reconcile that wrote to the
 //   PhaseMaintenance, the key waits (briefly, then requeues) until the cache shows a
@@ -29,6 +31,7 @@
 #include "controller/cluster_view.hpp"
 #include "controller/recovery_runner.hpp"
 #include "kube/client.hpp"
+#include "maintenance/spec/image_policy.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/controller.hpp"
 
@@ -51,6 +54,7 @@ struct ReconcilerDeps {
   std::shared_ptr<runtime::Clock> clock;
   std::string operatorImage;   // the image CronJobs run unless spec.operatorImage is set
   ReconcilerMetrics metrics;
+  maintenance::ImagePolicy imagePolicy;  // run --allowed-images: outside it the spec is invalid
 };
 
 class PhaseReconciler {

@@ -149,6 +149,7 @@ Observation observe(const ReconcilerDeps& d, const Json& pm) {
   Observation seen;
   seen.pm = pm;
   seen.parsed = maintenance::parseSpec(pm);
+  for (auto& e : maintenance::checkImagePolicy(seen.parsed.spec, d.imagePolicy)) seen.parsed.errors.push_back(std::move(e));
   seen.generation = pm.value("/metadata/generation"_json_pointer, 0L);
   Observed& in = seen.in;
   in.object = pm;
