@@ -21,6 +21,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -62,6 +63,8 @@ class PhaseReconciler {
   runtime::ReconcileResult reconcileFresh(const std::string& key, const nlohmann::json& pm);
   // After the status write: the Events of the facts it recorded, the writes that must
   // follow it (deletion), and the outcome.
+  // The object as the API server has it now; nullopt when it is gone.
+  std::optional<nlohmann::json> readFresh(const nlohmann::json& pm);
   runtime::ReconcileResult finish(const nlohmann::json& pm, Acted acted);
   // True while the cached object is still a version that a reconcile's own writes have
   // superseded (bounded: after kOwnWriteWait the cache is trusted again).

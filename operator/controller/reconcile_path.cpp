@@ -65,6 +65,7 @@ Acted actDeleting(const Observation& seen) {
   maintenance::Plan plan = maintenance::planFinalize(seen.in);
   out.status = std::move(plan.status);
   summarise(out.status, seen.generation, seen.in.now);
+  out.events = takeEvents(plan.actions);
   out.afterStatus = std::move(plan.actions);
   if (plan.requeueAfter) out.outcome = runtime::ReconcileResult::after(*plan.requeueAfter);
   return out;
@@ -82,7 +83,7 @@ Acted actInvalid(const Observation& seen) {
   out.status["phase"] = "Invalid";
   summarise(out.status, seen.generation, seen.in.now);
   if (!before || before->status != "False" || before->message != message)
-    out.events.push_back({"Warning", "InvalidSpec", message});
+    out.events.push_back({"Warning", "InvalidSpec", message, ""});
   out.outcome = runtime::ReconcileResult::terminal("invalid spec: " + message);
   return out;
 }
@@ -112,7 +113,7 @@ Acted actActive(const ReconcilerDeps& d, const Observation& seen) {
   // would meet a conflict and pay a re-read).
   if (auto add = maintenance::ensureFinalizer(in)) {
     Json patched;
-    if (executeActions(d.client, d.events, seen.pm, {*add}, &patched) == ExecutionResult::StalePlan) {
+    if (executeActions(d.client, seen.pm, {*add}, &patched) == ExecutionResult::StalePlan) {
       out.stale = true;
       out.outcome = runtime::ReconcileResult::after(kStaleRetry);
       return out;
@@ -129,7 +130,7 @@ Acted actActive(const ReconcilerDeps& d, const Observation& seen) {
     out.outcome = runtime::ReconcileResult::after(kStaleRetry);
     return out;
   }
-  if (stages.warning) out.events.push_back({"Warning", stages.warning->first, stages.warning->second});
+  out.events = std::move(stages.events);
   if (stages.retryWithBackoff) {
     std::string why = stages.backoffReason;
     if (why.empty()) {
