@@ -18,6 +18,11 @@
 //   PhaseMaintenance, the key waits (briefly, then requeues) until the cache shows a
 //   newer version than the one that reconcile started from, so a child's watch event
 //   that arrives first cannot make it redo (and re-announce) the step it just took.
+// - A status write that meets a Conflict re-reads the object and plans again (bounded);
+//   every version its writes replaced, the re-read ones included, is in the guard above.
+// - Events are posted only after the status write that records their fact succeeded.
+// - One owner per Deployment (ownership.hpp): a second PhaseMaintenance naming a claimed
+//   Deployment reports Conflict and writes nothing else.
 #include <functional>
 #include <memory>
 #include <mutex>
