@@ -109,6 +109,14 @@ class RecorderSink final : public controller::EventSink {
              const std::string& message) override {
     r_.record(regarding, type == "Warning" ? runtime::EventType::Warning : runtime::EventType::Normal, reason, message);
   }
+  void post(const nlohmann::json& regarding, const controller::PendingEvent& e) override {
+    const auto type = e.type == "Warning" ? runtime::EventType::Warning : runtime::EventType::Normal;
+    if (e.factKey.empty()) {
+      r_.record(regarding, type, e.reason, e.message);
+    } else {
+      r_.recordOnce(regarding, type, e.reason, e.message, e.factKey);
+    }
+  }
 
  private:
   runtime::EventRecorder& r_;

@@ -18,14 +18,26 @@ const kube::Resource& resourceFor(const std::string& plural) {
   throw std::invalid_argument("no API resource for \"" + plural + "\"");
 }
 
-ExecutionResult executeActions(kube::Client& client, EventSink& events, const nlohmann::json& pm,
-                               const std::vector<Action>& actions, nlohmann::json* written, Refusal* refused) {
+std::vector<PendingEvent> takeEvents(std::vector<Action>& actions) {
+  std::vector<PendingEvent> events;
+  std::vector<Action> writes;
+  for (auto& a : actions) {
+    if (a.kind == Action::Kind::Event) {
+      events.push_back({a.eventType, a.reason, a.message, ""});
+    } else {
+      writes.push_back(std::move(a));
+    }
+  }
+  actions = std::move(writes);
+  return events;
+}
+
+ExecutionResult executeActions(kube::Client& client, const nlohmann::json& pm, const std::vector<Action>& actions,
+                               nlohmann::json* written, Refusal* refused) {
   const std::string ns = pm.value("/metadata/namespace"_json_pointer, std::string());
   for (const auto& a : actions) {
-    if (a.kind == Action::Kind::Event) {
-      events.event(pm, a.eventType, a.reason, a.message);
-      continue;
-    }
+    if (a.kind == Action::Kind::Event)
+      throw std::invalid_argument("Events are posted after the status write, not executed: " + a.describe());
     const kube::Resource& res = resourceFor(a.resource);
     try {
       nlohmann::json result;

@@ -16,14 +16,33 @@
 
 namespace pmo::controller {
 
-// Where Event actions go (the runtime's EventRecorder in the operator, a list in tests).
+// An Event about the PhaseMaintenance, held until the status write that records its fact
+// succeeded (PhaseReconciler): a plan repeated after a lost or conflicting write does not
+// announce the same fact twice.
+struct PendingEvent {
+  std::string type;  // Normal | Warning
+  std::string reason;
+  std::string message;  // never contains a secret
+  // Identifies the fact across reconciles and restarts (a recovery's request key), or "".
+  std::string factKey;
+};
+
+// Where Events go (the runtime's EventRecorder in the operator, a list in tests).
 class EventSink {
  public:
   virtual ~EventSink() = default;
   // Never throws; `message` must not contain a secret.
   virtual void event(const nlohmann::json& regarding, const std::string& type, const std::string& reason,
                      const std::string& message) = 0;
+  // An Event with a factKey is posted at most once per (object, factKey, reason) by a sink
+  // that can tell (the EventRecorder names it after the key); others post it as event().
+  virtual void post(const nlohmann::json& regarding, const PendingEvent& e) {
+    event(regarding, e.type, e.reason, e.message);
+  }
 };
+
+// Moves the Event actions out of `actions` (the writes keep their order).
+std::vector<PendingEvent> takeEvents(std::vector<maintenance::Action>& actions);
 
 enum class ExecutionResult { Done, StalePlan, Refused };
 
@@ -42,7 +61,8 @@ const kube::Resource& resourceFor(const std::string& plural);
 // resourceVersion guards the status write that follows).
 // `refused`, when given, receives a refusal (ExecutionResult::Refused); without it a refusal
 // propagates as the ApiError it is.
-ExecutionResult executeActions(kube::Client& client, EventSink& events, const nlohmann::json& pm,
+// Event actions are refused (std::invalid_argument): take them out first (takeEvents).
+ExecutionResult executeActions(kube::Client& client, const nlohmann::json& pm,
                                const std::vector<maintenance::Action>& actions, nlohmann::json* written = nullptr,
                                Refusal* refused = nullptr);
 

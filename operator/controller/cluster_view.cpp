@@ -1,5 +1,7 @@
 #include "controller/cluster_view.hpp"
 
+#include "maintenance/labels.hpp"
+#include "maintenance/owner.hpp"
 #include "runtime/store.hpp"
 
 namespace pmo::controller {
@@ -11,6 +13,21 @@ std::vector<std::string> ownerUids(const Json& object) {
     if (ref.contains("uid") && ref["uid"].is_string()) out.push_back(ref["uid"].get<std::string>());
   }
   return out;
+}
+
+std::vector<std::string> ownerLabelOf(const Json& pm) {
+  return {maintenance::ownerLabelValue(pm.value("/metadata/name"_json_pointer, std::string()))};
+}
+
+std::vector<std::string> keysByOwnerLabel(const runtime::Store& pms, const Json& child) {
+  const auto labels = child.value("/metadata/labels"_json_pointer, Json::object());
+  const std::string owner = labels.value(maintenance::labels::kOwner, std::string());
+  if (owner.empty()) return {};
+  const std::string ns = child.value("/metadata/namespace"_json_pointer, std::string());
+  std::vector<std::string> keys;
+  for (const auto& pm : pms.byIndex(kOwnerLabelIndex, owner))
+    if (pm->value("/metadata/namespace"_json_pointer, std::string()) == ns) keys.push_back(runtime::objectKey(*pm));
+  return keys;
 }
 
 namespace {

@@ -31,6 +31,9 @@ class ClusterView {
 
 // Index names the stores must carry (InformerClusterView::indexes()).
 inline constexpr const char* kOwnerUidIndex = "ownerUid";
+// On the PhaseMaintenance store: the owner label value its children carry
+// (maintenance::ownerLabelValue), which is a hash for a long name.
+inline constexpr const char* kOwnerLabelIndex = "ownerLabel";
 
 // Reads the informers' stores. Jobs, CronJobs and Pods stores need the kOwnerUidIndex
 // index (ownerUidIndex()).
@@ -56,5 +59,10 @@ class InformerClusterView final : public ClusterView {
 
 // The uids of an object's owners: the index function for kOwnerUidIndex.
 std::vector<std::string> ownerUids(const Json& object);
+// The owner label value of a PhaseMaintenance's children: the index function for kOwnerLabelIndex.
+std::vector<std::string> ownerLabelOf(const Json& pm);
+// The keys of the PhaseMaintenances (in `pms`, indexed by kOwnerLabelIndex) whose owner
+// label `child` carries, in the child's namespace: how a child's change wakes its owner.
+std::vector<std::string> keysByOwnerLabel(const runtime::Store& pms, const Json& child);
 
 }  // namespace pmo::controller

@@ -21,13 +21,10 @@ runtime::InformerOptions informerFor(const kube::Resource& r, const OperatorOpti
 
 // Children carry the owner label on the object, its Job template and its Pod template,
 // so one mapper wakes the PhaseMaintenance for a CronJob, its Jobs and their Pods alike.
-runtime::Mapper byOwnerLabel() {
-  return [](const Json& o) -> std::vector<std::string> {
-    const auto lbls = o.value("/metadata/labels"_json_pointer, Json::object());
-    const std::string owner = lbls.value(labels::kOwner, std::string());
-    if (owner.empty()) return {};
-    return {o.value("/metadata/namespace"_json_pointer, std::string()) + "/" + owner};
-  };
+// The label may be a hash of a long name: it is mapped back through the PhaseMaintenance
+// store's index on it, never read as a name.
+runtime::Mapper byOwnerLabel(const runtime::Store& pms) {
+  return [&pms](const Json& o) { return keysByOwnerLabel(pms, o); };
 }
 
 }  // namespace
@@ -43,6 +40,7 @@ Operator::Operator(kube::Client& client, EventSink& events, RecoveryRunner& reco
   cronJobs_ = std::make_unique<runtime::Informer>(client_, clock_, informerFor(res::kCronJobs, options_, ours));
   pods_ = std::make_unique<runtime::Informer>(client_, clock_, informerFor(res::kPods, options_, ours));
   for (auto* inf : {jobs_.get(), cronJobs_.get(), pods_.get()}) inf->store().addIndex(kOwnerUidIndex, ownerUids);
+  pms_->store().addIndex(kOwnerLabelIndex, ownerLabelOf);
 
   view_ = std::make_unique<InformerClusterView>(pms_->store(), deployments_->store(), jobs_->store(),
                                                 cronJobs_->store(), pods_->store());
@@ -56,10 +54,10 @@ Operator::Operator(kube::Client& client, EventSink& events, RecoveryRunner& reco
   controller_ = std::make_unique<runtime::Controller>(
       clock_, [this](const std::string& key) { return reconciler_->reconcile(key); }, copts);
   controller_->watch(*pms_, runtime::mappers::self());
-  controller_->watch(*jobs_, byOwnerLabel());
-  controller_->watch(*cronJobs_, byOwnerLabel());
-  controller_->watch(*pods_, byOwnerLabel());
   const runtime::Store& pmStore = pms_->store();
+  controller_->watch(*jobs_, byOwnerLabel(pmStore));
+  controller_->watch(*cronJobs_, byOwnerLabel(pmStore));
+  controller_->watch(*pods_, byOwnerLabel(pmStore));
   controller_->watch(*deployments_, [&pmStore](const Json& deployment) {
     std::vector<Json> pms;
     for (const auto& p : pmStore.listNamespace(deployment.value("/metadata/namespace"_json_pointer, std::string())))

@@ -24,6 +24,8 @@ std::vector<std::string> keysNamingDeployment(const std::vector<Json>& pmsInName
 namespace {
 constexpr auto kOwnWriteWait = std::chrono::seconds(5);
 constexpr auto kOwnWriteRecheck = std::chrono::milliseconds(100);
+// Re-plans after a status conflict before the key goes to the controller's backoff.
+constexpr int kStatusReplans = 3;
 }  // namespace
 
 bool PhaseReconciler::ownWriteUnseen(const std::string& key, const std::string& cachedVersion) {
@@ -59,21 +61,52 @@ runtime::ReconcileResult PhaseReconciler::reconcile(const std::string& key) {
 }
 
 // observe -> act -> write status once -> finish, each a value in and a value out
-// (reconcile_path.hpp); this function only threads them and has the one exit.
-runtime::ReconcileResult PhaseReconciler::reconcileFresh(const std::string& key, const Json& pm) {
-  const Observation seen = observe(d_, pm);
-  Acted acted = act(d_, seen);
-  if (acted.superseded.size() > 1) rememberOwnWrite(key, acted.superseded);  // the finalizer patch
-  if (acted.stale) return acted.outcome;
-  if (writeStatus(d_.client, acted.writeOver, acted.status) == StatusWrite::Written)
-    rememberOwnWrite(key, acted.superseded);
-  return finish(pm, std::move(acted));
+// (reconcile_path.hpp); this function only threads them and has the one exit. A status
+// write that meets a Conflict re-reads the object and plans again from it, a bounded
+// number of times: the status planned from the old object may record a step the new one
+// has moved past (or miss a spec change), so it is never put on the fresh copy as it is.
+runtime::ReconcileResult PhaseReconciler::reconcileFresh(const std::string& key, const Json& cached) {
+  Json pm = cached;
+  // Every version this reconcile's writes replaced, the re-read ones included: the cache
+  // may show any of them before it shows the last write.
+  std::vector<std::string> superseded;
+  for (int attempt = 1;; ++attempt) {
+    const Observation seen = observe(d_, pm);
+    Acted acted = act(d_, seen);
+    superseded.insert(superseded.end(), acted.superseded.begin(), acted.superseded.end());
+    if (acted.superseded.size() > 1) rememberOwnWrite(key, superseded);  // the finalizer patch
+    if (acted.stale) return acted.outcome;
+    const StatusWrite written = writeStatus(d_.client, acted.writeOver, acted.status);
+    if (written == StatusWrite::Written) rememberOwnWrite(key, superseded);
+    if (written == StatusWrite::Gone) return runtime::ReconcileResult::done();  // children go by owner references
+    if (written != StatusWrite::Conflict) return finish(pm, std::move(acted));
+    if (attempt >= kStatusReplans)
+      return runtime::ReconcileResult::backoff("the status write met a conflict " + std::to_string(attempt) +
+                                               " times; planning again with backoff");
+    log::debug("status conflict; re-reading and planning again", {{"key", key}, {"attempt", attempt}});
+    auto fresh = readFresh(pm);
+    if (!fresh) return runtime::ReconcileResult::done();  // deleted meanwhile
+    pm = std::move(*fresh);
+  }
 }
 
+std::optional<Json> PhaseReconciler::readFresh(const Json& pm) {
+  const std::string ns = pm.value("/metadata/namespace"_json_pointer, std::string());
+  const std::string name = pm.value("/metadata/name"_json_pointer, std::string());
+  try {
+    return d_.client.get(kube::resources::kPhaseMaintenances, ns, name);
+  } catch (const kube::ApiError& e) {
+    if (e.reason() == kube::ErrorReason::NotFound) return std::nullopt;
+    throw;
+  }
+}
+
+// Events are posted only here, after the status that records their facts was written (or
+// found already recorded): a plan repeated after a lost write, a conflict or a stale plan
+// announces nothing twice.
 runtime::ReconcileResult PhaseReconciler::finish(const Json& pm, Acted acted) {
-  for (const auto& e : acted.events) d_.events.event(pm, e.type, e.reason, e.message);
-  if (!acted.afterStatus.empty() &&
-      executeActions(d_.client, d_.events, pm, acted.afterStatus) == ExecutionResult::StalePlan)
+  for (const auto& e : acted.events) d_.events.post(pm, e);
+  if (!acted.afterStatus.empty() && executeActions(d_.client, pm, acted.afterStatus) == ExecutionResult::StalePlan)
     return runtime::ReconcileResult::after(std::chrono::seconds(1));
   return acted.outcome;
 }

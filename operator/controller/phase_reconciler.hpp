@@ -20,9 +20,15 @@
 //   PhaseMaintenance, the key waits (briefly, then requeues) until the cache shows a
 //   newer version than the one that reconcile started from, so a child's watch event
 //   that arrives first cannot make it redo (and re-announce) the step it just took.
+// - A status write that meets a Conflict re-reads the object and plans again (bounded);
+//   every version its writes replaced, the re-read ones included, is in the guard above.
+// - Events are posted only after the status write that records their fact succeeded.
+// - One owner per Deployment (ownership.hpp): a second PhaseMaintenance naming a claimed
+//   Deployment reports Conflict and writes nothing else.
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -66,6 +72,8 @@ class PhaseReconciler {
   runtime::ReconcileResult reconcileFresh(const std::string& key, const nlohmann::json& pm);
   // After the status write: the Events of the facts it recorded, the writes that must
   // follow it (deletion), and the outcome.
+  // The object as the API server has it now; nullopt when it is gone.
+  std::optional<nlohmann::json> readFresh(const nlohmann::json& pm);
   runtime::ReconcileResult finish(const nlohmann::json& pm, Acted acted);
   // True while the cached object is still a version that a reconcile's own writes have
   // superseded (bounded: after kOwnWriteWait the cache is trusted again).

@@ -1,5 +1,6 @@
 #include "controller/reconcile_path.hpp"
 
+#include "controller/ownership.hpp"
 #include "controller/reconcile_stages.hpp"
 #include "maintenance/migration/planner.hpp"
 #include "runtime/store.hpp"
@@ -35,6 +36,8 @@ void summarise(Json& status, long generation, maintenance::TimePoint now) {
   status["observedGeneration"] = generation;
   const std::string phase = status.value("phase", "Pending");
   std::vector<std::string> notReady;
+  if (auto c = maintenance::getCondition(status, cond::kConflict); c && c->status == "True")
+    notReady.push_back(std::string(cond::kConflict) + " (" + c->reason + ": " + c->message + ")");
   for (const char* t : {cond::kSpecValid, cond::kMigrated, cond::kRolledOut, cond::kAuditLogMaintenanceScheduled}) {
     auto c = maintenance::getCondition(status, t);
     // Nothing configured is not a fault: audit-log maintenance is optional.
@@ -60,11 +63,22 @@ Acted startActed(const Observation& seen) {
 
 // Deletion: the status first, while the object still exists; then the restore patches or
 // the finalizer removal (planFinalize).
-Acted actDeleting(const Observation& seen) {
+// A Deployment another PhaseMaintenance owns is not restored (its gate is that one's), and
+// the claims this one holds are given back just before its finalizer goes.
+Acted actDeleting(const ReconcilerDeps& d, const Observation& seen) {
   Acted out = startActed(seen);
-  maintenance::Plan plan = maintenance::planFinalize(seen.in);
+  Observed in = seen.in;
+  for (auto* dep : {&in.backend, &in.worker})
+    if (*dep && ownership::claimedByAnother(**dep, seen.pm, d.view)) dep->reset();
+  maintenance::Plan plan = maintenance::planFinalize(in);
   out.status = std::move(plan.status);
   summarise(out.status, seen.generation, seen.in.now);
+  out.events = takeEvents(plan.actions);
+  const bool removesFinalizer = !plan.actions.empty() && plan.actions.back().resource == "phasemaintenances";
+  if (removesFinalizer) {
+    auto release = ownership::releaseClaims(in);
+    plan.actions.insert(plan.actions.end() - 1, release.begin(), release.end());
+  }
   out.afterStatus = std::move(plan.actions);
   if (plan.requeueAfter) out.outcome = runtime::ReconcileResult::after(*plan.requeueAfter);
   return out;
@@ -82,7 +96,7 @@ Acted actInvalid(const Observation& seen) {
   out.status["phase"] = "Invalid";
   summarise(out.status, seen.generation, seen.in.now);
   if (!before || before->status != "False" || before->message != message)
-    out.events.push_back({"Warning", "InvalidSpec", message});
+    out.events.push_back({"Warning", "InvalidSpec", message, ""});
   out.outcome = runtime::ReconcileResult::terminal("invalid spec: " + message);
   return out;
 }
@@ -102,23 +116,63 @@ Acted actSuspended(const Observation& seen) {
   return out;
 }
 
-Acted actActive(const ReconcilerDeps& d, const Observation& seen) {
+// Another PhaseMaintenance owns a Deployment this one names: status says so (naming the
+// other), one Warning Event per new message, and no other write. The Deployment's change
+// when the other lets go wakes this one.
+Acted actConflict(const Observation& seen, const std::string& message) {
   Acted out = startActed(seen);
+  out.status = validStatus(seen);
+  const auto before = maintenance::getCondition(out.status, cond::kConflict);
+  maintenance::setCondition(out.status, {cond::kConflict, "True", "DeploymentClaimed", message}, seen.generation,
+                            seen.in.now);
+  out.status["phase"] = "Blocked";
+  summarise(out.status, seen.generation, seen.in.now);
+  if (!before || before->status != "True" || before->message != message)
+    out.events.push_back({"Warning", "Conflict", message, ""});
+  return out;
+}
+
+// The status without a Conflict condition (the conflict is over, or never was).
+void clearConflict(Json& status) {
+  if (!status.contains("conditions") || !status["conditions"].is_array()) return;
+  Json kept = Json::array();
+  for (const auto& c : status["conditions"])
+    if (c.value("type", "") != cond::kConflict) kept.push_back(c);
+  status["conditions"] = std::move(kept);
+}
+
+Acted actActive(const ReconcilerDeps& d, const Observation& seen) {
   Observed in = seen.in;
+  const ownership::ClaimCheck claims = ownership::checkClaims(in, d.view);
+  if (claims.conflict) return actConflict(seen, *claims.conflict);
+  Acted out = startActed(seen);
   in.object["status"] = validStatus(seen);
+  clearConflict(in.object["status"]);
 
   // The status write is guarded by the resourceVersion it last saw: after adding the
   // finalizer, that is the patched object's, not the cache's (else every first reconcile
   // would meet a conflict and pay a re-read).
   if (auto add = maintenance::ensureFinalizer(in)) {
     Json patched;
-    if (executeActions(d.client, d.events, seen.pm, {*add}, &patched) == ExecutionResult::StalePlan) {
+    if (executeActions(d.client, seen.pm, {*add}, &patched) == ExecutionResult::StalePlan) {
       out.stale = true;
       out.outcome = runtime::ReconcileResult::after(kStaleRetry);
       return out;
     }
     if (patched.contains("metadata")) out.writeOver["metadata"]["resourceVersion"] = runtime::resourceVersionOf(patched);
     out.superseded.push_back(runtime::resourceVersionOf(out.writeOver));
+  }
+  // Claims after the finalizer, so that a deletion always finds them to give back. The
+  // planners see the claimed Deployments as the API server returned them.
+  for (const auto& claim : claims.claims) {
+    Json claimed;
+    if (executeActions(d.client, seen.pm, {claim}, &claimed) == ExecutionResult::StalePlan) {
+      out.stale = true;
+      out.outcome = runtime::ReconcileResult::after(kStaleRetry);
+      return out;
+    }
+    for (auto* dep : {&in.backend, &in.worker})
+      if (*dep && runtime::objectKey(**dep) == runtime::objectKey(claimed)) *dep = claimed;
   }
 
   StageResult stages = runStages(d, in);
@@ -129,7 +183,7 @@ Acted actActive(const ReconcilerDeps& d, const Observation& seen) {
     out.outcome = runtime::ReconcileResult::after(kStaleRetry);
     return out;
   }
-  if (stages.warning) out.events.push_back({"Warning", stages.warning->first, stages.warning->second});
+  out.events = std::move(stages.events);
   if (stages.retryWithBackoff) {
     std::string why = stages.backoffReason;
     if (why.empty()) {
@@ -168,7 +222,7 @@ Observation observe(const ReconcilerDeps& d, const Json& pm) {
 }
 
 Acted act(const ReconcilerDeps& d, const Observation& seen) {
-  if (seen.pm.contains("metadata") && seen.pm["metadata"].contains("deletionTimestamp")) return actDeleting(seen);
+  if (seen.pm.contains("metadata") && seen.pm["metadata"].contains("deletionTimestamp")) return actDeleting(d, seen);
   if (!seen.parsed.ok()) return actInvalid(seen);
   if (seen.parsed.spec.suspend) return actSuspended(seen);
   return actActive(d, seen);

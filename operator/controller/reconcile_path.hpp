@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "controller/action_executor.hpp"
 #include "controller/phase_reconciler.hpp"
 #include "maintenance/plan_types.hpp"
 
@@ -19,13 +20,6 @@ struct Observation {
   maintenance::SpecParseResult parsed;
   maintenance::Observed in;  // in.object is pm; in.now is the wall time of this reconcile
   long generation = 0;
-};
-
-// An Event to post once the status that records its fact is written.
-struct PendingEvent {
-  std::string type;  // Normal | Warning
-  std::string reason;
-  std::string message;
 };
 
 // What act did, and what remains for after the status write.

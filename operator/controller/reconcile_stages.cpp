@@ -77,8 +77,10 @@ void recordRefusal(const ReconcilerDeps& d, const nlohmann::json& pm, const Refu
   result.status = pm.value("status", nlohmann::json::object());
   const auto before = maintenance::getCondition(result.status, type);
   maintenance::setCondition(result.status, {type, "False", "WriteRefused", message}, generation, d.clock->wallNow());
+  // The plan's Events announce facts that are not recorded either.
+  result.events.clear();
   if (!before || before->reason != "WriteRefused" || before->message != message)
-    result.warning = std::make_pair(std::string("WriteRefused"), message);
+    result.events.push_back({"Warning", "WriteRefused", message, ""});
   result.retryWithBackoff = true;
   result.backoffReason = message;
 }
@@ -96,8 +98,9 @@ StageResult runStages(const ReconcilerDeps& d, Observed in) {
   StageResult result;
   result.status = planned.status;
   result.requeueAfter = planned.requeueAfter;
+  result.events = takeEvents(planned.actions);
   Refusal refusal;
-  const ExecutionResult executed = executeActions(d.client, d.events, in.object, planned.actions, nullptr, &refusal);
+  const ExecutionResult executed = executeActions(d.client, in.object, planned.actions, nullptr, &refusal);
   if (executed == ExecutionResult::StalePlan) {
     result.stale = true;
     return result;

@@ -17,8 +17,8 @@ struct StageResult {
   bool stale = false;  // a guarded write found the object changed: plan again
   bool retryWithBackoff = false;  // retry with the controller's backoff, for `backoffReason`
   std::string backoffReason;
-  // A Warning Event to post once the status that records it is written (a new fact only).
-  std::optional<std::pair<std::string, std::string>> warning;  // reason, message
+  // The Events of the facts `status` records, posted once it is written.
+  std::vector<PendingEvent> events;
   std::optional<std::chrono::milliseconds> requeueAfter;
 
   void requeueNoLaterThan(std::chrono::milliseconds d) {

@@ -49,7 +49,8 @@ class RecoveryStage {
   void run() {
     const m::RecoveryDecision decision = m::planRecovery(in_);
     if (decision.requeueAfter) out_.requeueNoLaterThan(*decision.requeueAfter);
-    for (const auto& r : decision.rejected) emit(m::recordRejection(out_.status, r, generation_, in_.now));
+    for (const auto& r : decision.rejected)
+      emit(m::recordRejection(out_.status, r, generation_, in_.now), key(r.action, r.requestId));
     for (const auto& r : decision.run) {
       if (!connected()) break;
       if (r.action == m::RecoveryAction::ResetNetworkPolicies) {
@@ -77,7 +78,12 @@ class RecoveryStage {
     return ns_ + "/" + name_ + "/" + m::recoveryListName(action) + "/" + requestId;
   }
 
-  void emit(const m::Action& event) { d_.events.event(in_.object, event.eventType, event.reason, event.message); }
+  // The Event of a recovery's fact, keyed by the ledger's request key: posted once the
+  // status records it, and at most once per request even when the status write was lost
+  // and the ledger answers the request again.
+  void emit(const m::Action& event, const std::string& requestKey) {
+    out_.events.push_back({event.eventType, event.reason, event.message, requestKey});
+  }
 
   // Reads the password once; false (with the failure recorded) when it cannot be had or
   // an earlier call in this reconcile could not reach the database.
@@ -112,7 +118,8 @@ class RecoveryStage {
         return false;
       }
       reached_ = true;
-      emit(m::recordRejection(out_.status, {action, requestId, orgs, e.what()}, generation_, in_.now));
+      emit(m::recordRejection(out_.status, {action, requestId, orgs, e.what()}, generation_, in_.now),
+           key(action, requestId));
       return false;
     }
   }
@@ -131,7 +138,7 @@ class RecoveryStage {
     rec.restoreAfter = r.restoreAfterText;
     rec.restoreAfterDuration = r.restoreAfter;
     rec.ledgerKey = res.requestKey;
-    emit(m::recordNetworkReset(out_.status, rec, generation_, in_.now));
+    emit(m::recordNetworkReset(out_.status, rec, generation_, in_.now), key(r.action, r.requestId));
     if (rec.restoreAfterDuration) out_.requeueNoLaterThan(*rec.restoreAfterDuration + std::chrono::seconds(1));
     log::info("break-glass recovery applied", {{"key", ns_ + "/" + name_},
                                                {"requestId", r.requestId},
@@ -153,7 +160,7 @@ class RecoveryStage {
     rec.restoredAt = res.appliedAt;
     for (const auto& p : res.restored) rec.restored.push_back(p.id);
     for (const auto& p : res.skipped) rec.skipped.push_back({p.id, p.name, p.reason});
-    emit(m::recordNetworkRestore(out_.status, rec, generation_, in_.now));
+    emit(m::recordNetworkRestore(out_.status, rec, generation_, in_.now), key(action, r.requestId));
   }
 
   void disableSso(const m::RunRecovery& r) {
@@ -173,7 +180,7 @@ class RecoveryStage {
       for (const auto& p : org.providers) b.providers.push_back({p.id, p.providerType, p.enabled});
       rec.before.push_back(std::move(b));
     }
-    emit(m::recordSSODisable(out_.status, rec, generation_, in_.now));
+    emit(m::recordSSODisable(out_.status, rec, generation_, in_.now), key(r.action, r.requestId));
   }
 
   const ReconcilerDeps& d_;

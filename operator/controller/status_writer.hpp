@@ -2,16 +2,17 @@
 // Status is written in one place (docs/architecture.md, principle 6).
 //
 // Guarantees: a status equal to the observed one is not sent (no writes at rest); the
-// write is a PUT to /status carrying the object's resourceVersion; on Conflict the object
-// is read again and the same status put on the fresh copy (the operator owns the whole
-// status), a bounded number of times. The object being gone is not an error.
+// write is one PUT to /status carrying the observed object's resourceVersion, so it never
+// overwrites a version it did not plan from. A Conflict is returned, not retried: the
+// caller re-reads the object and plans again (PhaseReconciler), since a status computed
+// from the old object may record a step the new one has moved past. The object being gone
+// is not an error.
 #include "kube/client.hpp"
 
 namespace pmo::controller {
 
-enum class StatusWrite { Unchanged, Written, Gone };
+enum class StatusWrite { Unchanged, Written, Gone, Conflict };
 
-StatusWrite writeStatus(kube::Client& client, const nlohmann::json& observed, const nlohmann::json& status,
-                        int attempts = 5);
+StatusWrite writeStatus(kube::Client& client, const nlohmann::json& observed, const nlohmann::json& status);
 
 }  // namespace pmo::controller

@@ -1,5 +1,8 @@
 #include "maintenance/owner.hpp"
 
+#include <cstdint>
+#include <cstdio>
+
 #include "maintenance/labels.hpp"
 
 namespace pmo::maintenance {
@@ -7,6 +10,16 @@ namespace {
 
 bool alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+// FNV-1a, 32 bits: stable across builds and platforms (std::hash is not).
+std::uint32_t fnv1a(const std::string& s) {
+  std::uint32_t h = 2166136261u;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 16777619u;
+  }
+  return h;
 }
 
 }  // namespace
@@ -41,13 +54,21 @@ std::string labelValue(const std::string& text) {
   return out.substr(start, end - start);
 }
 
+std::string ownerLabelValue(const std::string& pmName) {
+  constexpr std::size_t kMaxLabelValue = 63;  // k8s.io/apimachinery/pkg/util/validation: LabelValueMaxLength
+  if (pmName.size() <= kMaxLabelValue) return labelValue(pmName);
+  char suffix[10];
+  std::snprintf(suffix, sizeof suffix, "-%08x", fnv1a(pmName));
+  return labelValue(pmName.substr(0, kMaxLabelValue - 9)) + suffix;
+}
+
 Json childLabels(const std::string& pmName, const std::string& component,
                  const std::string& version) {
   Json l = {{labels::kName, labels::kNameValue},
-            {labels::kInstance, labelValue(pmName)},
+            {labels::kInstance, ownerLabelValue(pmName)},
             {labels::kComponent, component},
             {labels::kManagedBy, labels::kManagedByValue},
-            {labels::kOwner, labelValue(pmName)}};
+            {labels::kOwner, ownerLabelValue(pmName)}};
   if (!version.empty()) l[labels::kVersion] = labelValue(version);
   return l;
 }

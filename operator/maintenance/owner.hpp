@@ -31,6 +31,13 @@ bool isControlledBy(const Json& child, const Json& pm);
 Json childLabels(const std::string& pmName, const std::string& component,
                  const std::string& version = "");
 
+// The owner and instance label value of the PhaseMaintenance `pmName`: the name itself
+// when it is a valid label value (at most 63 characters), else its first characters and
+// "-" + 8 hex digits of a hash of the whole name, so two long names sharing a prefix still
+// differ. Not reversible: map it back through an index of the PhaseMaintenances on this
+// value (controller/operator.cpp), never by reading it as a name.
+std::string ownerLabelValue(const std::string& pmName);
+
 // `text` as a valid label value (invalid characters become '_', cut to 63, trimmed to
 // alphanumeric ends); "" stays "".
 std::string labelValue(const std::string& text);

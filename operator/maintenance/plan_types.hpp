@@ -71,6 +71,8 @@ inline constexpr const char* kDatabaseReachable = "DatabaseReachable";
 inline constexpr const char* kSpecValid = "SpecValid";
 inline constexpr const char* kMutableVersion = "MutableVersionTag";  // warning: `latest`
 inline constexpr const char* kRecovered = "RecoveryApplied";
+// True while another PhaseMaintenance owns a Deployment this one names (controller/ownership.hpp).
+inline constexpr const char* kConflict = "Conflict";
 }  // namespace conditions
 
 // Sets (or replaces) a condition in status["conditions"], stamping observedGeneration

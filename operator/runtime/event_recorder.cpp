@@ -75,7 +75,38 @@ std::string eventName(const std::string& objName, const std::string& suffix) {
   return head + suffix;
 }
 
+// FNV-1a, 64 bits: a stable digest for names (not a security boundary).
+std::uint64_t fnv1a(const std::string& text) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
 }  // namespace
+
+void EventRecorder::recordOnce(const kube::Json& object, EventType eventType, const std::string& reason,
+                               const std::string& rawMessage, const std::string& factKey) {
+  const char* type = eventType == EventType::Warning ? "Warning" : "Normal";
+  try {
+    const kube::Json& md = object.at("metadata");
+    std::string ns = md.value("namespace", "");
+    if (ns.empty()) ns = "default";
+    char suffix[32];
+    std::snprintf(suffix, sizeof suffix, ".f%016llx",
+                  static_cast<unsigned long long>(fnv1a(md.value("uid", "") + "\x1f" + factKey + "\x1f" + reason)));
+    const std::string name = eventName(md.value("name", ""), suffix);
+    client_.create(kEvents, ns, build(object, type, reason, truncateUtf8(rawMessage, kMaxMessage), ns, name,
+                                      formatTime(clock_->wallNow())));
+  } catch (const kube::ApiError& e) {
+    if (e.reason() == kube::ErrorReason::AlreadyExists) return;  // posted before: the fact is told once
+    log::warn("could not record event", {{"reason", reason}, {"type", type}, {"error", e.what()}});
+  } catch (const std::exception& e) {
+    log::warn("could not record event", {{"reason", reason}, {"type", type}, {"error", e.what()}});
+  }
+}
 
 void EventRecorder::record(const kube::Json& object, EventType eventType, const std::string& reason,
                            const std::string& rawMessage) {

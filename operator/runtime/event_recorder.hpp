@@ -8,6 +8,7 @@
 //   message) patches that Event's count and lastTimestamp instead of creating another.
 //   The cache of recent Events is in memory, bounded (LRU), and lost on restart.
 // - Messages are truncated to 1024 bytes.
+// - Names are DNS subdomains of at most 253 characters, whatever the object's name.
 // Callers' duty: messages must never contain secrets (passwords, tokens, connection
 // strings with credentials); Events are readable by anyone who can read the namespace.
 #include <cstdint>
@@ -43,6 +44,12 @@ class EventRecorder {
   void warning(const kube::Json& object, const std::string& reason, const std::string& message) {
     record(object, EventType::Warning, reason, message);
   }
+  // The Event of one fact, identified by `factKey` (e.g. a recovery's request key): its
+  // name is derived from the object's uid, the key and the reason, so it is created at
+  // most once, also across restarts and replicas (a second create meets AlreadyExists and
+  // is dropped). Never folded or counted.
+  void recordOnce(const kube::Json& object, EventType type, const std::string& reason, const std::string& message,
+                  const std::string& factKey);
 
  private:
   struct Entry {

@@ -16,7 +16,7 @@ const std::vector<std::string> kDbCommands = {"purge", "vacuum", "stats", "reset
 // The arguments each command needs to get past its own usage checks.
 std::vector<std::string> minimalArgs(const std::string& command) {
   if (command == "purge") return {"purge", "SpaceX"};
-  if (command == "disable-sso") return {"disable-sso", "--org", "SpaceX"};
+  if (command == "disable-sso") return {"disable-sso", "--org", "SpaceX", "--disable-enforcement"};
   return {command};
 }
 

@@ -97,5 +97,28 @@ TEST_F(EventRecorderTest, TruncatesLongMessages) {
   EXPECT_EQ(fake.objects(kEvents)[0]["message"].get<std::string>().size(), 1024u);
 }
 
+// A fact keyed by a request is told once, also by a new recorder (a restarted operator)
+// whose memory of recent Events is empty; another fact, or another object, is told again.
+TEST_F(EventRecorderTest, AKeyedFactIsPostedOnceAcrossRecorders) {
+  EventRecorder(fake, clock).recordOnce(pm, EventType::Normal, "RecoveryApplied", "reset 3 policies", "prod/phase/r/1");
+  EventRecorder(fake, clock).recordOnce(pm, EventType::Normal, "RecoveryApplied", "reset 3 policies (recorded)",
+                                        "prod/phase/r/1");
+  EXPECT_EQ(fake.objects(kEvents).size(), 1u);
+  EventRecorder(fake, clock).recordOnce(pm, EventType::Normal, "RecoveryApplied", "reset 1 policy", "prod/phase/r/2");
+  Json other = pm;
+  other["metadata"]["uid"] = "u-2";
+  EventRecorder(fake, clock).recordOnce(other, EventType::Normal, "RecoveryApplied", "reset", "prod/phase/r/1");
+  EXPECT_EQ(fake.objects(kEvents).size(), 3u);
+}
+
+TEST_F(EventRecorderTest, AKeyedFactOfALongNamedObjectGetsAValidName) {
+  Json longPm = pm;
+  longPm["metadata"]["name"] = std::string(253, 'a');
+  EventRecorder(fake, clock).recordOnce(longPm, EventType::Warning, "RecoveryRejected", "no such org", "k");
+  const auto events = fake.objects(kEvents);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_LE(events[0]["metadata"]["name"].get<std::string>().size(), 253u);
+}
+
 }  // namespace
 }  // namespace pmo::runtime
