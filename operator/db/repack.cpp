@@ -94,7 +94,8 @@ ChildResult runChild(const std::string& binary, const std::vector<std::string>& 
                      const std::function<void(const std::string&)>& onLine) {
   std::vector<std::string> envStrings;
   for (char** e = environ; e && *e; ++e) {
-    if (std::strncmp(*e, "PG", 2) == 0) continue;  // nothing inherited overrides the connection
+    const char* eq = std::strchr(*e, '=');
+    if (eq && env.count(std::string(*e, static_cast<std::size_t>(eq - *e)))) continue;  // ours replace the inherited ones
     envStrings.emplace_back(*e);
   }
   for (const auto& [k, v] : env) envStrings.push_back(k + "=" + v);

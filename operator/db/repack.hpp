@@ -6,7 +6,8 @@
 // Guarantees:
 // - The password never appears on the child's command line (visible to every local
 //   process): connection settings go through the child's libpq environment (PGHOST,
-//   PGPASSWORD, ...), built from scratch, so nothing inherited overrides them.
+//   PGPASSWORD, ...), which replace inherited variables of the same names; other libpq
+//   variables (PGSSLROOTCERT, ...) reach it as they reach this process's own connections.
 // - The child never cancels or terminates other sessions (--no-kill-backend): when its
 //   brief exclusive lock is not granted within --wait-timeout it gives up on the table and
 //   drops its copy, changing nothing.
@@ -44,8 +45,7 @@ struct ChildResult {
   std::string output;  // stdout and stderr, interleaved, redacted
 };
 
-// Runs `binary` with `args` and an environment of the parent's variables minus every PG*
-// one, plus `env`; forwards each output line to `onLine`. Occurrences of `redact` (when
+// Runs `binary` with `args` and the parent's environment with `env` set over it; forwards each output line to `onLine`. Occurrences of `redact` (when
 // non-empty) in the output are replaced by "[redacted]".
 ChildResult runChild(const std::string& binary, const std::vector<std::string>& args,
                      const std::map<std::string, std::string>& env, const std::string& redact,
