@@ -93,6 +93,14 @@ TEST(VacuumRepackE2E, TheCronJobForMethodRepackRebuildsTheRealTableAndReportsIt)
       },
       60s, "the repack's result in status");
   EXPECT_TRUE(pm.value("/status/auditLogs/vacuum/lastResult/success"_json_pointer, false));
+  EXPECT_TRUE(eventually(
+      [&] {
+        for (const auto& e : h.events())  // the Event says what ran: a repack, not a VACUUM FULL
+          if (e.value("message", "").find("repack of api_secretevent") != std::string::npos) return true;
+        return false;
+      },
+      30s))
+      << "an Event naming the repack";
   EXPECT_EQ(pm.dump().find(password), std::string::npos);
   EXPECT_EQ(h.operatorLog().find(password), std::string::npos);
 }
