@@ -18,7 +18,15 @@ runtime=$(awk '/^FROM debian:12-slim/{f=1} f' Dockerfile | tr ' \\' '\n\n' | gre
 closure=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts --no-breaks \
             --no-replaces --no-enhances $runtime $base 2>/dev/null | grep -v '^ ' | sed 's/:.*//' | sort -u)
 
+# The image also carries the pg_repack client (vacuum --method repack), copied from the
+# postgresql-15-repack package: its libraries must be there too.
+repack=/usr/lib/postgresql/15/bin/pg_repack
+[ -x "$repack" ] || { echo "check-image-deps: $repack missing: scripts/setup.sh installs postgresql-15-repack" >&2; exit 1; }
+grep -q "^COPY --from=repack $repack " Dockerfile ||
+  { echo "check-image-deps: the Dockerfile's runtime stage does not copy $repack" >&2; exit 1; }
+
 missing=0
+for bin in "$binary" "$repack"; do
 while read -r lib path; do
   [ -n "$path" ] || continue
   real=$(readlink -f "$path")
@@ -30,10 +38,11 @@ while read -r lib path; do
   if ! grep -qx "$pkg" <<<"$closure"; then
     echo "check-image-deps: $lib comes from $pkg, which the runtime image does not install" >&2; missing=1
   fi
-done < <(ldd "$binary" | awk '/=>/ {print $1, $3}')
+done < <(ldd "$bin" | awk '/=>/ {print $1, $3}')
+done
 
 if [ $missing -ne 0 ]; then
   echo "check-image-deps: FAILED: add the packages above to the Dockerfile's runtime stage" >&2
   exit 1
 fi
-echo "check-image-deps: ok: every library of $binary is provided by: $runtime(+ debian:12-slim base)"
+echo "check-image-deps: ok: every library of $binary and pg_repack is provided by: $runtime(+ debian:12-slim base)"

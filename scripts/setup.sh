@@ -11,6 +11,7 @@ PACKAGES=(
   libcpprest-dev libboost-dev libssl-dev nlohmann-json3-dev libpqxx-dev libyaml-cpp-dev zlib1g-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev libre2-dev tzdata
   postgresql-15 postgresql-client-15 procps iproute2 python3 unzip
+  postgresql-15-repack  # pg_repack: the extension for the test server, the client for vacuum --method repack
 )
 
 missing=()

@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <iostream>
 #include <thread>
 
 #include "db/vacuum.hpp"
 #include "support/pg_fixture.hpp"
 #include "support/phase_data.hpp"
 #include "support/process.hpp"
+#include "vacuum_support.hpp"
 
 namespace pmo::db {
 namespace {
@@ -111,7 +113,8 @@ TEST_F(AuditTablePg, VacuumRemovesDeadTuplesAndReportsBeforeAndAfter) {
   const VacuumResult r = vacuumTable(db_->params(), VacuumOptions{}, {},
                                      [&](const std::string& m) { messages.push_back(m); });
   EXPECT_EQ(r.outcome, VacuumOutcome::Completed);
-  EXPECT_FALSE(r.full);
+  EXPECT_FALSE(r.full());
+  EXPECT_EQ(r.method, VacuumMethod::Plain);
   EXPECT_EQ(r.before.deadTuples, 1500);
   ASSERT_TRUE(r.after);
   EXPECT_EQ(r.after->deadTuples, 0);
@@ -128,7 +131,7 @@ TEST_F(AuditTablePg, VacuumFullReturnsSpace) {
   statsWhen([](const TableStats& t) { return t.deadTuples == 3500; });
   waitForNoOlderSnapshots();
   VacuumOptions o;
-  o.full = true;
+  o.method = VacuumMethod::Full;
   const VacuumResult r = vacuumTable(db_->params(), o);
   ASSERT_EQ(r.outcome, VacuumOutcome::Completed) << r.message;
   ASSERT_TRUE(r.after);
@@ -144,7 +147,7 @@ TEST_F(AuditTablePg, VacuumFullGivesUpBehindAReaderInsteadOfQueueing) {
   const long long fileBefore = db_->scalar("SELECT pg_relation_filenode('api_secretevent')");
 
   VacuumOptions o;
-  o.full = true;
+  o.method = VacuumMethod::Full;
   o.lockTimeout = std::chrono::milliseconds(300);
   const auto start = std::chrono::steady_clock::now();
   const VacuumResult r = vacuumTable(db_->params(), o);
@@ -158,6 +161,77 @@ TEST_F(AuditTablePg, VacuumFullGivesUpBehindAReaderInsteadOfQueueing) {
   EXPECT_LT(took, std::chrono::seconds(5)) << "gave up after the lock timeout, did not wait for the reader";
   readerTx.abort();
   EXPECT_EQ(db_->scalar("SELECT pg_relation_filenode('api_secretevent')"), fileBefore) << "table not rewritten";
+}
+
+// A queued ACCESS EXCLUSIVE request blocks every later reader of the table. VACUUM FULL
+// therefore asks for its lock in short attempts with pauses between them: while another
+// session holds the table, the secret reads around it wait milliseconds, never the whole
+// --lock-timeout, and a refused run changes nothing.
+TEST_F(AuditTablePg, RefusedVacuumFullStallsReadersOnlyForMoments) {
+  auto holder = db_->connect();
+  pqxx::work holderTx(*holder);
+  holderTx.exec("SELECT count(*) FROM api_secretevent");  // ACCESS SHARE until it ends
+  const long long fileBefore = db_->scalar("SELECT pg_relation_filenode('api_secretevent')");
+  pmo::testing::ReadLoop reads(db_->connect(), std::chrono::milliseconds(25));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+
+  VacuumOptions o;
+  o.method = VacuumMethod::Full;
+  o.lockTimeout = std::chrono::seconds(2);
+  const auto start = std::chrono::steady_clock::now();
+  const VacuumResult r = vacuumTable(db_->params(), o);
+  const auto end = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  reads.stop();
+
+  EXPECT_EQ(r.outcome, VacuumOutcome::GaveUp);
+  EXPECT_NE(r.message.find("nothing was changed"), std::string::npos) << r.message;
+  EXPECT_GE(end - start, std::chrono::milliseconds(1500)) << "kept trying for its whole budget";
+  EXPECT_LT(end - start, std::chrono::seconds(4)) << "and not much longer";
+  EXPECT_TRUE(reads.error().empty()) << reads.error();
+  EXPECT_GT(reads.count(), 20u);
+  const auto longest = reads.longest(start, end);
+  ::testing::Test::RecordProperty("longest_read_ms_refused", static_cast<int>(longest.count()));
+  std::cerr << "longest read while a VACUUM FULL was refused for 2 s: " << longest.count() << " ms\n";
+  EXPECT_LT(longest, std::chrono::milliseconds(300)) << "a reader waited behind the queued lock request";
+  holderTx.abort();
+  EXPECT_EQ(db_->scalar("SELECT pg_relation_filenode('api_secretevent')"), fileBefore) << "table not rewritten";
+}
+
+TEST_F(AuditTablePg, VacuumFullWaitingForAHolderLetsReadersThroughUntilGranted) {
+  auto holder = db_->connect();
+  auto holderTx = std::make_unique<pqxx::work>(*holder);
+  holderTx->exec("SELECT count(*) FROM api_secretevent");
+  const long long fileBefore = db_->scalar("SELECT pg_relation_filenode('api_secretevent')");
+  pmo::testing::ReadLoop reads(db_->connect(), std::chrono::milliseconds(25));
+  const auto start = std::chrono::steady_clock::now();
+  const auto release = start + std::chrono::milliseconds(1200);
+  std::thread releaser([&] {
+    std::this_thread::sleep_until(release);
+    holderTx->commit();
+  });
+
+  VacuumOptions o;
+  o.method = VacuumMethod::Full;
+  o.lockTimeout = std::chrono::seconds(20);
+  const VacuumResult r = vacuumTable(db_->params(), o);
+  const auto end = std::chrono::steady_clock::now();
+  releaser.join();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  reads.stop();
+
+  ASSERT_EQ(r.outcome, VacuumOutcome::Completed) << r.message;
+  EXPECT_GE(end - start, std::chrono::milliseconds(1100)) << "it could not have the lock before the holder let go";
+  EXPECT_NE(db_->scalar("SELECT pg_relation_filenode('api_secretevent')"), fileBefore) << "table rewritten";
+  EXPECT_TRUE(reads.error().empty()) << reads.error();
+  // Reads that started well before the release: the lock was only ever requested for moments.
+  const auto whileWaiting = reads.longest(start, release - std::chrono::milliseconds(200));
+  const auto whileGranted = reads.longest(release - std::chrono::milliseconds(200), end);
+  ::testing::Test::RecordProperty("longest_read_ms_waiting", static_cast<int>(whileWaiting.count()));
+  ::testing::Test::RecordProperty("longest_read_ms_granted", static_cast<int>(whileGranted.count()));
+  std::cerr << "longest read: " << whileWaiting.count() << " ms while VACUUM FULL waited, " << whileGranted.count()
+            << " ms around its grant (rewrite of " << r.durationSeconds << " s)\n";
+  EXPECT_LT(whileWaiting, std::chrono::milliseconds(300)) << "a reader waited behind the queued lock request";
 }
 
 TEST_F(AuditTablePg, ThresholdsSkipWhenThereIsLittleToReclaim) {

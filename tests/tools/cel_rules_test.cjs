@@ -30,6 +30,7 @@ const DISTINCT = 'backend and worker must name different Deployments';
 const CLAIM = 'persistentVolumeClaim is required when enabled is true';
 const UNIQUE = 'purge rules must be unique by (organisation, appId)';
 const LOCK = 'lockTimeout must be a positive duration';
+const METHOD = 'full: true contradicts method Plain';
 const RESTORE = 'restoreAfter must be a positive duration such as 30m or 2h';
 const SSO = 'organisations must name at least one organisation when requestId is set';
 
@@ -66,6 +67,11 @@ function cases() {
     { name: 'lockTimeout 1.5h', object: withSpec(vacuum({ lockTimeout: '1.5h' })), fails: [] },
     { name: 'lockTimeout 250ms', object: withSpec(vacuum({ lockTimeout: '250ms' })), fails: [] },
     { name: 'lockTimeout beyond 64-bit nanoseconds', object: withSpec(vacuum({ lockTimeout: '2562048h' })), fails: [LOCK] },
+    { name: 'method Repack', object: withSpec(vacuum({ method: 'Repack' })), fails: [] },
+    { name: 'method Repack with full: true', object: withSpec(vacuum({ method: 'Repack', full: true })), fails: [] },
+    { name: 'method Full with full: false', object: withSpec(vacuum({ method: 'Full', full: false })), fails: [] },
+    { name: 'method Plain with full: false', object: withSpec(vacuum({ method: 'Plain' })), fails: [] },
+    { name: 'method Plain with full: true', object: withSpec(vacuum({ method: 'Plain', full: true })), fails: [METHOD] },
     { name: 'restoreAfter empty: permanent', object: withSpec(reset({ requestId: 'r1', restoreAfter: '' })), fails: [] },
     { name: 'restoreAfter 0s', object: withSpec(reset({ requestId: 'r1', restoreAfter: '0s' })), fails: [RESTORE] },
     { name: 'restoreAfter 1h30m', object: withSpec(reset({ requestId: 'r1', restoreAfter: '1h30m' })), fails: [] },
@@ -79,10 +85,10 @@ function cases() {
       object: withSpec({
         workloads: { backend: { deployment: 'x' }, worker: { deployment: 'x' } },
         migrations: { backup: { enabled: true } },
-        auditLogs: { purge: [{ organisation: 'A' }, { organisation: 'A' }], vacuum: { lockTimeout: '0s' } },
+        auditLogs: { purge: [{ organisation: 'A' }, { organisation: 'A' }], vacuum: { lockTimeout: '0s', method: 'Plain', full: true } },
         recovery: { resetGlobalNetworkPolicies: { restoreAfter: '0s' }, disableSSOEnforcement: { requestId: 'r' } },
       }),
-      fails: [DISTINCT, CLAIM, UNIQUE, LOCK, RESTORE, SSO],
+      fails: [DISTINCT, CLAIM, UNIQUE, LOCK, METHOD, RESTORE, SSO],
     },
   ];
 }

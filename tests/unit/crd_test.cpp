@@ -205,6 +205,7 @@ TEST(Crd, EnumsAreTheOperatorsEnums) {
   };
   EXPECT_EQ(node("spec.database.sslMode")["enum"], asJson(schema::kSslModes));
   EXPECT_EQ(node("spec.migrations.gate")["enum"], asJson(schema::kGates));
+  EXPECT_EQ(node("spec.auditLogs.vacuum.method")["enum"], asJson(schema::kVacuumMethods));
   EXPECT_EQ(node("status.phase")["enum"], asJson(schema::kStatusPhases));
 }
 
@@ -218,7 +219,7 @@ TEST(Crd, StatusSchemaHasWhatTheOperatorWrites) {
         "status.migration.backupJob", "status.migration.backupPath", "status.migrations.[].from",
         "status.migrations.[].to", "status.migrations.[].result", "status.migrations.[].backupPath",
         "status.auditLogs.purge.[].name", "status.auditLogs.purge.[].lastResult.rowsDeleted",
-        "status.auditLogs.vacuum.lastResult.bytesReclaimed", "status.auditLogs.table.deadTuples",
+        "status.auditLogs.vacuum.lastResult.bytesReclaimed", "status.auditLogs.vacuum.method", "status.auditLogs.table.deadTuples",
         "status.auditLogs.table.measuredAt", "status.recoveries.resetGlobalNetworkPolicies.[].requestId",
         "status.recoveries.resetGlobalNetworkPolicies.[].policies.[].updatedAt",
         "status.recoveries.resetGlobalNetworkPolicies.[].restoredAt",
@@ -247,6 +248,10 @@ TEST(Crd, EveryCelRuleIsMirroredByValidateSpec) {
       {schema::kRuleUniquePurgeRules,
        [](json& s) { s["auditLogs"]["purge"].push_back(s["auditLogs"]["purge"][0]); }},
       {schema::kRuleLockTimeoutPositive, [](json& s) { s["auditLogs"]["vacuum"]["lockTimeout"] = "0s"; }},
+      {schema::kRuleVacuumMethodMatchesFull, [](json& s) {
+         s["auditLogs"]["vacuum"]["full"] = true;
+         s["auditLogs"]["vacuum"]["method"] = "Plain";
+       }},
       {schema::kRuleRestoreAfterPositive,
        [](json& s) { s["recovery"]["resetGlobalNetworkPolicies"]["restoreAfter"] = "0h"; }},
       {schema::kRuleSsoNeedsOrganisations, [](json& s) {

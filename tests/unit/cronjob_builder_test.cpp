@@ -134,6 +134,26 @@ TEST(CronJobBuilder, VacuumArgsFollowTheSpec) {
             (std::vector<std::string>{"vacuum", "--full", "--lock-timeout", "10s", "--min-dead-tuples", "5000"}));
 }
 
+TEST(CronJobBuilder, VacuumMethodReachesTheJobAndFullKeepsItsSpelling) {
+  VacuumSpec v;
+  v.method = "Repack";
+  v.lockTimeout = "30s";
+  EXPECT_EQ(vacuumArgs(v), (std::vector<std::string>{"vacuum", "--method", "repack", "--lock-timeout", "30s"}));
+  v.full = true;  // Repack is a full compaction too: method decides
+  EXPECT_EQ(vacuumArgs(v), (std::vector<std::string>{"vacuum", "--method", "repack", "--lock-timeout", "30s"}));
+  v.full = false;
+  v.method = "Full";
+  EXPECT_EQ(vacuumArgs(v), (std::vector<std::string>{"vacuum", "--full", "--lock-timeout", "30s"}));
+  v.method = "Plain";
+  EXPECT_EQ(vacuumArgs(v), (std::vector<std::string>{"vacuum"}));
+
+  PhaseMaintenanceSpec spec = specWithDatabase();
+  spec.auditLogs.vacuum = VacuumSpec{"30 3 * * 0", false, "5s", 0, "Repack"};
+  const Json cj = buildVacuumCronJob(pmObject(), spec, "img:1", false);
+  EXPECT_EQ(cj["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["args"],
+            Json::array({"vacuum", "--method", "repack", "--lock-timeout", "5s"}));
+}
+
 TEST(CronJobBuilder, SpecHashIsStableAndFollowsWhatTheOperatorDecides) {
   const PurgeRule rule{"SpaceX", 30, "", "0 3 * * *"};
   const Json a = buildPurgeCronJob(pmObject(), specWithDatabase(), rule, "img:1", false);

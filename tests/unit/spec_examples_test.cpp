@@ -52,10 +52,12 @@ json toJson(const PhaseMaintenanceSpec& s) {
                      {"resources", s.auditLogs.resources}}},
       {"recovery", json::object()},
       {"suspend", s.suspend}};
-  if (s.auditLogs.vacuum)
+  if (s.auditLogs.vacuum) {
     out["auditLogs"]["vacuum"] = {{"schedule", s.auditLogs.vacuum->schedule}, {"full", s.auditLogs.vacuum->full},
                                   {"lockTimeout", s.auditLogs.vacuum->lockTimeout},
                                   {"minDeadTuples", s.auditLogs.vacuum->minDeadTuples}};
+    if (!s.auditLogs.vacuum->method.empty()) out["auditLogs"]["vacuum"]["method"] = s.auditLogs.vacuum->method;
+  }
   if (const auto& n = s.recovery.resetGlobalNetworkPolicies)
     out["recovery"]["resetGlobalNetworkPolicies"] = {{"requestId", n->requestId}, {"organisations", n->organisations},
                                                      {"restoreAfter", n->restoreAfter}};

@@ -18,7 +18,7 @@ PhaseMaintenanceSpec valid() {
   s.database.passwordSecretRef = {"phase-console-secret", "DATABASE_PASSWORD"};
   s.migrations.backup = {true, "phase-backups", 5, "postgres:15"};
   s.auditLogs.purge.push_back({"SpaceX", 90, "", "0 3 * * *"});
-  s.auditLogs.vacuum = VacuumSpec{"30 3 * * 0", false, "5s", 0};
+  s.auditLogs.vacuum = VacuumSpec{"30 3 * * 0", false, "5s", 0, ""};
   s.recovery.resetGlobalNetworkPolicies = ResetNetworkPoliciesRequest{"r-1", {}, "2h"};
   s.recovery.disableSSOEnforcement = DisableSSORequest{"s-1", {"SpaceX"}, false};
   return s;
@@ -291,6 +291,26 @@ TEST(SpecValidation, RejectsLockTimeoutWithoutUnit) {
   auto s = valid();
   s.auditLogs.vacuum->lockTimeout = "5";
   expectRejected(s, "spec.auditLogs.vacuum.lockTimeout", "units ns, us, ms, s, m, h");
+}
+
+TEST(SpecValidation, VacuumMethodIsAnEnumThatMustNotContradictFull) {
+  auto s = valid();
+  s.auditLogs.vacuum->method = "repack";
+  expectRejected(s, "spec.auditLogs.vacuum.method", "supported values: \"Plain\", \"Full\", \"Repack\"");
+  s.auditLogs.vacuum->method = "Plain";
+  s.auditLogs.vacuum->full = true;
+  expectRejected(s, "spec.auditLogs.vacuum.method", schema::kRuleVacuumMethodMatchesFull);
+  for (const char* ok : {"Full", "Repack"}) {
+    s.auditLogs.vacuum->method = ok;
+    EXPECT_TRUE(validateSpec(s).empty()) << ok;
+  }
+  s.auditLogs.vacuum->full = false;
+  s.auditLogs.vacuum->method = "";
+  EXPECT_EQ(s.auditLogs.vacuum->effectiveMethod(), "Plain");
+  s.auditLogs.vacuum->full = true;
+  EXPECT_EQ(s.auditLogs.vacuum->effectiveMethod(), "Full") << "full alone keeps its meaning";
+  s.auditLogs.vacuum->method = "Repack";
+  EXPECT_EQ(s.auditLogs.vacuum->effectiveMethod(), "Repack");
 }
 
 TEST(SpecValidation, RejectsNegativeMinDeadTuples) {

@@ -68,6 +68,14 @@ TEST(TerminationSummary, ReadsTheVacuumSummaryWithBeforeAndAfter) {
   EXPECT_EQ(s->after->checkedAt, "2026-11-25T03:31:00Z");
 }
 
+TEST(TerminationSummary, ReadsTheVacuumMethodWhenThereIsOne) {
+  const auto repack = parseVacuumSummary(R"({"table":"api_secretevent","method":"Repack","full":true,"success":true})");
+  ASSERT_TRUE(repack);
+  EXPECT_EQ(repack->method, "Repack");
+  EXPECT_TRUE(repack->full);
+  EXPECT_EQ(parseVacuumSummary(kVacuum)->method, "") << "summaries of earlier versions have none";
+}
+
 TEST(TerminationSummary, ASkippedVacuumHasNoAfter) {
   const auto s = parseVacuumSummary(
       R"({"table":"api_secretevent","skipped":true,"after":null,"before":{"deadTuples":3},"message":"3 dead tuples","success":true})");

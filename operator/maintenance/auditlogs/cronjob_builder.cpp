@@ -169,8 +169,14 @@ std::vector<std::string> purgeArgs(const PurgeRule& rule) {
 
 std::vector<std::string> vacuumArgs(const VacuumSpec& vacuum) {
   std::vector<std::string> args = {"vacuum"};
-  if (vacuum.full) {
-    args.push_back("--full");
+  if (vacuum.rewritesTable()) {
+    // Full keeps its original spelling, so CronJobs made by earlier versions stay unchanged.
+    if (vacuum.effectiveMethod() == "Repack") {
+      args.push_back("--method");
+      args.push_back("repack");
+    } else {
+      args.push_back("--full");
+    }
     args.push_back("--lock-timeout");
     args.push_back(vacuum.lockTimeout.empty() ? "5s" : vacuum.lockTimeout);
   }

@@ -86,7 +86,7 @@ Json auditStatus(const Observed& in, const std::vector<Desired>& desired,
       purge.push_back(std::move(entry));
     } else {
       const VacuumSpec& v = *in.spec.auditLogs.vacuum;
-      Json entry = {{"name", name}, {"schedule", v.schedule}, {"full", v.full}, {"suspended", suspend}};
+      Json entry = {{"name", name}, {"schedule", v.schedule}, {"full", v.rewritesTable()}, {"method", v.effectiveMethod()}, {"suspended", suspend}};
       copyLastScheduleTime(cj, entry);
       audit::updateVacuumResult(in, cj, previous.value("vacuum", Json()), entry, table, plan);
       out["vacuum"] = std::move(entry);

@@ -194,7 +194,8 @@ Interpreted interpretVacuum(const Observed& in, const FinishedJob& job) {
     return r;
   }
   r.hasSummary = true;
-  r.subject = std::string(s->full ? "VACUUM FULL" : "vacuum") + " of " + (s->table.empty() ? "api_secretevent" : s->table);
+  const char* what = s->method == "Repack" ? "repack" : s->full ? "VACUUM FULL" : "vacuum";
+  r.subject = std::string(what) + " of " + (s->table.empty() ? "api_secretevent" : s->table);
   result["skipped"] = s->skipped;
   result["bytesReclaimed"] = s->bytesReclaimed;
   result["durationSeconds"] = s->durationSeconds;

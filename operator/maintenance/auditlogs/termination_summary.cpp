@@ -122,6 +122,7 @@ std::optional<VacuumSummary> parseVacuumSummary(const std::string& terminationMe
   VacuumSummary s;
   s.table = text(*j, "table");
   s.full = flag(*j, "full");
+  s.method = text(*j, "method");
   s.skipped = flag(*j, "skipped");
   s.gaveUp = flag(*j, "gaveUp");
   s.before = tableStats(*j, "before");

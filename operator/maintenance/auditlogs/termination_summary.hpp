@@ -50,6 +50,7 @@ struct TableStatsSummary {
 struct VacuumSummary {
   std::string table;
   bool full = false;
+  std::string method;    // "Plain", "Full", "Repack"; empty from versions before it existed
   bool skipped = false;  // below --min-dead-tuples / --min-dead-ratio: nothing done
   bool gaveUp = false;   // FULL could not get its lock within --lock-timeout
   std::optional<TableStatsSummary> before;

@@ -203,11 +203,12 @@ void parseAuditLogs(Reader& r, const json& spec, AuditLogsSpec& a) {
   }
   if (const json* v = Reader::member(*node, "vacuum")) {
     std::string vp = p + ".vacuum";
-    if (r.object(*v, vp, {"schedule", "full", "lockTimeout", "minDeadTuples"})) {
+    if (r.object(*v, vp, {"schedule", "full", "method", "lockTimeout", "minDeadTuples"})) {
       VacuumSpec vacuum;
       vacuum.schedule = "30 3 * * 0";
       r.string(*v, "schedule", vp, vacuum.schedule);
       r.boolean(*v, "full", vp, vacuum.full);
+      r.string(*v, "method", vp, vacuum.method);
       r.string(*v, "lockTimeout", vp, vacuum.lockTimeout);
       r.integer(*v, "minDeadTuples", vp, vacuum.minDeadTuples);
       a.vacuum = vacuum;

@@ -88,6 +88,7 @@ inline constexpr std::size_t kMaxOrganisations = 100;
 inline constexpr std::array<const char*, 6> kSslModes = {"disable", "allow", "prefer",
                                                          "require", "verify-ca", "verify-full"};
 inline constexpr std::array<const char*, 2> kGates = {"HoldRollout", "ScaleDown"};
+inline constexpr std::array<const char*, 3> kVacuumMethods = {"Plain", "Full", "Repack"};
 
 // status.phase values the CRD admits (an enum: a status write with any other is refused).
 inline constexpr std::array<const char*, 10> kStatusPhases = {
@@ -103,6 +104,7 @@ inline constexpr const char* kRuleBackupNeedsClaim =
 inline constexpr const char* kRuleUniquePurgeRules =
     "purge rules must be unique by (organisation, appId)";
 inline constexpr const char* kRuleLockTimeoutPositive = "lockTimeout must be a positive duration";
+inline constexpr const char* kRuleVacuumMethodMatchesFull = "full: true contradicts method Plain";
 inline constexpr const char* kRuleRestoreAfterPositive =
     "restoreAfter must be a positive duration such as 30m or 2h";
 inline constexpr const char* kRuleSsoNeedsOrganisations =

@@ -56,9 +56,15 @@ struct PurgeRule {
 
 struct VacuumSpec {
   std::string schedule;  // required when vacuum is set (parseSpec defaults it to "30 3 * * 0")
-  bool full = false;
-  std::string lockTimeout = "5s";  // Go duration: how long VACUUM FULL waits for its lock
+  bool full = false;     // the older spelling of method Full
+  std::string lockTimeout = "5s";  // Go duration: total time FULL or Repack asks for the table lock
   long long minDeadTuples = 0;     // skip the vacuum below this many dead tuples
+  // "Plain" (VACUUM), "Full" (VACUUM FULL) or "Repack" (pg_repack, online); empty: `full`
+  // decides. Read it through effectiveMethod().
+  std::string method;
+
+  std::string effectiveMethod() const { return !method.empty() ? method : full ? "Full" : "Plain"; }
+  bool rewritesTable() const { return effectiveMethod() != "Plain"; }
 };
 
 struct AuditLogsSpec {

@@ -191,6 +191,12 @@ void validateAuditLogs(Validator& v, const AuditLogsSpec& a) {
   }
   if (a.vacuum) {
     v.schedule(p + ".vacuum.schedule", a.vacuum->schedule);
+    if (!a.vacuum->method.empty())
+      v.oneOf(p + ".vacuum.method", a.vacuum->method, schema::kVacuumMethods,
+              "; Repack needs the pg_repack extension in the database, Full locks the table while it runs");
+    if (a.vacuum->full && a.vacuum->method == "Plain")
+      v.invalid(p + ".vacuum.method", a.vacuum->method,
+                std::string(schema::kRuleVacuumMethodMatchesFull) + "; set method Full or Repack, or drop full");
     v.duration(p + ".vacuum.lockTimeout", a.vacuum->lockTimeout, true, schema::kRuleLockTimeoutPositive);
     v.range(p + ".vacuum.minDeadTuples", a.vacuum->minDeadTuples, schema::kMinDeadTuplesMin,
             std::numeric_limits<long long>::max(), "; 0 always vacuums");
