@@ -14,7 +14,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 if [ -z "${PMO_TEST_DATABASE_URL:-}" ]; then
-  pg_start "$workdir/pg"
+  pg_start --tls "$workdir/pg"  # --tls: the TLS tests (tests/pg/tls_pgtest.cpp) need it
 fi
 
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j "$(nproc)" --timeout 600 "$@"

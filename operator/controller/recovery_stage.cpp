@@ -14,6 +14,7 @@
 //   backoff.
 // - The Secret is read only when there is work to do: a reconcile at rest reads nothing.
 #include "common/log.hpp"
+#include "controller/database_tls_files.hpp"
 #include "controller/reconcile_stages.hpp"
 #include "maintenance/recovery/planner.hpp"
 
@@ -98,7 +99,13 @@ class RecoveryStage {
       failureReason_ = "SecretNotFound";
       return false;
     }
-    params_ = paramsFor(in_.spec.database, std::move(*password));
+    db::ConnectionParams params = paramsFor(in_.spec.database, std::move(*password));
+    if (auto why = loadDatabaseTls(d_.client, ns_, in_.spec.database.tls, params)) {
+      failure_ = *why;
+      failureReason_ = "TLSMaterialNotFound";
+      return false;
+    }
+    params_ = std::move(params);
     return true;
   }
 

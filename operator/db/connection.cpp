@@ -1,6 +1,9 @@
 #include "db/connection.hpp"
 
+#include <cctype>
 #include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 extern char** environ;
@@ -49,6 +52,20 @@ std::string percentDecode(const std::string& s) {
   return out;
 }
 
+// Python's str.strip() on ASCII: space, \t, \n, \r, \v, \f.
+std::string stripWhitespace(const std::string& s) {
+  auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  size_t begin = 0, end = s.size();
+  while (begin < end && space(s[begin])) ++begin;
+  while (end > begin && space(s[end - 1])) --end;
+  return s.substr(begin, end - begin);
+}
+
+std::string lowerAscii(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 const char* kSslModes[] = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"};
 
 bool validSslMode(const std::string& m) {
@@ -67,6 +84,9 @@ Secret ConnectionParams::libpqConnectionString() const {
   if (!user.empty()) s += " user=" + quoteValue(user);
   if (!password.empty()) s += " password=" + quoteValue(password.reveal());
   s += " sslmode=" + quoteValue(sslMode);
+  if (!sslRootCert.empty()) s += " sslrootcert=" + quoteValue(sslRootCert);
+  if (!sslCert.empty()) s += " sslcert=" + quoteValue(sslCert);
+  if (!sslKey.empty()) s += " sslkey=" + quoteValue(sslKey);
   s += " connect_timeout=" + std::to_string(connectTimeoutSeconds);
   s += " application_name=" + quoteValue(applicationName);
   return Secret(s);
@@ -76,7 +96,35 @@ std::string ConnectionParams::describe() const {
   return (user.empty() ? std::string() : user + "@") + host + ":" + std::to_string(port) + "/" + dbname;
 }
 
-ConnectionParams paramsFromEnv(const std::map<std::string, std::string>& env) {
+std::optional<std::string> readWholeFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) return std::nullopt;
+  return content.str();
+}
+
+std::string secretFromFileContent(const std::string& content) { return stripWhitespace(content); }
+
+std::optional<std::string> phaseSecret(const std::map<std::string, std::string>& env, const std::string& name,
+                                       const FileReader& readFile) {
+  // Phase: backend/backend/utils/secrets.py get_secret(). A set but unreadable NAME_FILE
+  // falls back to NAME, as there.
+  if (auto file = env.find(name + "_FILE"); file != env.end() && !file->second.empty()) {
+    if (auto content = readFile(file->second)) return secretFromFileContent(*content);
+  }
+  if (auto it = env.find(name); it != env.end()) return it->second;
+  return std::nullopt;
+}
+
+bool phaseBoolean(const std::map<std::string, std::string>& env, const std::string& name) {
+  // Phase: os.getenv(NAME, "False").lower() == "true" (backend/backend/settings.py).
+  auto it = env.find(name);
+  return it != env.end() && lowerAscii(it->second) == "true";
+}
+
+ConnectionParams paramsFromEnv(const std::map<std::string, std::string>& env, const FileReader& readFile) {
   auto get = [&](const char* name) -> const std::string* {
     auto it = env.find(name);
     return it == env.end() || it->second.empty() ? nullptr : &it->second;
@@ -86,34 +134,43 @@ ConnectionParams paramsFromEnv(const std::map<std::string, std::string>& env) {
   for (const char* name : required) {
     if (!get(name)) {
       throw std::invalid_argument(std::string(name) +
-                                  " is not set: set DATABASE_HOST, DATABASE_PORT, DATABASE_NAME, "
-                                  "DATABASE_USER and DATABASE_PASSWORD (as Phase does), or pass --database-url");
+                                  " is not set: set DATABASE_HOST, DATABASE_PORT, DATABASE_NAME, DATABASE_USER "
+                                  "and DATABASE_PASSWORD or DATABASE_PASSWORD_FILE (as Phase does), or pass "
+                                  "--database-url");
     }
   }
   p.host = *get("DATABASE_HOST");
   p.dbname = *get("DATABASE_NAME");
   p.user = *get("DATABASE_USER");
   if (auto* port = get("DATABASE_PORT")) p.port = parsePort(*port, "DATABASE_PORT");
-  if (auto* pw = get("DATABASE_PASSWORD")) p.password = Secret(*pw);
-  if (auto* ssl = get("DATABASE_SSL")) {
-    if (*ssl == "true" || *ssl == "True" || *ssl == "1") p.sslMode = "require";
-  }
-  if (auto* mode = get("PGSSLMODE")) {
+  if (auto pw = phaseSecret(env, "DATABASE_PASSWORD", readFile)) p.password = Secret(*pw);
+  if (phaseBoolean(env, "DATABASE_SSL")) {
+    // Phase's OPTIONS: {"sslmode": "verify-full", "sslrootcert": CA} or {"sslmode": "require"}.
+    if (auto* ca = get("DATABASE_SSL_CA_PATH")) {
+      p.sslMode = "verify-full";
+      p.sslRootCert = *ca;
+    } else {
+      p.sslMode = "require";
+    }
+  } else if (auto* mode = get("PGSSLMODE")) {
+    // Phase passes no sslmode then, so libpq's own variable decides.
     if (!validSslMode(*mode)) throw std::invalid_argument("PGSSLMODE: \"" + *mode + "\" is not an sslmode");
     p.sslMode = *mode;
   }
   return p;
 }
 
-ConnectionParams paramsFromProcessEnv() {
+std::map<std::string, std::string> processEnvironment() {
   std::map<std::string, std::string> env;
   for (char** e = environ; e && *e; ++e) {
     std::string kv(*e);
     const auto eq = kv.find('=');
     if (eq != std::string::npos) env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
   }
-  return paramsFromEnv(env);
+  return env;
 }
+
+ConnectionParams paramsFromProcessEnv() { return paramsFromEnv(processEnvironment()); }
 
 ConnectionParams paramsFromUrl(const std::string& url) {
   const std::string bad = "--database-url: expected postgres://USER[:PASSWORD]@HOST[:PORT]/DBNAME[?sslmode=MODE]";

@@ -1,5 +1,6 @@
 #include "db/session.hpp"
 
+#include <optional>
 #include <thread>
 
 namespace pmo::db {
@@ -34,6 +35,44 @@ bool looksLikeConfigurationError(const std::string& m) {
          m.find("sslmode value") != std::string::npos || m.find("invalid sslmode") != std::string::npos;
 }
 
+bool contains(const std::string& m, const char* part) { return m.find(part) != std::string::npos; }
+
+// A TLS refusal no retry changes, as a DbError whose message says what to fix. libpq
+// reports these as broken connections without SQLSTATE; its wording is matched here.
+std::optional<DbError> tlsError(const std::string& m, const ConnectionParams& p, const std::string& target) {
+  const std::string ca = p.sslRootCert.empty() ? std::string("libpq's default root certificate (~/.postgresql/root.crt)")
+                                               : "the CA in sslrootcert \"" + p.sslRootCert + "\"";
+  const std::string mode = " (sslmode=" + p.sslMode + ")";
+  if (contains(m, "certificate verify failed")) {
+    return DbError(ErrorKind::Permanent, "08006",
+                   "the database server's certificate is not signed by " + ca + mode + target + ": " + m +
+                       ". Fix: give the CA that signed the server's certificate (spec.database.tls.ca, "
+                       "DATABASE_SSL_CA_PATH or PGSSLROOTCERT)");
+  }
+  if (contains(m, "does not match host name")) {
+    return DbError(ErrorKind::Permanent, "08006",
+                   "the database server's certificate does not name the host connected to" + mode + target + ": " + m +
+                       ". Fix: connect by a name the certificate lists, or use sslMode verify-ca");
+  }
+  if (contains(m, "root certificate file")) {
+    return DbError(ErrorKind::Permanent, "08006",
+                   "cannot read " + ca + mode + target + ": " + m +
+                       ". Fix: give a readable CA file, or an sslMode that verifies nothing");
+  }
+  if (contains(m, "requires a valid client certificate") || contains(m, "certificate authentication failed")) {
+    return DbError(ErrorKind::Auth, "28000",
+                   "the database server wants a client certificate it accepts" + target + ": " + m +
+                       ". Fix: give a certificate whose CN is the database user, signed by a CA the server "
+                       "trusts (spec.database.tls.clientCertSecretRef, or sslcert and sslkey)");
+  }
+  if (contains(m, "certificate file") || contains(m, "private key file")) {
+    return DbError(ErrorKind::Permanent, "08006",
+                   "cannot use the client certificate or key" + target + ": " + m +
+                       ". Fix: give readable files; the key must not be readable by group or others");
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 ErrorKind classifySqlState(const std::string& s) {
@@ -58,6 +97,7 @@ DbError classifyCurrentException(const ConnectionParams& params) {
     return DbError(classifySqlState(state), state, scrub(e.what(), params) + target);
   } catch (const pqxx::broken_connection& e) {
     const std::string m = scrub(e.what(), params);
+    if (auto tls = tlsError(m, params, target)) return *tls;
     if (looksLikeAuthFailure(m)) return DbError(ErrorKind::Auth, "28P01", m + target);
     if (looksLikeConfigurationError(m)) return DbError(ErrorKind::Permanent, "3D000", m + target);
     return DbError(ErrorKind::Transient, "08006", "cannot reach the database" + target + ": " + m);

@@ -33,7 +33,7 @@ TEST(CliDbCommandsE2E, HelpNamesTheCommandOnceAndListsTheDatabaseFlags) {
     EXPECT_EQ(firstLine.rfind("Usage: phase-maintenance-operator " + command + " ", 0), 0u) << firstLine;
     EXPECT_EQ(firstLine.find(command + " " + command), std::string::npos) << firstLine;
     EXPECT_NE(r.out.find("--database-url"), std::string::npos) << command;
-    EXPECT_NE(r.out.find("Exit codes"), std::string::npos) << command << ": " << r.out;
+    EXPECT_NE(r.out.find("Exit"), std::string::npos) << command << " documents its exit codes: " << r.out;
     EXPECT_TRUE(r.err.empty()) << r.err;
   }
 }
@@ -79,6 +79,39 @@ TEST(CliDbCommandsE2E, AnUnreachableDatabaseExitsOneWithAFailureSummary) {
     std::getline(in, copied);
     EXPECT_EQ(nlohmann::json::parse(copied), summary);
   }
+}
+
+TEST(CliDbCommandsE2E, APasswordInTheUrlIsRefusedNamingTheFix) {
+  const std::string password = "hunter2-in-argv";
+  for (const auto& command : kDbCommands) {
+    std::vector<std::string> args = minimalArgs(command);
+    args.insert(args.end(), {"--database-url", "postgres://phase:" + password + "@127.0.0.1:1/phase_db"});
+    const RunResult r = run(operatorArgv(args));
+    EXPECT_EQ(r.exitCode, 2) << command << ": " << r.err;
+    EXPECT_NE(r.err.find("--database-url carries a password"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("DATABASE_PASSWORD_FILE"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--allow-password-in-url"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.find(password), std::string::npos) << r.err;
+    EXPECT_TRUE(r.out.empty()) << r.out;
+  }
+}
+
+TEST(CliDbCommandsE2E, AllowPasswordInUrlAcceptsItAndTheRunGoesOnToConnect) {
+  const std::string password = "hunter2-in-argv";
+  const RunResult r = run(operatorArgv({"vacuum", "--allow-password-in-url", "--database-url",
+                                        "postgres://phase:" + password + "@127.0.0.1:1/phase_db?connect_timeout=2"}));
+  EXPECT_EQ(r.exitCode, 1) << "past the usage checks, failing to connect: " << r.err;
+  EXPECT_NE(r.err.find("127.0.0.1:1"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find(password), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find(password), std::string::npos) << r.out;
+}
+
+TEST(CliDbCommandsE2E, AnUnreadablePasswordFileIsAUsageErrorNamingTheFile) {
+  const RunResult r = run(operatorArgv({"stats", "--database-password-file", "/nonexistent/pmo/password",
+                                        "--database-url", "postgres://phase@127.0.0.1:1/phase_db"}));
+  EXPECT_EQ(r.exitCode, 2) << r.err;
+  EXPECT_NE(r.err.find("--database-password-file: cannot read \"/nonexistent/pmo/password\""), std::string::npos)
+      << r.err;
 }
 
 }  // namespace

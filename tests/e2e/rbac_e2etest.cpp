@@ -244,8 +244,15 @@ void runEveryApiPath(OperatorHarness& h) {
                                          p.value("/metadata/generation"_json_pointer, -1L); },
               30s, "the new generation observed despite the conflict");
 
-  // A break-glass request: the operator reads the Secret and finds the database unreachable.
+  // A break-glass request: the operator reads the Secret and the CA's ConfigMap
+  // (spec.database.tls) and finds the database unreachable.
+  h.client().create(res::kConfigMaps, "phase",
+                    {{"apiVersion", "v1"},
+                     {"kind", "ConfigMap"},
+                     {"metadata", {{"name", "phase-db-ca"}, {"namespace", "phase"}}},
+                     {"data", {{"ca.crt", "-----BEGIN CERTIFICATE-----\nnot checked before connecting\n"}}}});
   Json withRecovery = spec("v2.73.2", false);
+  withRecovery["database"]["tls"] = {{"ca", {{"configMapKeyRef", {{"name", "phase-db-ca"}}}}}};
   withRecovery["recovery"] = {
       {"resetGlobalNetworkPolicies", {{"requestId", "rbac-1"}, {"organisations", Json::array({"SpaceX"})}}}};
   h.applyPhaseMaintenance(withRecovery);

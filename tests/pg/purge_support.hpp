@@ -17,6 +17,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/pg_fixture.hpp"
+
 extern char** environ;
 
 // In their own namespace: tests/support/process.hpp has another pmo::testing::Process, and
@@ -31,7 +33,8 @@ struct ProcessResult {
 class Process {
  public:
   // Starts PMO_OPERATOR_BINARY with `args`; `env` entries are added to the environment.
-  explicit Process(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {}) {
+  explicit Process(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+    movePasswordToEnv(args, env);  // the binary refuses a password in argv
     static int counter = 0;
     const std::string base = "/tmp/pmo-purge-proc-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
     outPath_ = base + ".out";

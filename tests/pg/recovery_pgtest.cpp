@@ -284,7 +284,7 @@ class RecoveryCliPg : public NetworkRecoveryPg {
   pmo::testing::RunResult cli(std::vector<std::string> args, const std::string& url) {
     args.insert(args.begin(), PMO_OPERATOR_BINARY);
     args.push_back("--database-url=" + url);
-    return pmo::testing::run(args, {{"PMO_TERMINATION_LOG", dir_.path() + "/termination-log"}}, std::chrono::seconds(60));
+    return pmo::testing::runCli(args, {{"PMO_TERMINATION_LOG", dir_.path() + "/termination-log"}}, std::chrono::seconds(60));
   }
   pmo::testing::TempDir dir_;
 };

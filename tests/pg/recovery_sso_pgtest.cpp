@@ -119,12 +119,12 @@ TEST_F(SsoRecoveryPg, CliShowAndDisableProviders) {
   pmo::testing::TempDir dir;
   const std::map<std::string, std::string> env = {{"PMO_TERMINATION_LOG", dir.path() + "/log"}};
   const std::string url = "--database-url=" + db_->url().reveal();
-  auto show = pmo::testing::run({PMO_OPERATOR_BINARY, "disable-sso", "--org", kSpaceX, "--show", url}, env);
+  auto show = pmo::testing::runCli({PMO_OPERATOR_BINARY, "disable-sso", "--org", kSpaceX, "--show", url}, env);
   ASSERT_EQ(show.exitCode, 0) << show.err;
   EXPECT_NE(show.err.find("sso-spacex-google"), std::string::npos) << show.err;
   EXPECT_EQ(count(*conn_, "SELECT count(*) FROM api_organisation WHERE require_sso"), 2) << "--show changes nothing";
 
-  auto disable = pmo::testing::run(
+  auto disable = pmo::testing::runCli(
       {PMO_OPERATOR_BINARY, "disable-sso", "--org", kSpaceX, "--disable-enforcement", "--disable-providers", url}, env);
   ASSERT_EQ(disable.exitCode, 0) << disable.err;
   const auto summary = nlohmann::json::parse(disable.out);
@@ -133,7 +133,7 @@ TEST_F(SsoRecoveryPg, CliShowAndDisableProviders) {
   EXPECT_EQ(count(*conn_, "SELECT count(*) FROM api_organisationssoprovider WHERE enabled"), 1);
 
   auto unknown =
-      pmo::testing::run({PMO_OPERATOR_BINARY, "disable-sso", "--org", "Nope", "--disable-enforcement", url}, env);
+      pmo::testing::runCli({PMO_OPERATOR_BINARY, "disable-sso", "--org", "Nope", "--disable-enforcement", url}, env);
   EXPECT_EQ(unknown.exitCode, 1);
   EXPECT_NE(unknown.err.find("\"Nope\""), std::string::npos) << unknown.err;
 }

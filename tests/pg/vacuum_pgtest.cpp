@@ -293,7 +293,7 @@ TEST_F(AuditTablePg, CliVacuumAndStatsPrintTablesAndAOneLineJsonSummary) {
   pmo::testing::TempDir dir;
   const std::string log = dir.path() + "/termination-log";
   const std::string url = "--database-url=" + db_->url().reveal();
-  auto skipped = pmo::testing::run({PMO_OPERATOR_BINARY, "vacuum", "--min-dead-tuples", "1000000", url},
+  auto skipped = pmo::testing::runCli({PMO_OPERATOR_BINARY, "vacuum", "--min-dead-tuples", "1000000", url},
                                    {{"PMO_TERMINATION_LOG", log}});
   ASSERT_EQ(skipped.exitCode, 0) << skipped.err;
   const auto summary = nlohmann::json::parse(skipped.out);
@@ -302,19 +302,19 @@ TEST_F(AuditTablePg, CliVacuumAndStatsPrintTablesAndAOneLineJsonSummary) {
   EXPECT_EQ(nlohmann::json::parse(pmo::testing::readFile(log)), summary);
   EXPECT_NE(skipped.err.find("dead tuples"), std::string::npos) << skipped.err;
 
-  auto vacuumed = pmo::testing::run({PMO_OPERATOR_BINARY, "vacuum", url}, {{"PMO_TERMINATION_LOG", log}});
+  auto vacuumed = pmo::testing::runCli({PMO_OPERATOR_BINARY, "vacuum", url}, {{"PMO_TERMINATION_LOG", log}});
   ASSERT_EQ(vacuumed.exitCode, 0) << vacuumed.err;
   EXPECT_EQ(nlohmann::json::parse(vacuumed.out).at("outcome"), "Completed");
   EXPECT_NE(vacuumed.err.find(db_->name()), std::string::npos) << "prints current_database as the guide checks";
 
-  auto stats = pmo::testing::run({PMO_OPERATOR_BINARY, "stats", "--output", "json", url});
+  auto stats = pmo::testing::runCli({PMO_OPERATOR_BINARY, "stats", "--output", "json", url});
   ASSERT_EQ(stats.exitCode, 0) << stats.err;
   EXPECT_FALSE(nlohmann::json::parse(stats.out).at("lastVacuum").is_null());
 
-  auto badTable = pmo::testing::run({PMO_OPERATOR_BINARY, "stats", "--table", "x;y", url});
+  auto badTable = pmo::testing::runCli({PMO_OPERATOR_BINARY, "stats", "--table", "x;y", url});
   EXPECT_EQ(badTable.exitCode, 2) << badTable.err;
 
-  auto lockedOut = pmo::testing::run({PMO_OPERATOR_BINARY, "vacuum", "--lock-timeout", "0s", "--full", url});
+  auto lockedOut = pmo::testing::runCli({PMO_OPERATOR_BINARY, "vacuum", "--lock-timeout", "0s", "--full", url});
   EXPECT_EQ(lockedOut.exitCode, 2) << "a FULL that may wait forever is refused";
 }
 

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "db/session.hpp"
+#include "support/process.hpp"
 
 namespace pmo::testing {
 namespace {
@@ -46,7 +47,7 @@ void adminExec(const std::string& sql) {
   tx.exec(sql);
 }
 
-std::string readFile(const std::string& path) {
+std::string readFileOrThrow(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read " + path);
   std::ostringstream ss;
@@ -72,6 +73,31 @@ db::ConnectionParams adminParams() {
 
 std::string phaseSchemaPath() { return std::string(PMO_SOURCE_DIR) + "/tests/fixtures/phase_schema.sql"; }
 
+void movePasswordToEnv(std::vector<std::string>& args, std::map<std::string, std::string>& env) {
+  const std::string flag = "--database-url";
+  auto strip = [&](const std::string& url) {
+    db::ConnectionParams p = db::paramsFromUrl(url);
+    if (p.password.empty()) return url;
+    env["DATABASE_PASSWORD"] = p.password.reveal();
+    p.password = Secret();
+    return databaseUrl(p).reveal();
+  };
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == flag && i + 1 < args.size()) {
+      args[i + 1] = strip(args[i + 1]);
+      ++i;
+    } else if (args[i].rfind(flag + "=", 0) == 0) {
+      args[i] = flag + "=" + strip(args[i].substr(flag.size() + 1));
+    }
+  }
+}
+
+RunResult runCli(std::vector<std::string> argv, std::map<std::string, std::string> env,
+                 std::chrono::milliseconds timeout) {
+  movePasswordToEnv(argv, env);
+  return run(argv, env, timeout);
+}
+
 Secret databaseUrl(const db::ConnectionParams& p) {
   std::string url = "postgres://" + percentEncode(p.user);
   if (!p.password.empty()) url += ":" + percentEncode(p.password.reveal());
@@ -85,7 +111,7 @@ ScratchDatabase::ScratchDatabase(const std::string& label, Contents contents)
   create("template0");
   if (contents == Contents::PhaseSchema) {
     try {
-      exec(readFile(phaseSchemaPath()));
+      exec(readFileOrThrow(phaseSchemaPath()));
     } catch (...) {
       dropDatabase(name_);
       throw;

@@ -8,8 +8,10 @@
 // Each ScratchDatabase is a new, uniquely named database (CREATE DATABASE), loaded with
 // tests/fixtures/phase_schema.sql or copied from a template, and dropped (WITH FORCE)
 // when the object goes away, so suites never see each other's rows.
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <pqxx/pqxx>
 
@@ -28,6 +30,11 @@ std::string phaseSchemaPath();
 // postgres://user:password@host:port/dbname for `params` (percent-encoded): a Secret,
 // because it carries the password. For handing to the binary under test.
 Secret databaseUrl(const db::ConnectionParams& params);
+
+// The binary refuses a password inside --database-url (any process can read a command
+// line); it takes the password as a CronJob hands it over, in DATABASE_PASSWORD. Moves the
+// password of each --database-url argument of `args` into `env`, leaving the URL without it.
+void movePasswordToEnv(std::vector<std::string>& args, std::map<std::string, std::string>& env);
 
 class ScratchDatabase {
  public:

@@ -50,6 +50,11 @@ struct RunResult {
 RunResult run(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
               std::chrono::milliseconds timeout = std::chrono::seconds(60), const std::string& stdinText = "");
 
+// run() with the password of a --database-url argument moved into DATABASE_PASSWORD, as the
+// binary refuses it on a command line (pg_fixture.hpp movePasswordToEnv; defined there).
+RunResult runCli(std::vector<std::string> argv, std::map<std::string, std::string> env = {},
+                 std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
 // Polls `condition` every `interval` until it holds or `timeout` passes.
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
                 std::chrono::milliseconds interval = std::chrono::milliseconds(50));

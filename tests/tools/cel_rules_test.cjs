@@ -33,11 +33,15 @@ const LOCK = 'lockTimeout must be a positive duration';
 const METHOD = 'full: true contradicts method Plain';
 const RESTORE = 'restoreAfter must be a positive duration such as 30m or 2h';
 const SSO = 'organisations must name at least one organisation when requestId is set';
+const CA_SOURCE = 'ca needs exactly one of secretKeyRef and configMapKeyRef';
+const CA_VERIFY = 'sslMode must be verify-ca or verify-full (or unset) when tls.ca is given';
 
 const purge = (...rules) => ({ auditLogs: { purge: rules } });
 const vacuum = (v) => ({ auditLogs: { vacuum: v } });
 const reset = (r) => ({ recovery: { resetGlobalNetworkPolicies: r } });
 const sso = (s) => ({ recovery: { disableSSOEnforcement: s } });
+// spec.database with the base's required fields (withSpec replaces database whole).
+const database = (d) => ({ database: { host: 'db', name: 'phase_db', user: 'phase_api', passwordSecretRef: { name: 'phase-console-secret' }, ...d } });
 
 // Each case is valid against the rest of the schema, so the only errors are the rules'.
 function cases() {
@@ -80,6 +84,12 @@ function cases() {
     { name: 'SSO request with an empty list', object: withSpec(sso({ requestId: 'r1', organisations: [] })), fails: [SSO] },
     { name: 'SSO request for one organisation', object: withSpec(sso({ requestId: 'r1', organisations: ['SpaceX'] })), fails: [] },
     { name: 'no SSO request, no organisations', object: withSpec(sso({ requestId: '' })), fails: [] },
+    { name: 'CA from a Secret, sslMode unset', object: withSpec(database({ tls: { ca: { secretKeyRef: { name: 'db-ca' } } } })), fails: [] },
+    { name: 'CA from a ConfigMap with verify-ca', object: withSpec(database({ sslMode: 'verify-ca', tls: { ca: { configMapKeyRef: { name: 'db-ca' } } } })), fails: [] },
+    { name: 'CA from both a Secret and a ConfigMap', object: withSpec(database({ tls: { ca: { secretKeyRef: { name: 'a' }, configMapKeyRef: { name: 'b' } } } })), fails: [CA_SOURCE] },
+    { name: 'CA from nowhere', object: withSpec(database({ tls: { ca: {} } })), fails: [CA_SOURCE] },
+    { name: 'CA with sslMode require', object: withSpec(database({ sslMode: 'require', tls: { ca: { secretKeyRef: { name: 'db-ca' } } } })), fails: [CA_VERIFY] },
+    { name: 'client certificate only, sslMode require', object: withSpec(database({ sslMode: 'require', tls: { clientCertSecretRef: { name: 'db-client' } } })), fails: [] },
     {
       name: 'every rule broken at once',
       object: withSpec({
@@ -87,8 +97,9 @@ function cases() {
         migrations: { backup: { enabled: true } },
         auditLogs: { purge: [{ organisation: 'A' }, { organisation: 'A' }], vacuum: { lockTimeout: '0s', method: 'Plain', full: true } },
         recovery: { resetGlobalNetworkPolicies: { restoreAfter: '0s' }, disableSSOEnforcement: { requestId: 'r' } },
+        ...database({ sslMode: 'prefer', tls: { ca: { secretKeyRef: { name: 'a' }, configMapKeyRef: { name: 'b' } } } }),
       }),
-      fails: [DISTINCT, CLAIM, UNIQUE, LOCK, METHOD, RESTORE, SSO],
+      fails: [DISTINCT, CLAIM, UNIQUE, LOCK, METHOD, RESTORE, SSO, CA_SOURCE, CA_VERIFY],
     },
   ];
 }

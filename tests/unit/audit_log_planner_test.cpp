@@ -29,7 +29,7 @@ struct World {
                  {"kind", "PhaseMaintenance"},
                  {"metadata", {{"name", "phase"}, {"namespace", "phase-ns"}, {"uid", "uid-pm"}, {"generation", 4}}},
                  {"status", Json::object()}};
-    in.spec.database = {"db", 5432, "phase_db", "phase_api", {"phase-console-secret", "DATABASE_PASSWORD"}, "prefer"};
+    in.spec.database = {"db", 5432, "phase_db", "phase_api", {"phase-console-secret", "DATABASE_PASSWORD"}, "prefer", {}};
     in.spec.auditLogs.purge = {{"SpaceX", 90, "", "0 3 * * *"}, {"Acme", 30, "app-1", "0 4 * * *"}};
     in.spec.auditLogs.vacuum = VacuumSpec{"30 3 * * 0", false, "5s", 0, ""};
     in.operatorImage = "ghcr.io/x/pmo:1.0";

@@ -140,6 +140,11 @@ TEST(Crd, PatternsAreTheOperatorsPatterns) {
       {"spec.database.host", schema::kHost},
       {"spec.database.passwordSecretRef.name", schema::kDnsSubdomain},
       {"spec.database.passwordSecretRef.key", schema::kSecretKey},
+      {"spec.database.tls.ca.secretKeyRef.name", schema::kDnsSubdomain},
+      {"spec.database.tls.ca.secretKeyRef.key", schema::kSecretKey},
+      {"spec.database.tls.ca.configMapKeyRef.name", schema::kDnsSubdomain},
+      {"spec.database.tls.ca.configMapKeyRef.key", schema::kSecretKey},
+      {"spec.database.tls.clientCertSecretRef.name", schema::kDnsSubdomain},
       {"spec.migrations.backup.persistentVolumeClaim", schema::kDnsSubdomain},
       {"spec.migrations.backup.image", schema::kImageReference},
       {"spec.auditLogs.purge.[].organisation", schema::kOrganisation},
@@ -258,6 +263,9 @@ TEST(Crd, EveryCelRuleIsMirroredByValidateSpec) {
          s["recovery"]["disableSSOEnforcement"]["requestId"] = "r-9";
          s["recovery"]["disableSSOEnforcement"]["organisations"] = json::array();
        }},
+      {schema::kRuleCaOneSource,
+       [](json& s) { s["database"]["tls"]["ca"]["configMapKeyRef"] = {{"name", "db-ca-bundle"}}; }},
+      {schema::kRuleCaNeedsVerify, [](json& s) { s["database"]["sslMode"] = "require"; }},
   };
   std::set<std::string> crdMessages;
   walk(root(), "", [&](const json& s, const std::string& path) {

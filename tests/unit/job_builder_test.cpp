@@ -92,7 +92,7 @@ TEST_F(JobBuilderTest, MigrationJobNeedsTheNamedContainer) {
 }
 
 TEST_F(JobBuilderTest, BackupJobDumpsWithThePasswordFromTheSecret) {
-  w.spec.database = {"db.internal", 5433, "phase_db", "phase_api", {"phase-console-secret", "DATABASE_PASSWORD"}, "require"};
+  w.spec.database = {"db.internal", 5433, "phase_db", "phase_api", {"phase-console-secret", "DATABASE_PASSWORD"}, "require", {}};
   w.spec.migrations.backup = {true, "phase-backups", 7, "postgres:16"};
   const std::string path = "/backups/phase/v2.72.0-to-v2.73.2-20261125T200000.dump";
   const Json job = buildBackupJob(w.pm, w.spec, backend, "v2.72.0", "v2.73.2", "2026-11-25T20:00:00Z", path);

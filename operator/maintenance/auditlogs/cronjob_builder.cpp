@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "maintenance/database_tls.hpp"
 #include "maintenance/job_common.hpp"
 #include "maintenance/labels.hpp"
 #include "maintenance/names.hpp"
@@ -78,15 +79,17 @@ Json podSpec(const PhaseMaintenanceSpec& spec, const std::string& container, con
             {"terminationMessagePath", "/dev/termination-log"},
             {"terminationMessagePolicy", "File"},
             {"volumeMounts", Json::array({{{"name", "tmp"}, {"mountPath", "/tmp"}}})}};
-  return Json{{"restartPolicy", "Never"},
-              {"automountServiceAccountToken", false},
-              {"securityContext",
-               {{"runAsNonRoot", true},
-                {"runAsUser", kRunAsUser},
-                {"runAsGroup", kRunAsUser},
-                {"seccompProfile", seccomp}}},
-              {"containers", Json::array({c})},
-              {"volumes", Json::array({{{"name", "tmp"}, {"emptyDir", {{"sizeLimit", "64Mi"}}}}})}};
+  Json pod = {{"restartPolicy", "Never"},
+             {"automountServiceAccountToken", false},
+             {"securityContext",
+              {{"runAsNonRoot", true},
+               {"runAsUser", kRunAsUser},
+               {"runAsGroup", kRunAsUser},
+               {"seccompProfile", seccomp}}},
+             {"containers", Json::array({c})},
+             {"volumes", Json::array({{{"name", "tmp"}, {"emptyDir", {{"sizeLimit", "64Mi"}}}}})}};
+  mountDatabaseTls(pod, spec.database.tls, kRunAsUser);
+  return pod;
 }
 
 Json cronJob(const Json& pm, const PhaseMaintenanceSpec& spec, const std::string& name,

@@ -1,6 +1,7 @@
 #include <string>
 
 #include "maintenance/migration/job_builder.hpp"
+#include "maintenance/database_tls.hpp"
 #include "maintenance/job_common.hpp"
 #include "maintenance/labels.hpp"
 #include "maintenance/names.hpp"
@@ -80,6 +81,7 @@ Json buildBackupJob(const Json& pm, const PhaseMaintenanceSpec& spec, const Json
   const Json sc = backupSecurityContext(pod.value("securityContext", Json::object()), backendContainer);
   if (!sc.empty()) container["securityContext"] = sc;
   pod["containers"] = Json::array({container});
+  mountDatabaseTls(pod, spec.database.tls, kPostgresUid);  // pg_dump reads PGSSLROOTCERT and the rest
 
   const std::string name = backupJobName(pmName(pm), fromVersion, toVersion);
   return jobObject(pm, spec, name, labels::kComponentBackup, toVersion, runId,

@@ -126,6 +126,36 @@ void parseWorkload(Reader& r, const json& spec, const std::string& path, const c
   r.string(*w, "container", p, out.container);
 }
 
+// A {name, key} reference whose key defaults to `defaultKey`, as the CRD defaults it.
+std::optional<SecretKeyRef> parseKeyRef(Reader& r, const json& parent, const char* key, const std::string& path,
+                                        const char* defaultKey) {
+  const json* node = Reader::member(parent, key);
+  const std::string p = path + "." + key;
+  if (!node || !r.object(*node, p, {"name", "key"})) return std::nullopt;
+  SecretKeyRef ref{"", defaultKey};
+  r.string(*node, "name", p, ref.name);
+  r.string(*node, "key", p, ref.key);
+  return ref;
+}
+
+void parseDatabaseTls(Reader& r, const json& database, const std::string& path, DatabaseTlsSpec& tls) {
+  const json* node = Reader::member(database, "tls");
+  const std::string p = path + ".tls";
+  if (!node || !r.object(*node, p, {"ca", "clientCertSecretRef"})) return;
+  if (const json* ca = Reader::member(*node, "ca")) {
+    const std::string cp = p + ".ca";
+    if (r.object(*ca, cp, {"secretKeyRef", "configMapKeyRef"})) {
+      tls.caGiven = true;
+      tls.caSecret = parseKeyRef(r, *ca, "secretKeyRef", cp, "ca.crt");
+      tls.caConfigMap = parseKeyRef(r, *ca, "configMapKeyRef", cp, "ca.crt");
+    }
+  }
+  if (const json* client = Reader::member(*node, "clientCertSecretRef")) {
+    const std::string cp = p + ".clientCertSecretRef";
+    if (r.object(*client, cp, {"name"})) r.string(*client, "name", cp, tls.clientCertSecret);
+  }
+}
+
 void parseDatabase(Reader& r, const json& spec, DatabaseSpec& db) {
   const json* d = Reader::member(spec, "database");
   const std::string p = "spec.database";
@@ -133,11 +163,14 @@ void parseDatabase(Reader& r, const json& spec, DatabaseSpec& db) {
     r.required(p, "say where Phase's PostgreSQL is: host, name, user and passwordSecretRef");
     return;
   }
-  if (!r.object(*d, p, {"host", "port", "name", "user", "passwordSecretRef", "sslMode"})) return;
+  if (!r.object(*d, p, {"host", "port", "name", "user", "passwordSecretRef", "sslMode", "tls"})) return;
   r.string(*d, "host", p, db.host);
   r.integer(*d, "port", p, db.port);
   r.string(*d, "name", p, db.name);
   r.string(*d, "user", p, db.user);
+  parseDatabaseTls(r, *d, p, db.tls);
+  // No CRD default: an absent sslMode means verify-full with a CA, as Phase does.
+  db.sslMode = db.tls.hasCa() ? "verify-full" : "prefer";
   r.string(*d, "sslMode", p, db.sslMode);
   db.passwordSecretRef.key = "DATABASE_PASSWORD";  // the CRD default, used when key is absent
   if (const json* ref = Reader::member(*d, "passwordSecretRef")) {

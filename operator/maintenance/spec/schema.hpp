@@ -109,6 +109,9 @@ inline constexpr const char* kRuleRestoreAfterPositive =
     "restoreAfter must be a positive duration such as 30m or 2h";
 inline constexpr const char* kRuleSsoNeedsOrganisations =
     "organisations must name at least one organisation when requestId is set";
+inline constexpr const char* kRuleCaOneSource = "ca needs exactly one of secretKeyRef and configMapKeyRef";
+inline constexpr const char* kRuleCaNeedsVerify =
+    "sslMode must be verify-ca or verify-full (or unset) when tls.ca is given";
 
 // Parses a Go duration ("90s", "1h30m", "1.5h", "250ms") as CEL's duration() does, without
 // a sign. nullopt when it does not match kDuration or overflows 64-bit nanoseconds.

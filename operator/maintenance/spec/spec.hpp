@@ -23,13 +23,26 @@ struct SecretKeyRef {
   std::string key;
 };
 
+// spec.database.tls: where the CA and the optional client certificate (mutual TLS) are.
+struct DatabaseTlsSpec {
+  bool caGiven = false;                     // tls.ca is present (then exactly one source)
+  std::optional<SecretKeyRef> caSecret;     // tls.ca.secretKeyRef (key default ca.crt)
+  std::optional<SecretKeyRef> caConfigMap;  // tls.ca.configMapKeyRef (key default ca.crt)
+  std::string clientCertSecret;             // tls.clientCertSecretRef.name: keys tls.crt, tls.key
+  bool hasCa() const { return caSecret || caConfigMap; }
+  bool any() const { return hasCa() || !clientCertSecret.empty(); }
+};
+
 struct DatabaseSpec {
   std::string host;
   int port = 5432;
   std::string name;
   std::string user;
   SecretKeyRef passwordSecretRef;
-  std::string sslMode = "prefer";  // disable|allow|prefer|require|verify-ca|verify-full
+  // disable|allow|prefer|require|verify-ca|verify-full. Absent from the resource: verify-full
+  // when tls.ca is given, else prefer (parseSpec applies it), as Phase with DATABASE_SSL_CA_PATH.
+  std::string sslMode = "prefer";
+  DatabaseTlsSpec tls;
 };
 
 struct BackupSpec {

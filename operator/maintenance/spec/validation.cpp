@@ -11,6 +11,7 @@
 // spec order, so the first is the most fundamental.
 #include <limits>
 #include <set>
+#include <tuple>
 
 #include "maintenance/spec/cron.hpp"
 #include "maintenance/spec/spec.hpp"
@@ -139,6 +140,30 @@ void validateWorkloads(Validator& v, const PhaseMaintenanceSpec& s) {
               std::string(schema::kRuleDistinctWorkloads) + "; the worker's is usually phase-console-worker");
 }
 
+void validateDatabaseTls(Validator& v, const DatabaseSpec& d) {
+  const std::string p = "spec.database.tls";
+  const DatabaseTlsSpec& t = d.tls;
+  if (t.caGiven && t.caSecret.has_value() == t.caConfigMap.has_value()) {
+    v.invalid(p + ".ca", t.caSecret ? "secretKeyRef and configMapKeyRef" : "",
+              std::string(schema::kRuleCaOneSource) + ": name the Secret or the ConfigMap holding the CA certificate");
+  }
+  for (const auto& [field, ref, what] :
+       {std::tuple{".ca.secretKeyRef", &t.caSecret, "Secret"}, std::tuple{".ca.configMapKeyRef", &t.caConfigMap, "ConfigMap"}}) {
+    if (!*ref) continue;
+    v.text(p + field + ".name", (*ref)->name, true, schema::kDnsSubdomainMax, schema::kDnsSubdomain,
+           std::string("the name of the ") + what + " holding the CA certificate");
+    v.text(p + field + ".key", (*ref)->key, true, schema::kSecretKeyMax, schema::kSecretKey,
+           std::string("the key in that ") + what + " (e.g. ca.crt)");
+  }
+  v.text(p + ".clientCertSecretRef.name", t.clientCertSecret, false, schema::kDnsSubdomainMax, schema::kDnsSubdomain,
+         "the name of a kubernetes.io/tls Secret with tls.crt and tls.key");
+  if (t.hasCa() && d.sslMode != "verify-ca" && d.sslMode != "verify-full") {
+    v.invalid("spec.database.sslMode", d.sslMode,
+              std::string(schema::kRuleCaNeedsVerify) + ": the CA is there to verify the server; remove sslMode "
+                                                        "(verify-full) or set verify-ca");
+  }
+}
+
 void validateDatabase(Validator& v, const DatabaseSpec& d) {
   const std::string p = "spec.database";
   v.text(p + ".host", d.host, true, schema::kHostMax, schema::kHost,
@@ -151,6 +176,7 @@ void validateDatabase(Validator& v, const DatabaseSpec& d) {
   v.text(p + ".passwordSecretRef.key", d.passwordSecretRef.key, true, schema::kSecretKeyMax, schema::kSecretKey,
          "the key in that Secret (e.g. DATABASE_PASSWORD)");
   v.oneOf(p + ".sslMode", d.sslMode, schema::kSslModes, "; use require or stronger when the database is remote");
+  validateDatabaseTls(v, d);
 }
 
 void validateMigrations(Validator& v, const MigrationsSpec& m) {
