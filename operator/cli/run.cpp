@@ -310,6 +310,8 @@ int runCommand(const std::vector<std::string>& argv) {
       break;
     }
     if (op.leadershipLost()) {
+      log::error("lost the leader lease (renew deadline passed or another holder seen); stopping work and exiting "
+                 "so that the process restarts as a follower");
       exitCode = kExitFailure;
       break;
     }

@@ -108,7 +108,6 @@ Operator::Operator(kube::Client& client, EventSink& events, RecoveryRunner& reco
     cb.onStoppedLeading = [this] {
       if (options_.onLeadership) options_.onLeadership(false);
       if (stopping_) return;
-      log::error("lost the leader lease; stopping work (the process exits so that it restarts as a follower)");
       lost_ = true;
       controller_->queue().shutdown();  // no key is handed out any more
     };

@@ -84,12 +84,14 @@ class RecoveryStage {
       }
     } else if (busy_) {
       out_.retryWithBackoff = true;
-    } else if (inProgress_) {
+    } else if (inProgress_ && !lastAttemptFailed()) {
       m::setCondition(out_.status,
                       {cond::kDatabaseReachable, "Unknown", "RecoveryInProgress",
                        "a recovery is running against the database; the result is recorded when it ends"},
                       generation_, in_.now);
       out_.requeueNoLaterThan(kInProgressRecheck);  // the executor wakes it sooner
+    } else if (inProgress_) {
+      out_.requeueNoLaterThan(kInProgressRecheck);  // a retry runs; the last failure stays shown
     } else if (reached_) {
       m::setCondition(out_.status,
                       {cond::kDatabaseReachable, "True", "Connected", "the operator reached the database for a recovery"},
@@ -98,6 +100,13 @@ class RecoveryStage {
   }
 
  private:
+  // DatabaseReachable=False from an earlier attempt: a retry in progress leaves it as it is
+  // (the condition does not flap between False and Unknown on every attempt).
+  bool lastAttemptFailed() const {
+    const auto c = m::getCondition(out_.status, cond::kDatabaseReachable);
+    return c && c->status == "False";
+  }
+
   std::string key(m::RecoveryAction action, const std::string& requestId) const {
     return ns_ + "/" + name_ + "/" + m::recoveryListName(action) + "/" + requestId;
   }
