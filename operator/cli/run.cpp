@@ -23,6 +23,7 @@
 #include "observability/http_server.hpp"
 #include "observability/operator_metrics.hpp"
 #include "runtime/event_recorder.hpp"
+#include "runtime/fenced_client.hpp"
 
 namespace pmo::cli {
 namespace {
@@ -254,9 +255,25 @@ int runCommand(const std::vector<std::string>& argv) {
     }
   }
 
-  std::unique_ptr<kube::HttpClient> client;
+  // The leadership fence below the reconciler: a write is not sent (nor retried after a
+  // 429) once this replica's leadership ended. Lease calls go through their own client.
+  httpOpts.beforeSend = [&running](const std::string& verb, const std::string& resource) {
+    if (verb == "get" || verb == "list" || verb == "watch") return;
+    controller::Operator* op = running.load();
+    if (op && !op->mayWrite()) throw runtime::LeadershipLost(verb + " " + resource);
+  };
+  // Leader election's own client, as client-go's elector has: Lease calls never wait on
+  // the reconciler's rate limit or a 429 retry, and each gives up after half the renew
+  // deadline, so a hung request cannot outlive the deadline it is meant to keep.
+  kube::HttpClientOptions leaseOpts;
+  leaseOpts.qps = 0;
+  leaseOpts.maxRetriesOn429 = 0;
+  leaseOpts.requestTimeout = std::chrono::duration_cast<std::chrono::seconds>(opts.leaderElection.renewDeadline / 2);
+  leaseOpts.onRequest = httpOpts.onRequest;
+  std::unique_ptr<kube::HttpClient> client, leaseClient;
   try {
     client = std::make_unique<kube::HttpClient>(config, httpOpts);
+    if (opts.leaderElect) leaseClient = std::make_unique<kube::HttpClient>(config, leaseOpts);
   } catch (const std::exception& e) {
     std::cerr << "run: cannot configure the Kubernetes client for " << config.server << " (" << config.source
               << "): " << e.what() << "\n";
@@ -274,6 +291,7 @@ int runCommand(const std::vector<std::string>& argv) {
     log::warn("no operator image known: purge and vacuum CronJobs need spec.operatorImage (or run with "
               "--operator-image)");
   }
+  opts.leaseClient = leaseClient.get();
   opts.leaderElection.leaseName = p.get("leader-election-id", "phase-maintenance-operator");
   opts.leaderElection.leaseNamespace =
       p.get("leader-election-namespace", envOr("POD_NAMESPACE", config.defaultNamespace));
@@ -312,6 +330,8 @@ int runCommand(const std::vector<std::string>& argv) {
       break;
     }
     if (op.leadershipLost()) {
+      log::error("lost the leader lease (renew deadline passed or another holder seen); stopping work and exiting "
+                 "so that the process restarts as a follower");
       exitCode = kExitFailure;
       break;
     }

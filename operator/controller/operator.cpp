@@ -27,6 +27,23 @@ runtime::Mapper byOwnerLabel(const runtime::Store& pms) {
   return [&pms](const Json& o) { return keysByOwnerLabel(pms, o); };
 }
 
+// Events of a replica that lost leadership are dropped, as its writes are.
+class FencedEventSink final : public EventSink {
+ public:
+  FencedEventSink(EventSink& inner, std::function<bool()> mayWrite) : inner_(inner), mayWrite_(std::move(mayWrite)) {}
+  void event(const nlohmann::json& regarding, const std::string& type, const std::string& reason,
+             const std::string& message) override {
+    if (mayWrite_()) inner_.event(regarding, type, reason, message);
+  }
+  void post(const nlohmann::json& regarding, const PendingEvent& e) override {
+    if (mayWrite_()) inner_.post(regarding, e);
+  }
+
+ private:
+  EventSink& inner_;
+  std::function<bool()> mayWrite_;
+};
+
 }  // namespace
 
 Operator::Operator(kube::Client& client, EventSink& events, RecoveryRunner& recoveries,
@@ -44,7 +61,25 @@ Operator::Operator(kube::Client& client, EventSink& events, RecoveryRunner& reco
 
   view_ = std::make_unique<InformerClusterView>(pms_->store(), deployments_->store(), jobs_->store(),
                                                 cronJobs_->store(), pods_->store());
-  reconciler_ = std::make_unique<PhaseReconciler>(ReconcilerDeps{client_, *view_, events, recoveries, clock_,
+  // Recoveries run on their own threads; the one that ends wakes its resource
+  // (request keys are "<namespace>/<name>/<list>/<requestId>").
+  recoveryExecutor_ = std::make_unique<RecoveryExecutor>(
+      recoveries,
+      [this](const std::string& requestKey) {
+        const auto ns = requestKey.find('/');
+        const auto name = requestKey.find('/', ns + 1);
+        if (ns != std::string::npos && controller_) controller_->queue().add(requestKey.substr(0, name));
+      },
+      options_.recoveryExecutor);
+  kube::Client* writer = &client_;
+  EventSink* sink = &events;
+  if (options_.leaderElect) {
+    fenced_ = std::make_unique<runtime::FencedClient>(client_, [this] { return mayWrite(); });
+    fencedEvents_ = std::make_unique<FencedEventSink>(events, [this] { return mayWrite(); });
+    writer = fenced_.get();
+    sink = fencedEvents_.get();
+  }
+  reconciler_ = std::make_unique<PhaseReconciler>(ReconcilerDeps{*writer, *view_, *sink, *recoveryExecutor_, clock_,
                                                                  options_.operatorImage, options_.metrics,
                                                                  options_.imagePolicy});
   runtime::ControllerOptions copts;
@@ -75,11 +110,12 @@ Operator::Operator(kube::Client& client, EventSink& events, RecoveryRunner& reco
     cb.onStoppedLeading = [this] {
       if (options_.onLeadership) options_.onLeadership(false);
       if (stopping_) return;
-      log::error("lost the leader lease; stopping work (the process exits so that it restarts as a follower)");
       lost_ = true;
+      controller_->queue().shutdown();  // no key is handed out any more
     };
     cb.onNewLeader = [](const std::string& id) { log::info("leader observed", {{"identity", id}}); };
-    elector_ = std::make_unique<runtime::LeaderElector>(client_, clock_, options_.leaderElection, cb);
+    kube::Client& leaseClient = options_.leaseClient ? *options_.leaseClient : client_;
+    elector_ = std::make_unique<runtime::LeaderElector>(leaseClient, clock_, options_.leaderElection, cb);
   }
 }
 
@@ -103,6 +139,7 @@ void Operator::start() {
 void Operator::stop() {
   if (stopping_.exchange(true)) return;
   controller_->stop();                // the reconcile in flight finishes first; informers stop
+  recoveryExecutor_->stop();          // recoveries running finish (the ledger records them)
   if (elector_) elector_->stop();     // then the lease is released
 }
 
@@ -114,5 +151,13 @@ bool Operator::healthy(std::chrono::seconds bound) const {
 }
 
 bool Operator::leading() const { return elector_ ? elector_->isLeader() : true; }
+
+bool Operator::mayWrite() const { return !elector_ || (elector_->isLeader() && !lost_.load()); }
+
+bool Operator::leadershipLost() const {
+  if (lost_.load()) return true;
+  // Leading (work started) but past the renew deadline: the elector's renewal still hangs.
+  return elector_ && working_.load() && !elector_->isLeader() && !stopping_.load();
+}
 
 }  // namespace pmo::controller

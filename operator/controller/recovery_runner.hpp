@@ -21,6 +21,8 @@ class RecoveryError : public std::runtime_error {
     Auth,         // wrong password or role: retry with backoff (the Secret may be fixed)
     Rejected,     // the request itself is wrong (unknown organisation): not retried
     Failed,       // anything else
+    InProgress,   // running off the reconcile path; the resource is woken when it ends
+    Busy,         // the executor's queue is full: retry with backoff
   };
   RecoveryError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
   Kind kind() const { return kind_; }

@@ -9,10 +9,14 @@
 //   ledger with the recorded result instead of being applied again.
 // - A rejected request (unknown organisation) is recorded and not retried until a new
 //   requestId is given; nothing was changed.
-// - Database unreachable, credentials wrong or the Secret missing: DatabaseReachable=False
-//   with the reason (never the password); the reconcile is retried with the controller's
-//   backoff.
+// - Database unreachable or credentials wrong: DatabaseReachable=False with the reason
+//   (never the password); the reconcile is retried with the controller's backoff.
+// - The Secret missing: DatabaseReachable=False (SecretNotFound) and the Secret is read
+//   again every kSecretPoll, so the recovery runs within seconds of its appearing.
 // - The Secret is read only when there is work to do: a reconcile at rest reads nothing.
+// - With the operator's RecoveryExecutor the database work runs off the reconcile path:
+//   the reconcile records DatabaseReachable=Unknown (RecoveryInProgress) and ends; the
+//   executor wakes the resource when the work ends and the next reconcile records it.
 #include "common/log.hpp"
 #include "controller/database_tls_files.hpp"
 #include "controller/reconcile_stages.hpp"
@@ -25,6 +29,15 @@ namespace cond = maintenance::conditions;
 namespace m = maintenance;
 
 namespace {
+
+// A safety net only: the executor wakes the resource as soon as its work ends.
+constexpr std::chrono::seconds kInProgressRecheck{30};
+// While a recovery waits for its password Secret, the Secret is read again this often
+// (one GET by name; no backoff growing to minutes). Polling by name, not a watch: a
+// watch of Secrets needs list and watch on every Secret of the namespace, which would
+// hand the operator every credential in it (deploy/rbac.yaml grants get only).
+constexpr std::chrono::seconds kSecretPoll{5};
+constexpr const char* kSecretNotFound = "SecretNotFound";
 
 db::ConnectionParams paramsFor(const m::DatabaseSpec& db, Secret password) {
   db::ConnectionParams p;
@@ -66,7 +79,21 @@ class RecoveryStage {
     }
     if (failure_) {
       m::setCondition(out_.status, {cond::kDatabaseReachable, "False", failureReason_, *failure_}, generation_, in_.now);
+      if (failureReason_ == kSecretNotFound) {
+        out_.requeueNoLaterThan(kSecretPoll);  // not a failure to back off from: wait for it
+      } else {
+        out_.retryWithBackoff = true;
+      }
+    } else if (busy_) {
       out_.retryWithBackoff = true;
+    } else if (inProgress_ && !lastAttemptFailed()) {
+      m::setCondition(out_.status,
+                      {cond::kDatabaseReachable, "Unknown", "RecoveryInProgress",
+                       "a recovery is running against the database; the result is recorded when it ends"},
+                      generation_, in_.now);
+      out_.requeueNoLaterThan(kInProgressRecheck);  // the executor wakes it sooner
+    } else if (inProgress_) {
+      out_.requeueNoLaterThan(kInProgressRecheck);  // a retry runs; the last failure stays shown
     } else if (reached_) {
       m::setCondition(out_.status,
                       {cond::kDatabaseReachable, "True", "Connected", "the operator reached the database for a recovery"},
@@ -75,6 +102,13 @@ class RecoveryStage {
   }
 
  private:
+  // DatabaseReachable=False from an earlier attempt: a retry in progress leaves it as it is
+  // (the condition does not flap between False and Unknown on every attempt).
+  bool lastAttemptFailed() const {
+    const auto c = m::getCondition(out_.status, cond::kDatabaseReachable);
+    return c && c->status == "False";
+  }
+
   std::string key(m::RecoveryAction action, const std::string& requestId) const {
     return ns_ + "/" + name_ + "/" + m::recoveryListName(action) + "/" + requestId;
   }
@@ -96,7 +130,7 @@ class RecoveryStage {
     if (!password) {
       failure_ = "Secret " + ns_ + "/" + ref.name + " has no key \"" + ref.key +
                  "\": fix spec.database.passwordSecretRef or create the Secret";
-      failureReason_ = "SecretNotFound";
+      failureReason_ = kSecretNotFound;
       return false;
     }
     db::ConnectionParams params = paramsFor(in_.spec.database, std::move(*password));
@@ -119,6 +153,10 @@ class RecoveryStage {
       reached_ = true;
       return true;
     } catch (const RecoveryError& e) {
+      if (e.kind() == RecoveryError::Kind::InProgress || e.kind() == RecoveryError::Kind::Busy) {
+        (e.kind() == RecoveryError::Kind::Busy ? busy_ : inProgress_) = true;
+        return false;
+      }
       if (e.kind() == RecoveryError::Kind::Unreachable || e.kind() == RecoveryError::Kind::Auth) {
         failure_ = e.what();
         failureReason_ = e.kind() == RecoveryError::Kind::Auth ? "AuthenticationFailed" : "Unreachable";
@@ -199,6 +237,8 @@ class RecoveryStage {
   std::optional<std::string> failure_;
   std::string failureReason_;
   bool reached_ = false;
+  bool inProgress_ = false;
+  bool busy_ = false;
 };
 
 }  // namespace

@@ -33,6 +33,10 @@ struct HttpClientOptions {
   // Called once per HTTP request sent (retries included): API verb, resource ("pods",
   // "phasemaintenances/status"), HTTP code or 0 when no response arrived.
   std::function<void(const std::string& verb, const std::string& resource, int code)> onRequest;
+  // Asked before each attempt of a request is sent (after the rate limiter's wait, and
+  // again before every 429 retry) with the API verb and resource; may throw to abandon
+  // the request. The operator's leadership fence: no write leaves after leadership ended.
+  std::function<void(const std::string& verb, const std::string& resource)> beforeSend;
   // How the client sleeps (rate limit, Retry-After); tests may record instead.
   std::function<void(std::chrono::steady_clock::duration)> sleep;
 };

@@ -82,6 +82,7 @@ http_response HttpClient::Impl::send(http_client& c, const HttpRequest& req, std
   bool reauthenticated = false;
   for (int attempt = 0;; ++attempt) {
     sleepFor(limiter.reserve(RateLimiter::Clock::now()));
+    if (options.beforeSend) options.beforeSend(req.verb, req.resource);
     http_request msg{method(req.method)};
     msg.set_request_uri(req.path);
     msg.headers().add("Accept", "application/json");

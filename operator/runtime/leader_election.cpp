@@ -39,24 +39,64 @@ LeaderElector::LeaderElector(kube::Client& client, std::shared_ptr<Clock> clock,
 
 LeaderElector::~LeaderElector() { stop(); }
 
+bool LeaderElector::isLeader() const {
+  return leading_.load() && clock_->now().time_since_epoch().count() < leaderUntil_.load();
+}
+
+void LeaderElector::leadUntilDeadlineFrom(Clock::TimePoint sentAt) {
+  leaderUntil_ = (sentAt + options_.renewDeadline).time_since_epoch().count();
+}
+
+void LeaderElector::observe(const kube::Json& lease) {
+  std::string spec = lease.value("spec", kube::Json::object()).dump();
+  if (spec != observedSpec_) {
+    observedSpec_ = std::move(spec);
+    observedTime_ = clock_->now();
+  }
+  observed_ = lease;
+  const std::string holder = lease.value("/spec/holderIdentity"_json_pointer, std::string());
+  if (holder != reportedHolder_) {
+    reportedHolder_ = holder;
+    if (callbacks_.onNewLeader && !holder.empty()) callbacks_.onNewLeader(holder);
+  }
+}
+
+// client-go's isLeaseValid: the record has changed within its leaseDurationSeconds of
+// this node's monotonic clock. Another node's renewTime is never compared with our clock.
+bool LeaderElector::observedLeaseValid(Clock::TimePoint now) const {
+  const long duration = observed_.value("/spec/leaseDurationSeconds"_json_pointer, 0L);
+  return observedTime_ + std::chrono::seconds(duration) > now;
+}
+
 bool LeaderElector::tryAcquireOrRenew() {
-  const auto now = clock_->wallNow();
-  const std::string nowText = formatMicroTime(now);
+  const auto sentAt = clock_->now();
+  const std::string nowText = formatMicroTime(clock_->wallNow());
+  const auto deadline = Clock::TimePoint(Clock::Duration(leaderUntil_.load()));
+  // A renewal that returns after the deadline does not count (client-go cancels it with
+  // the renew deadline's context): leadership has already ended for the writers.
+  auto succeeded = [&](const kube::Json& written) {
+    observe(written);
+    if (leading_ && clock_->now() >= deadline) {
+      log::warn("lease renewal returned after the renew deadline", {{"lease", options_.leaseName}});
+      return false;
+    }
+    leadUntilDeadlineFrom(sentAt);
+    return true;
+  };
+  const std::string observedHolder = observed_.value("/spec/holderIdentity"_json_pointer, std::string());
   // Fast path while leading, as client-go's: renew the Lease as last written, guarded by
   // its resourceVersion, without reading it first (one request per renewal, not two).
   // Any failure (a conflict: someone else wrote it) falls back to reading it.
-  if (!held_.is_null() && heldRenewed_ + options_.leaseDuration > now) {
-    kube::Json lease = held_;
+  if (observedHolder == options_.identity && observedLeaseValid(sentAt)) {
+    kube::Json lease = observed_;
     lease["spec"]["renewTime"] = nowText;
+    lease["spec"]["leaseDurationSeconds"] = seconds(options_.leaseDuration);
     try {
-      held_ = client_.update(kLeases, options_.leaseNamespace, lease);
-      heldRenewed_ = now;
-      return true;
+      return succeeded(client_.update(kLeases, options_.leaseNamespace, lease));
     } catch (const std::exception& e) {
       log::debug("lease renewal without a read failed; reading it", {{"lease", options_.leaseName}, {"error", e.what()}});
     }
   }
-  held_ = nullptr;
   try {
     kube::Json lease;
     try {
@@ -72,21 +112,13 @@ bool LeaderElector::tryAcquireOrRenew() {
                          {"acquireTime", nowText},
                          {"renewTime", nowText},
                          {"leaseTransitions", 0}}}};
-      held_ = client_.create(kLeases, options_.leaseNamespace, fresh);
-      heldRenewed_ = now;
-      observedHolder_ = options_.identity;
-      return true;
+      return succeeded(client_.create(kLeases, options_.leaseNamespace, fresh));
     }
+    observe(lease);
     kube::Json& spec = lease["spec"];
     const std::string holder = spec.value("holderIdentity", "");
-    if (holder != observedHolder_) {
-      observedHolder_ = holder;
-      if (callbacks_.onNewLeader && !holder.empty()) callbacks_.onNewLeader(holder);
-    }
-    if (!holder.empty() && holder != options_.identity) {
-      const auto renew = parseTime(spec.value("renewTime", ""));
-      const long duration = spec.value("leaseDurationSeconds", 0L);
-      if (renew && *renew + std::chrono::seconds(duration) > now) return false;  // held by another, not expired
+    if (!holder.empty() && holder != options_.identity && observedLeaseValid(clock_->now())) {
+      return false;  // held by another and seen changing within its lease duration
     }
     if (holder != options_.identity) {
       spec["acquireTime"] = nowText;
@@ -95,10 +127,7 @@ bool LeaderElector::tryAcquireOrRenew() {
     spec["holderIdentity"] = options_.identity;
     spec["leaseDurationSeconds"] = seconds(options_.leaseDuration);
     spec["renewTime"] = nowText;
-    held_ = client_.update(kLeases, options_.leaseNamespace, lease);  // guarded by metadata.resourceVersion
-    heldRenewed_ = now;
-    observedHolder_ = options_.identity;
-    return true;
+    return succeeded(client_.update(kLeases, options_.leaseNamespace, lease));  // guarded by resourceVersion
   } catch (const std::exception& e) {
     // Conflict: someone else wrote the lease first; the next attempt re-reads it.
     log::debug("lease attempt failed", {{"lease", options_.leaseName}, {"error", e.what()}});
@@ -161,6 +190,7 @@ void LeaderElector::run() {
   std::mt19937 rng(std::random_device{}());
   std::uniform_real_distribution<double> jitter(1.0, 1.2);
   auto retryWait = [&] { return std::chrono::duration_cast<Clock::Duration>(options_.retryPeriod * jitter(rng)); };
+  auto until = [&] { return Clock::TimePoint(Clock::Duration(leaderUntil_.load())); };
   while (true) {
     // Acquire: retry every retryPeriod (jittered) until the lease is ours.
     while (!tryAcquireOrRenew()) {
@@ -169,16 +199,21 @@ void LeaderElector::run() {
     leading_ = true;
     log::info("started leading", {{"lease", options_.leaseName}, {"identity", options_.identity}});
     if (callbacks_.onStartedLeading) callbacks_.onStartedLeading();
-    // Renew every retryPeriod; give up once renewDeadline passed without a renewal.
-    auto lastRenew = clock_->now();
-    while (true) {
-      if (!sleepFor(options_.retryPeriod)) return;  // stop() releases and notifies
-      if (tryAcquireOrRenew()) {
-        lastRenew = clock_->now();
-        continue;
+    // Renew every retryPeriod; retry a failed renewal every retryPeriod until the deadline
+    // (renewDeadline after the last renewal was sent). No sleep runs past the deadline.
+    bool renewed = true;
+    while (renewed) {
+      if (!sleepFor(std::min(options_.retryPeriod, until() - clock_->now()))) return;
+      renewed = false;
+      while (clock_->now() < until()) {
+        if (tryAcquireOrRenew()) {
+          renewed = true;
+          break;
+        }
+        const std::string holder = observed_.value("/spec/holderIdentity"_json_pointer, std::string());
+        if (!holder.empty() && holder != options_.identity) break;  // someone else holds it
+        if (!sleepFor(std::min(options_.retryPeriod, until() - clock_->now()))) return;
       }
-      const bool otherHolder = !observedHolder_.empty() && observedHolder_ != options_.identity;
-      if (otherHolder || clock_->now() - lastRenew >= options_.renewDeadline) break;
     }
     becomeFollower();
   }

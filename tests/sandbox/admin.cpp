@@ -92,7 +92,11 @@ HttpResponse serveAdmin(World& w, Controls& controls, const HttpRequest& req) {
       else if (b.contains("count"))
         controls.failNextRequests(b.value("count", 0), b.value("code", 500), b.value("reason", "InternalError"),
                                   b.value("retryAfterSeconds", 0));
-      if (b.contains("delayMs")) controls.setResponseDelay(std::chrono::milliseconds(b.value("delayMs", 0L)));
+      if (b.contains("delayMs") && (b.contains("user") || ((b.contains("verb") || b.contains("resource")) && !b.contains("count"))))
+        controls.setResponseDelayFor(b.value("user", ""), b.value("verb", ""), b.value("resource", ""),
+                                     std::chrono::milliseconds(b.value("delayMs", 0L)));
+      else if (b.contains("delayMs"))
+        controls.setResponseDelay(std::chrono::milliseconds(b.value("delayMs", 0L)));
       return ok();
     }
     if (p == "compact") {

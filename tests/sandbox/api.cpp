@@ -88,8 +88,17 @@ std::optional<HttpResponse> handleRequest(World& w, Controls& controls, const Ht
     const bool matches = (fault.verb.empty() || fault.verb == verb) && (fault.resource.empty() || fault.resource == resource);
     if (!matches) fault.remaining = 0;
     else if (w.faults.remaining > 0) --w.faults.remaining;
+    for (const auto& d : fault.targetedDelays) {
+      if ((d.user.empty() || d.user == user->name) && (d.verb.empty() || d.verb == verb) &&
+          (d.resource.empty() || d.resource == resource))
+        fault.delay = std::max(fault.delay, d.delay);
+    }
   }
-  if (fault.delay.count() > 0) std::this_thread::sleep_for(fault.delay);
+  // In steps, so that a long delay ends when the server stops (its World goes away then).
+  for (const auto until = std::chrono::steady_clock::now() + fault.delay;
+       !w.stopping && std::chrono::steady_clock::now() < until;)
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        std::chrono::milliseconds(20), until - std::chrono::steady_clock::now()));
 
   RequestRecord record;
   record.at = std::chrono::system_clock::now();

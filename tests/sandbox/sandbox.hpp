@@ -87,6 +87,11 @@ class Controls {
   virtual void failNextRequestsTo(const std::string& verb, const std::string& resource, int count, int code,
                                   const std::string& reason) = 0;
   virtual void setResponseDelay(std::chrono::milliseconds delay) = 0;
+  // Delays only the requests of this user ("system:serviceaccount:ns:name"), verb
+  // ("update") and resource ("leases"), "" matching any, before they are handled: a slow
+  // API server as one client sees it. A delay of 0 removes the rule.
+  virtual void setResponseDelayFor(const std::string& user, const std::string& verb, const std::string& resource,
+                                   std::chrono::milliseconds delay) = 0;
   // Forgets history: watches from any resourceVersion older than now get 410 Gone.
   virtual void compact() = 0;
   virtual std::vector<RequestRecord> requests() const = 0;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "sandbox/api.hpp"
@@ -68,6 +69,17 @@ class ControlsImpl : public Controls {
   void setResponseDelay(std::chrono::milliseconds delay) override {
     std::lock_guard<std::mutex> lock(w_.faultMutex);
     w_.faults.delay = delay;
+  }
+  void setResponseDelayFor(const std::string& user, const std::string& verb, const std::string& resource,
+                           std::chrono::milliseconds delay) override {
+    std::lock_guard<std::mutex> lock(w_.faultMutex);
+    auto& rules = w_.faults.targetedDelays;
+    rules.erase(std::remove_if(rules.begin(), rules.end(),
+                               [&](const FaultState::TargetedDelay& d) {
+                                 return d.user == user && d.verb == verb && d.resource == resource;
+                               }),
+                rules.end());
+    if (delay.count() > 0) rules.push_back({user, verb, resource, delay});
   }
   void compact() override {
     auto lock = w_.store.lock();

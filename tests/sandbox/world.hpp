@@ -22,6 +22,13 @@ struct FaultState {
   int retryAfterSeconds = 0;
   std::string verb, resource;  // only requests with this verb / resource ("" = any) fail
   std::chrono::milliseconds delay{0};
+  // Delays of some requests only: by user, verb and resource ("" = any); the longest
+  // matching one (or `delay`) applies.
+  struct TargetedDelay {
+    std::string user, verb, resource;
+    std::chrono::milliseconds delay{0};
+  };
+  std::vector<TargetedDelay> targetedDelays;
 };
 
 inline constexpr size_t kMaxRequestRecords = 500000;

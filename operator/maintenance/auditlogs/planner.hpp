@@ -40,7 +40,7 @@ AuditLogPlan planAuditLogs(const Observed& in, bool migrationInProgress);
 // Requeue bounds: the next fire time of any CronJob plus a margin, within [min, max].
 inline constexpr std::chrono::seconds kScheduleRequeueMargin{30};
 inline constexpr std::chrono::seconds kMaxScheduleRequeue{3600};
-inline constexpr std::chrono::seconds kSecretMissingRequeue{60};
+inline constexpr std::chrono::seconds kSecretMissingRequeue{30};
 // A Job finished but its pod is not in the cache yet: wait this long for the termination
 // message before recording the result without it.
 inline constexpr std::chrono::seconds kPodGracePeriod{60};
