@@ -146,17 +146,17 @@ TEST_F(SsoRecoveryPg, CliWithoutAnActionFlagChangesNothingAndNamesTheFlag) {
   const std::map<std::string, std::string> env = {{"PMO_TERMINATION_LOG", dir.path() + "/log"}};
   const std::string url = "--database-url=" + db_->url().reveal();
   const auto before = snapshot(*conn_);
-  auto bare = pmo::testing::run({PMO_OPERATOR_BINARY, "disable-sso", "--org", kSpaceX, url}, env);
+  auto bare = pmo::testing::runCli({PMO_OPERATOR_BINARY, "disable-sso", "--org", kSpaceX, url}, env);
   EXPECT_EQ(bare.exitCode, 2) << bare.err;
   EXPECT_NE(bare.err.find("nothing changed: pass --disable-enforcement"), std::string::npos) << bare.err;
   auto providersOnly =
-      pmo::testing::run({PMO_OPERATOR_BINARY, "disable-sso", "--org", kSpaceX, "--disable-providers", url}, env);
+      pmo::testing::runCli({PMO_OPERATOR_BINARY, "disable-sso", "--org", kSpaceX, "--disable-providers", url}, env);
   EXPECT_EQ(providersOnly.exitCode, 2) << providersOnly.err;
   EXPECT_NE(providersOnly.err.find("--disable-providers only goes with it"), std::string::npos) << providersOnly.err;
   EXPECT_EQ(snapshot(*conn_), before) << "nothing changed";
 
   auto lifted =
-      pmo::testing::run({PMO_OPERATOR_BINARY, "disable-sso", "--org", kSpaceX, "--disable-enforcement", url}, env);
+      pmo::testing::runCli({PMO_OPERATOR_BINARY, "disable-sso", "--org", kSpaceX, "--disable-enforcement", url}, env);
   ASSERT_EQ(lifted.exitCode, 0) << lifted.err;
   EXPECT_EQ(count(*conn_, "SELECT count(*) FROM api_organisation WHERE require_sso"), 1);
   EXPECT_NE(lifted.err.find("Redis for 60 s"), std::string::npos) << lifted.err;

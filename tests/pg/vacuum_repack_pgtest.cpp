@@ -185,7 +185,7 @@ TEST_F(RepackPg, CliRunsTheRealClientWithNoSecretInItsOutput) {
   pmo::testing::TempDir dir;
   const std::string password = db_->params().password.reveal();
   ASSERT_GE(password.size(), 8u);
-  auto out = pmo::testing::run(
+  auto out = pmo::testing::runCli(
       {PMO_OPERATOR_BINARY, "vacuum", "--method", "repack", "--database-url=" + db_->url().reveal()},
       {{"PMO_TERMINATION_LOG", dir.path() + "/termination-log"}}, std::chrono::seconds(120));
   ASSERT_EQ(out.exitCode, 0) << out.err;
