@@ -135,11 +135,15 @@ int runPurgeCommand(const std::vector<std::string>& argv) {
   auto onRetry = [](const db::DbError& err, int attempt) {
     std::cerr << "purge: transient error (attempt " << attempt << "), reconnecting: " << err.what() << "\n";
   };
+  db::PurgeResult r;  // filled as the run goes: a failure still reports what was done
   try {
-    const db::PurgeResult r = db::runPurge(params, o, progress, onRetry);
+    db::runPurge(params, o, r, progress, onRetry);
     if (r.nothingToDo) std::cerr << "purge: organisation \"" << o.organisation << "\" has no apps: nothing to do\n";
     if (o.dryRun) printDryRun(r);
     if (r.stoppedEarly) std::cerr << "purge: stopped at the deadline; " << r.remaining << " rows left for the next run\n";
+    if (r.skippedLocked > 0)
+      std::cerr << "purge: " << r.skippedLocked
+                << " read events were held by another transaction (row locks) and are left for the next run\n";
     std::cerr << "purge: deleted " << r.deleted << " read events and " << r.tagRowsDeleted << " tag rows in "
               << r.batches << " batches, " << r.durationSeconds << " s\n";
     writeSummary(db::purgeSummary(o, r));
@@ -147,7 +151,8 @@ int runPurgeCommand(const std::vector<std::string>& argv) {
   } catch (const std::exception& e) {
     // PurgeError and DbError messages never contain the password (session.hpp).
     std::cerr << "purge: " << e.what() << "\n";
-    nlohmann::json summary = db::purgeSummary(o, db::PurgeResult{});
+    if (r.batches > 0) std::cerr << "purge: before failing it deleted " << r.deleted << " read events in " << r.batches << " batches\n";
+    nlohmann::json summary = db::purgeSummary(o, r);
     summary["success"] = false;
     summary["error"] = e.what();
     writeSummary(summary);

@@ -308,6 +308,114 @@ TEST_F(PurgePg, RowsHeldByAnotherTransactionAreSkippedNotWaitedFor) {
   checkSurvivors();
 }
 
+// Issue 13, defect 2: a transaction holding FOR UPDATE on the tag rows of some target
+// events made the purge hit lock timeouts and exit 1. Those events (and their tag rows)
+// are now left, at once, and the summary says how many and why.
+TEST_F(PurgePg, HeldTagRowsLeaveTheirEventsAndNeverFailTheRun) {
+  expectSurvivors(kAcme, "", now_);
+  auto holder = db_->connect();
+  pqxx::work held(*holder);
+  const pqxx::result heldEvents = held.exec_params(
+      "SELECT DISTINCT ON (e.\"timestamp\", e.id) e.id FROM api_secretevent e JOIN api_secretevent_tags t ON t.secretevent_id = e.id"
+      " JOIN api_environment v ON v.id = e.environment_id JOIN api_app a ON a.id = v.app_id"
+      " WHERE a.organisation_id = $1 AND e.event_type = 'R' ORDER BY e.\"timestamp\", e.id LIMIT 3", orgs_[0].id);
+  ASSERT_EQ(heldEvents.size(), 3u);
+  std::string ids = "'" + heldEvents[0][0].as<std::string>() + "','" + heldEvents[1][0].as<std::string>() + "','" +
+                    heldEvents[2][0].as<std::string>() + "'";
+  const long long heldTags = held.exec("SELECT count(*) FROM (SELECT id FROM api_secretevent_tags WHERE secretevent_id IN (" +
+                                       ids + ") FOR UPDATE) x")[0][0].as<long long>();
+  ASSERT_GE(heldTags, 3);
+  const auto t0 = std::chrono::steady_clock::now();
+  const ProcessResult r = runOperator({"purge", kAcme, "--retain", "0", "--batch-size", "40", "--lock-timeout", "2s",
+                                       "--database-url", db_->url().reveal()});
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.err.find("transient error"), std::string::npos) << "waited for a held row: " << r.err;
+  EXPECT_LT(seconds, 2.0) << "a held tag row was waited on (lock timeout 2 s)";
+  const auto s = summaryOf(r);
+  EXPECT_EQ(s["deleted"], 397);
+  EXPECT_EQ(s["remaining"], 3);
+  EXPECT_EQ(s["skippedLocked"], 3);
+  EXPECT_NE(s.value("skippedReason", "").find("held by another transaction"), std::string::npos) << s.dump();
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM api_secretevent WHERE id IN (" + ids + ")"), 3);
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM api_secretevent_tags WHERE secretevent_id IN (" + ids + ")"), heldTags);
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM api_secretevent_tags t LEFT JOIN api_secretevent e ON e.id = t.secretevent_id WHERE e.id IS NULL"), 0);
+  held.abort();
+  const ProcessResult rerun = runOperator({"purge", kAcme, "--retain", "0", "--database-url", db_->url().reveal()});
+  ASSERT_EQ(rerun.exitCode, 0) << rerun.err;
+  EXPECT_EQ(summaryOf(rerun)["deleted"], 3);
+  EXPECT_EQ(summaryOf(rerun)["skippedLocked"], 0);
+  checkSurvivors();
+}
+
+// Issue 13: a held event row cost a whole lock_timeout per batch; it is now skipped at once.
+TEST_F(PurgePg, HeldEventRowsAreSkippedWithoutWaitingForTheLockTimeout) {
+  expectSurvivors(kAcme, "", now_);
+  auto holder = db_->connect();
+  pqxx::work held(*holder);
+  // One held row in each of several batches (every 60th read event in heap order).
+  const pqxx::result locked = held.exec_params(
+      "SELECT id FROM (SELECT e.id, row_number() OVER (ORDER BY e.ctid) n FROM api_secretevent e"
+      " JOIN api_environment v ON v.id = e.environment_id JOIN api_app a ON a.id = v.app_id"
+      " WHERE a.organisation_id = $1 AND e.event_type = 'R') x WHERE n % 60 = 1", orgs_[0].id);
+  ASSERT_GE(locked.size(), 6u);
+  std::string ids;
+  for (const auto& row : locked) ids += (ids.empty() ? "'" : ",'") + row[0].as<std::string>() + "'";
+  held.exec("SELECT 1 FROM api_secretevent WHERE id IN (" + ids + ") FOR UPDATE");
+  auto o = options(kAcme);
+  o.retainDays = 0;
+  o.lockTimeout = std::chrono::milliseconds(2000);
+  int retries = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  const db::PurgeResult r = db::runPurge(db_->params(), o, nullptr, [&](const db::DbError&, int) { ++retries; });
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  EXPECT_EQ(retries, 0);
+  const long long n = static_cast<long long>(locked.size());
+  EXPECT_EQ(r.deleted, 400 - n);
+  EXPECT_EQ(r.remaining, n);
+  EXPECT_EQ(r.skippedLocked, n);
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM api_secretevent WHERE id IN (" + ids + ")"), n);
+  held.abort();
+  EXPECT_EQ(db::runPurge(db_->params(), o).deleted, n);
+  checkSurvivors();
+}
+
+// Issue 13, defect 3: after a failure the summary said deleted 0, batches 0, cutoff "".
+TEST_F(PurgePg, AFailedRunReportsWhatItDidBeforeFailing) {
+  const long long total = events();
+  const std::string termlog = "/tmp/pmo-purge-failed-termlog-" + std::to_string(::getpid());
+  ProcessResult r;
+  {
+    Process p({"purge", kAcme, "--retain", "0", "--batch-size", "5", "--sleep", "20ms", "--database-url", db_->url().reveal()},
+              {{"PMO_TERMINATION_LOG", termlog}});
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (events() > total - 40 && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    // A table the purge needs goes away mid-run (not a transient error: no retry).
+    auto conn = db_->connect();
+    pqxx::nontransaction(*conn).exec("ALTER TABLE api_secretevent_tags RENAME TO api_secretevent_tags_away");
+    r = p.wait(std::chrono::seconds(30));
+    pqxx::nontransaction(*conn).exec("ALTER TABLE api_secretevent_tags_away RENAME TO api_secretevent_tags");
+  }
+  ASSERT_EQ(r.exitCode, 1) << r.err;
+  const auto s = summaryOf(r);
+  EXPECT_EQ(s["success"], false);
+  EXPECT_NE(s.value("error", "").find("api_secretevent_tags"), std::string::npos) << s.dump();
+  const long long gone = total - events();
+  EXPECT_GE(gone, 40);
+  EXPECT_LT(gone, 400);
+  EXPECT_EQ(s["deleted"].get<long long>(), gone) << s.dump();
+  EXPECT_GE(s["batches"].get<long long>(), 8) << s.dump();
+  EXPECT_EQ(s["cutoff"].get<std::string>().size(), std::string("2026-01-01T00:00:00.000000Z").size()) << s.dump();
+  EXPECT_GT(s["durationSeconds"].get<double>(), 0.0);
+  std::ifstream in(termlog);
+  std::string line;
+  std::getline(in, line);
+  std::remove(termlog.c_str());
+  EXPECT_EQ(line + "\n", r.out);
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM api_secretevent_tags t LEFT JOIN api_secretevent e ON e.id = t.secretevent_id WHERE e.id IS NULL"), 0);
+}
+
 TEST_F(PurgePg, ConnectionKilledMidRunIsRetriedAndTheRunFinishes) {
   expectSurvivors(kAcme, "", now_);
   const long long total = events();

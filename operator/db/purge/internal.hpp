@@ -19,10 +19,6 @@ namespace pmo::db::purge_detail {
 using Clock = std::chrono::steady_clock;
 inline double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-// SQL for "the timestamptz at parameter $N microseconds since the epoch": exact to the
-// microsecond (no floating point on the way).
-std::string tsParam(int n);
-
 // Phase's scope: the organisation by exact name, its apps (or the one app), their
 // environments. Throws PurgeError when the organisation or the app is not found.
 struct Scope {

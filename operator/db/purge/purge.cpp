@@ -7,6 +7,7 @@
 //  * then only what the pass could not take: chunks another purge held, pages added since
 //    the start, and a final exact count with a sweep through the index for the rest.
 #include "db/purge/internal.hpp"
+#include "db/purge/statements.hpp"
 
 namespace pmo::db {
 namespace purge_detail {
@@ -14,14 +15,14 @@ namespace purge_detail {
 void RetryingSession::open() {
   conn_ = connect(params_);
   pqxx::nontransaction tx(*conn_);
-  tx.exec("SET lock_timeout = " + std::to_string(options_.lockTimeout.count()) +
-          "; SET statement_timeout = " + std::to_string(options_.statementTimeout.count()) + "; SET TIME ZONE 'UTC'");
+  tx.exec(sessionSetupSql(options_.lockTimeout.count(), options_.statementTimeout.count()));
 }
 
 void RunState::recordBatch(long long deleted, long long tags, double seconds) {
   result.deleted += deleted;
   result.tagRowsDeleted += tags;
   result.batches += 1;
+  result.remaining = std::max(0LL, total - result.deleted);  // exact again at the end
   result.longestBatchSeconds = std::max(result.longestBatchSeconds, seconds);
   if (!progress) return;
   PurgeProgress p;
@@ -58,8 +59,7 @@ std::int64_t heapBlocks(RetryingSession& session) {
   std::int64_t blocks = 0;
   session.run([&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    blocks = tx.exec1("SELECT pg_relation_size('api_secretevent') / current_setting('block_size')::bigint")[0]
-                 .as<std::int64_t>();
+    blocks = tx.exec1(kHeapBlocksSql)[0].as<std::int64_t>();
   });
   return blocks;
 }
@@ -99,13 +99,19 @@ bool finish(RetryingSession& session, RunState& st, std::int64_t blocksAtStart, 
 
 }  // namespace
 
-PurgeResult runPurge(const ConnectionParams& params, const PurgeOptions& o, const ProgressFn& progress,
-                     const RetryFn& onRetry) {
+void runPurge(const ConnectionParams& params, const PurgeOptions& o, PurgeResult& result, const ProgressFn& progress,
+              const RetryFn& onRetry) {
   if (o.retainDays < 0) throw std::invalid_argument("--retain must be 0 or more days (got " + std::to_string(o.retainDays) + ")");
   if (o.batchSizeCap < 1) throw std::invalid_argument("--batch-size must be at least 1");
   if (o.organisation.empty()) throw std::invalid_argument("the organisation name is empty");
   const auto started = Clock::now();
-  PurgeResult result;
+  result = PurgeResult{};
+  // On every way out, a failure included, the result says how long the run took.
+  struct Stopwatch {
+    PurgeResult& r;
+    Clock::time_point t0;
+    ~Stopwatch() { r.durationSeconds = secondsSince(t0); }
+  } stopwatch{result, started};
   RetryingSession session(params, o, onRetry);
 
   // Scope, cutoff, counts and the heap's extent: read-only, decided once.
@@ -117,7 +123,7 @@ PurgeResult runPurge(const ConnectionParams& params, const PurgeOptions& o, cons
     scope = resolveScope(tx, o.organisation, o.appId);
     const std::int64_t now = o.nowMicrosOverride
                                  ? *o.nowMicrosOverride
-                                 : tx.exec1("SELECT (extract(epoch FROM now()) * 1000000)::bigint")[0].as<std::int64_t>();
+                                 : tx.exec1(kNowMicrosSql)[0].as<std::int64_t>();
     cutoff = purgeCutoffMicros(now, o.retainDays);
     matching = countMatching(tx, scope, cutoff);
   });
@@ -127,10 +133,7 @@ PurgeResult runPurge(const ConnectionParams& params, const PurgeOptions& o, cons
   result.matchedAtStart = matching.total;
   result.environments = scope.environments;
   result.remaining = matching.total;
-  if (o.dryRun || result.nothingToDo || matching.total == 0) {
-    result.durationSeconds = secondsSince(started);
-    return result;
-  }
+  if (o.dryRun || result.nothingToDo || matching.total == 0) return;
 
   // Rows appended after this point lie beyond these blocks; finish() visits them.
   const std::int64_t blocks = heapBlocks(session);
@@ -143,7 +146,13 @@ PurgeResult runPurge(const ConnectionParams& params, const PurgeOptions& o, cons
     left = recount(session, scope, cutoff);
   }
   result.remaining = left.total;
-  result.durationSeconds = secondsSince(started);
+  if (!result.stoppedEarly) result.skippedLocked = left.total;
+}
+
+PurgeResult runPurge(const ConnectionParams& params, const PurgeOptions& options, const ProgressFn& progress,
+                     const RetryFn& onRetry) {
+  PurgeResult result;
+  runPurge(params, options, result, progress, onRetry);
   return result;
 }
 
@@ -163,7 +172,11 @@ nlohmann::json purgeSummary(const PurgeOptions& o, const PurgeResult& r) {
   j["dryRun"] = o.dryRun;
   if (o.dryRun) j["wouldDelete"] = r.matchedAtStart;
   j["nothingToDo"] = r.nothingToDo;
+  j["matchedAtStart"] = r.matchedAtStart;
   j["stoppedEarly"] = r.stoppedEarly;
+  j["skippedLocked"] = r.skippedLocked;
+  if (r.skippedLocked > 0)
+    j["skippedReason"] = "held by another transaction (row locks on the events or their tag rows); left for the next run";
   j["success"] = true;
   return j;
 }

@@ -83,6 +83,10 @@ struct PurgeResult {
   long long deleted = 0, tagRowsDeleted = 0, remaining = 0, batches = 0;
   double longestBatchSeconds = 0, durationSeconds = 0;
   bool stoppedEarly = false;
+  // Rows still in scope at the end of a complete run because another transaction held
+  // them (the event row, or one of its tag rows) whenever the purge tried: skipped without
+  // waiting, left for the next run. 0 when the run stopped early (see `remaining`).
+  long long skippedLocked = 0;
   std::vector<EnvironmentCount> environments;
 };
 
@@ -96,12 +100,17 @@ using RetryFn = std::function<void(const DbError&, int attempt)>;
 std::int64_t purgeCutoffMicros(std::int64_t nowMicros, long retainDays);
 
 // Throws PurgeError (scope), DbError (database), std::invalid_argument (options).
+// `result` is filled as the run goes: after a throw it holds what the run did before it
+// failed (cutoff, rows and tag rows deleted, batches, duration), for an honest summary.
+void runPurge(const ConnectionParams& params, const PurgeOptions& options, PurgeResult& result,
+              const ProgressFn& progress = nullptr, const RetryFn& onRetry = nullptr);
 PurgeResult runPurge(const ConnectionParams& params, const PurgeOptions& options, const ProgressFn& progress = nullptr,
                      const RetryFn& onRetry = nullptr);
 
 // The one-line summary: organisation, appId, retainDays, cutoff, deleted,
 // tagRowsDeleted, remaining, batches, durationSeconds, rowsPerSecond, dryRun,
-// stoppedEarly, success (and nothingToDo, longestBatchSeconds).
+// stoppedEarly, skippedLocked (with skippedReason when not 0), success (and nothingToDo,
+// longestBatchSeconds).
 nlohmann::json purgeSummary(const PurgeOptions& options, const PurgeResult& result);
 
 }  // namespace pmo::db

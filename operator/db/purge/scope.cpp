@@ -2,6 +2,7 @@
 #include <map>
 
 #include "db/purge/internal.hpp"
+#include "db/purge/statements.hpp"
 
 namespace pmo::db::purge_detail {
 namespace {
@@ -22,10 +23,6 @@ std::string textArray(const std::vector<std::string>& items) {
 }
 
 }  // namespace
-
-std::string tsParam(int n) {
-  return "(TIMESTAMPTZ 'epoch' + $" + std::to_string(n) + "::bigint * INTERVAL '1 microsecond')";
-}
 
 Scope resolveScope(pqxx::transaction_base& tx, const std::string& organisation, const std::string& appId) {
   Scope scope;
@@ -64,11 +61,7 @@ Matching countMatching(pqxx::transaction_base& tx, Scope& scope, std::int64_t cu
   Matching m;
   for (auto& e : scope.environments) e.readEvents = 0;
   if (scope.environments.empty()) return m;
-  const pqxx::result r = tx.exec_params(
-      "SELECT environment_id, count(*), (extract(epoch FROM min(\"timestamp\")) * 1000000)::bigint "
-      "FROM api_secretevent WHERE environment_id = ANY($1::text[]) AND event_type = 'R' AND \"timestamp\" <= " +
-          tsParam(2) + " GROUP BY environment_id",
-      scope.environmentArray, cutoffMicros);
+  const pqxx::result r = tx.exec_params(countMatchingSql(), scope.environmentArray, cutoffMicros);
   std::map<std::string, long long> byEnv;
   for (const auto& row : r) {
     const long long n = row[1].as<long long>();

@@ -1,0 +1,68 @@
+#pragma once
+// Every statement the purge sends, by name, with its parameters beside it. The bodies are
+// built once (static) from the same pieces, so the predicate that decides which rows go
+// is written in exactly one place: kInScopePredicate.
+//
+// Guarantees of the statements that delete (heap batch, skip-held heap batch, sweep):
+//  * an event goes only if it matches kInScopePredicate at the moment it is deleted (the
+//    DELETE re-checks it), and a tag row goes only with its event, in the same statement;
+//  * the skip-held forms never wait for a row lock: event rows another transaction holds
+//    are skipped (FOR UPDATE SKIP LOCKED), and an event one of whose tag rows another
+//    transaction holds is left whole (neither it nor any of its tag rows is deleted), since
+//    deleting it would need that tag row (Phase's FK is ON DELETE NO ACTION);
+//  * each returns one row: deleted events, deleted tag rows, rows the batch looked at,
+//    where it ended, and (heap batch) the chunks it locked.
+#include <string>
+
+namespace pmo::db::purge_detail {
+
+// "The timestamptz at parameter $N microseconds since the epoch": exact to the microsecond.
+std::string tsParam(int n);
+
+// Read events of the scope at or before the cutoff.
+//   $1 text[]  the scope's environment ids
+//   $N bigint  the cutoff, microseconds since the epoch (N given)
+std::string inScopePredicate(int cutoffParam);
+
+// The heap batch (ChunkAdvisory): deletes the in-scope rows of the TID range [$3, $4), at
+// most $5, from the chunks among [$7, $8) whose advisory lock it gets; waits for a held
+// row (run it with a tiny lock_timeout: a lock failure means "use the skip-held form").
+//   $1 text[] environments  $2 bigint cutoff  $3 tid from  $4 tid to  $5 bigint row cap
+//   $6 text organisation id (advisory key space)  $7 bigint first chunk  $8 bigint end chunk
+//   returns deleted, tag rows, batch rows, max(ctid)::text, locked chunks as int[] text
+const std::string& heapBatchSql();
+
+// The heap batch, skip-held form: same range and cap, rows locked FOR UPDATE SKIP LOCKED,
+// events with a held tag row left. No advisory locks (row locks keep two purges apart).
+//   $1 environments  $2 cutoff  $3 tid from  $4 tid to  $5 row cap
+//   returns deleted, tag rows, batch rows, max(ctid)::text, NULL
+const std::string& heapBatchSkipHeldSql();
+
+// The sweep batch: the scope's read events with timestamp in [$2, $3) and <= $4, oldest
+// first, at most $5, through the (environment_id, timestamp) index; skip-held.
+//   $1 environments  $2 bigint window start  $3 bigint window end  $4 bigint cutoff
+//   $5 bigint row cap
+//   returns deleted, tag rows, rows locked, max(timestamp) in microseconds (NULL if none)
+const std::string& sweepBatchSql();
+
+// Per-environment count and oldest timestamp of the in-scope rows.
+//   $1 environments  $2 cutoff
+//   returns environment_id, count, min(timestamp) in microseconds
+const std::string& countMatchingSql();
+
+// The heap's extent in blocks. No parameters.
+inline constexpr const char* kHeapBlocksSql =
+    "SELECT pg_relation_size('api_secretevent') / current_setting('block_size')::bigint";
+
+// The database's now(), microseconds since the epoch. No parameters.
+inline constexpr const char* kNowMicrosSql = "SELECT (extract(epoch FROM now()) * 1000000)::bigint";
+
+// Session settings applied on every (re)connect: lock and statement timeouts (ms, from the
+// options), UTC, and no parallel workers: the purge's counts must not take CPU and I/O
+// from Phase with extra processes.
+std::string sessionSetupSql(long long lockTimeoutMs, long long statementTimeoutMs);
+
+// Sets the transaction's lock_timeout to $ms (SET LOCAL: ends with the transaction).
+std::string setLocalLockTimeoutSql(long long ms);
+
+}  // namespace pmo::db::purge_detail
