@@ -174,6 +174,11 @@ nlohmann::json purgeSummary(const PurgeOptions& o, const PurgeResult& r) {
   j["nothingToDo"] = r.nothingToDo;
   j["matchedAtStart"] = r.matchedAtStart;
   j["stoppedEarly"] = r.stoppedEarly;
+  if (o.deadline) {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(o.deadline->time_since_epoch()).count();
+    j["deadline"] = rfc3339Micros(us);  // --deadline or now + --max-duration, the earlier
+    if (r.stoppedEarly) j["stopReason"] = "deadline: no batch starts that would end after it; the rest is left for the next run";
+  }
   j["skippedLocked"] = r.skippedLocked;
   if (r.skippedLocked > 0)
     j["skippedReason"] = "held by another transaction (row locks on the events or their tag rows); left for the next run";
