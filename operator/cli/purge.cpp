@@ -33,6 +33,9 @@ args::Spec purgeSpec() {
   spec.flag({"sleep", "DURATION", "Pause between batches.", false, "0s"});
   spec.flag({"deadline", "RFC3339", "Stop cleanly before this instant (e.g. 2025-01-01T05:00:00Z).", false, ""});
   spec.flag({"max-duration", "DURATION", "Stop cleanly after this long (e.g. 1h).", false, ""});
+  spec.flag({"max-replication-lag", "DURATION",
+             "Pause while a standby lags more than this (pg_stat_replication; needs pg_monitor to see lag); 0 turns it off.",
+             false, "10s"});
   spec.flag({"lock-timeout", "DURATION", "lock_timeout of the session.", false, "2s"});
   spec.flag({"statement-timeout", "DURATION", "statement_timeout of the session.", false, "30s"});
   addDatabaseFlags(spec);
@@ -108,6 +111,7 @@ int runPurgeCommand(const std::vector<std::string>& argv) {
     o.targetBatchDuration = durationFlag(p, "max-batch-duration", defaultBatchDuration());
     o.sleepBetweenBatches = durationFlag(p, "sleep", "0s");
     o.lockTimeout = durationFlag(p, "lock-timeout", "2s");
+    o.maxReplicationLag = durationFlag(p, "max-replication-lag", "10s");
     o.statementTimeout = durationFlag(p, "statement-timeout", "30s");
     if (p.has("deadline")) o.deadline = parseRfc3339(p.get("deadline"));
     if (p.has("max-duration")) {
@@ -144,6 +148,9 @@ int runPurgeCommand(const std::vector<std::string>& argv) {
     if (r.skippedLocked > 0)
       std::cerr << "purge: " << r.skippedLocked
                 << " read events were held by another transaction (row locks) and are left for the next run\n";
+    if (r.backoffs > 0)
+      std::cerr << "purge: backed off " << r.backoffs << " times (" << r.backoffSeconds << " s), last because "
+                << r.backoffReason << "\n";
     std::cerr << "purge: deleted " << r.deleted << " read events and " << r.tagRowsDeleted << " tag rows in "
               << r.batches << " batches, " << r.durationSeconds << " s\n";
     writeSummary(db::purgeSummary(o, r));

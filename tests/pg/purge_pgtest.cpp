@@ -332,16 +332,6 @@ TEST_F(PurgePg, TwoConcurrentPurgesBothFinishWithTheRightTotal) {
   checkSurvivors();
 }
 
-TEST_F(PurgePg, RowLockModeDeletesExactlyTheSameRows) {
-  expectSurvivors(kAcme, "", now_ - 30 * kDay);
-  auto o = options(kAcme);
-  o.locking = db::PurgeLocking::RowSkipLocked;
-  const db::PurgeResult r = db::runPurge(db_->params(), o);
-  EXPECT_EQ(r.deleted, expectedGone_);
-  EXPECT_EQ(r.remaining, 0);
-  checkSurvivors();
-}
-
 TEST_F(PurgePg, RowsHeldByAnotherTransactionAreSkippedNotWaitedFor) {
   expectSurvivors(kAcme, "", now_);
   auto holder = db_->connect();

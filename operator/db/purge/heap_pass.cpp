@@ -8,9 +8,10 @@
 //    (from the DELETE's RETURNING). It is one autocommit statement: all of it or nothing.
 //    Deleting the events and their tags in one statement is safe with Phase's FK: it is
 //    DEFERRABLE INITIALLY DEFERRED, checked at the commit, when both are gone.
-//  * A batch never waits for another purge: in ChunkAdvisory mode it only touches chunks
-//    whose advisory lock it got (pg_try_advisory_xact_lock, released at its commit); in
-//    RowSkipLocked mode it skips rows locked by others. What it skipped is reported back.
+//  * A batch never waits for another purge: it only touches chunks whose advisory lock it
+//    got (pg_try_advisory_xact_lock, released at its commit); what it skipped is reported
+//    back. Rows are written once, by the DELETE (no FOR UPDATE pass). A row held by anyone
+//    else (an event or a tag row) makes it redo its range at once in the skip-held form.
 //  * Repeating a batch (after a lost connection) is harmless: it finds what is left.
 #include <cstdio>
 #include <optional>
@@ -70,7 +71,7 @@ std::int64_t chunkOf(std::int64_t block) { return block / kChunkBlocks; }
 bool heapPass(RetryingSession& session, RunState& st, std::int64_t fromBlock, std::int64_t toBlock, long long expectedRows,
               std::set<std::int64_t>& skippedChunks) {
   const PurgeOptions& o = st.options;
-  const bool advisoryMode = o.locking == PurgeLocking::ChunkAdvisory;
+  constexpr bool advisoryMode = true;  // the skip-held form only after a lock failure
   PurgePacer pacer(static_cast<double>(o.targetBatchDuration.count()), o.batchSizeCap, expectedRows,
                    std::max<std::int64_t>(1, toBlock - fromBlock), kMaxBatchChunks * kChunkBlocks);
   Tid from{fromBlock, 0};
@@ -87,6 +88,7 @@ bool heapPass(RetryingSession& session, RunState& st, std::int64_t fromBlock, st
     // the same range is done at once with the skip-held form: held rows, and events with
     // a held tag row, are left for the sweep and the next run, never waited on.
     bool advisory = advisoryMode;
+    double commitMs = 0;
     const auto t0 = Clock::now();
     session.run(
         [&](pqxx::connection& c) {
@@ -94,6 +96,7 @@ bool heapPass(RetryingSession& session, RunState& st, std::int64_t fromBlock, st
           const std::int64_t want = from.block + pacer.nextSpan();
           end = std::min(toBlock, (want + kChunkBlocks - 1) / kChunkBlocks * kChunkBlocks);
           const Tid to{end, 0};
+          if (st.monitor) st.monitor->setPurgePid(c.backendpid());
           std::optional<pqxx::row> r;
           if (advisory) {
             try {
@@ -101,13 +104,16 @@ bool heapPass(RetryingSession& session, RunState& st, std::int64_t fromBlock, st
               tx.exec(setLocalLockTimeoutSql(kHeldRowWaitMs));
               r = tx.exec_params1(heapBatchSql(), st.scope.environmentArray, st.cutoffMicros, from.text(), to.text(),
                                   o.batchSizeCap, st.scope.organisationId, chunkOf(from.block), chunkOf(end - 1) + 1);
-              tx.commit();
+              const auto c0 = Clock::now();
+              tx.commit();  // the deferred FK checks and the WAL flush: the commit latency signal
+              commitMs = secondsSince(c0) * 1000.0;
             } catch (const pqxx::sql_error& e) {
               if (e.sqlstate() != kLockNotAvailable) throw;
               advisory = false;  // a held row: this range again, skipping what is held
             }
           }
           if (!advisory) {
+            st.leftHeldRows = true;  // rows it skips are left for the sweep
             pqxx::nontransaction tx(c);  // autocommit: the statement is the batch's transaction
             r = tx.exec_params1(heapBatchSkipHeldSql(), st.scope.environmentArray, st.cutoffMicros, from.text(), to.text(),
                                 o.batchSizeCap);
@@ -132,6 +138,7 @@ bool heapPass(RetryingSession& session, RunState& st, std::int64_t fromBlock, st
     }
     // At the cap, rows of the range may remain: resume just after the last one taken.
     from = hitCap ? Tid{last.block, last.offset + 1} : Tid{end, 0};
+    if (from.block < toBlock && !st.backOff(pacer, lastBatchSeconds * 1000.0, commitMs, deleted)) return false;
     if (from.block < toBlock && !st.pause(lastBatchSeconds)) return false;
   }
   return true;

@@ -49,6 +49,34 @@ bool RunState::pause(double lastBatchSeconds) const {
   return true;
 }
 
+bool RunState::backOff(PurgePacer& pacer, double batchMs, double commitMs, long long rows) {
+  if (!monitor) return true;
+  const LoadSample seen = monitor->take();
+  LoadSignals signals;
+  signals.blockedByUs = seen.blockedByUs;
+  signals.walWaiters = seen.walWaiters;
+  signals.standbys = seen.standbys;
+  signals.replicationLagSeconds = seen.replicationLagSeconds;
+  constexpr long long kMinRowsForCommitBaseline = 500;  // below, the fixed cost of a COMMIT dominates
+  if (commitMs > 0 && rows >= kMinRowsForCommitBaseline) {
+    const double perRow = commitMs / static_cast<double>(rows);
+    signals.commitMs = commitMs;
+    signals.commitBaselineMs = commitMsPerRow * static_cast<double>(rows);
+    commitMsPerRow = commitMsPerRow <= 0 ? perRow : std::min(perRow, commitMsPerRow * 1.02);
+  }
+  GentleLimits limits;
+  limits.maxReplicationLagSeconds = std::chrono::duration<double>(options.maxReplicationLag).count();
+  const Backoff b = decideBackoff(batchMs, signals, limits);
+  pacer.shrink(b.spanFactor);
+  if (b.pauseMs <= 0) return true;
+  if (pastDeadline(b.pauseMs / 1000.0 + batchMs / 1000.0)) return false;
+  result.backoffs += 1;
+  result.backoffSeconds += b.pauseMs / 1000.0;
+  result.backoffReason = b.reason;
+  std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(b.pauseMs));
+  return true;
+}
+
 }  // namespace purge_detail
 
 namespace {
@@ -88,6 +116,13 @@ bool finish(RetryingSession& session, RunState& st, std::int64_t blocksAtStart, 
   }
   const std::int64_t blocksNow = heapBlocks(session);
   if (blocksNow > blocksAtStart && !heapPass(session, st, blocksAtStart, blocksNow, 0, skipped)) return false;
+  // Every page was visited, none was skipped and no row was held: nothing in scope is left
+  // (rows written later carry later timestamps than the cutoff). No recount: reading the
+  // freshly purged table again would prune its pages and write WAL for nothing.
+  if (skipped.empty() && !st.leftHeldRows) {
+    left = Matching{};
+    return true;
+  }
   left = recount(session, st.scope, st.cutoffMicros);
   for (int round = 0; round < 3 && left.total > 0; ++round) {
     if (round > 0) std::this_thread::sleep_for(st.options.targetBatchDuration);
@@ -137,7 +172,9 @@ void runPurge(const ConnectionParams& params, const PurgeOptions& o, PurgeResult
 
   // Rows appended after this point lie beyond these blocks; finish() visits them.
   const std::int64_t blocks = heapBlocks(session);
-  RunState st{o, scope, cutoff, result, matching.total, started, progress};
+  std::unique_ptr<LoadMonitor> monitor;
+  if (o.backOffUnderLoad) monitor = std::make_unique<LoadMonitor>(params, std::chrono::milliseconds(100));
+  RunState st{o, scope, cutoff, result, matching.total, started, progress, monitor.get()};
   std::set<std::int64_t> skipped;
   Matching left = matching;
   const bool done = heapPass(session, st, 0, blocks, matching.total, skipped) && finish(session, st, blocks, skipped, left);
@@ -173,6 +210,9 @@ nlohmann::json purgeSummary(const PurgeOptions& o, const PurgeResult& r) {
   if (o.dryRun) j["wouldDelete"] = r.matchedAtStart;
   j["nothingToDo"] = r.nothingToDo;
   j["matchedAtStart"] = r.matchedAtStart;
+  j["backoffs"] = r.backoffs;
+  j["backoffSeconds"] = r.backoffSeconds;
+  if (r.backoffs > 0) j["backoffReason"] = r.backoffReason;
   j["stoppedEarly"] = r.stoppedEarly;
   if (o.deadline) {
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(o.deadline->time_since_epoch()).count();

@@ -32,14 +32,6 @@
 
 namespace pmo::db {
 
-// How two concurrent purges keep out of each other's way in the physical pass.
-//  ChunkAdvisory (default): each batch tries a transaction-scoped advisory lock per chunk
-//    of 32 heap blocks (keyed by organisation) and skips the chunks it does not get; rows
-//    are written once, by the DELETE.
-//  RowSkipLocked: each batch first locks its rows FOR UPDATE SKIP LOCKED, as Phase does;
-//    every row is written twice (lock, then delete). Kept to measure the difference.
-enum class PurgeLocking { ChunkAdvisory, RowSkipLocked };
-
 struct PurgeOptions {
   std::string organisation;              // exact name
   std::string appId;                     // empty: every app of the organisation
@@ -47,10 +39,14 @@ struct PurgeOptions {
   bool dryRun = false;
   long batchSizeCap = 50000;             // most rows in one batch
   std::chrono::milliseconds targetBatchDuration{400};
-  PurgeLocking locking = PurgeLocking::ChunkAdvisory;
   std::chrono::milliseconds sleepBetweenBatches{0};
   // Stop starting new batches once the next one would end after this instant.
   std::optional<std::chrono::system_clock::time_point> deadline;
+  // Back off (pause, smaller batches) while a standby lags more than this; 0: not watched.
+  std::chrono::milliseconds maxReplicationLag{10000};
+  // Watch the database from a second connection and back off when the purge hurts others
+  // (pacer.hpp decideBackoff). Off: only the target batch duration paces it.
+  bool backOffUnderLoad = true;
   std::chrono::milliseconds lockTimeout{2000};
   std::chrono::milliseconds statementTimeout{30000};
   RetryPolicy retry{6, std::chrono::milliseconds(250)};  // about 8 s of retries
@@ -87,6 +83,10 @@ struct PurgeResult {
   // them (the event row, or one of its tag rows) whenever the purge tried: skipped without
   // waiting, left for the next run. 0 when the run stopped early (see `remaining`).
   long long skippedLocked = 0;
+  // Pauses the purge took because it saw itself hurting others (load_monitor.hpp).
+  long long backoffs = 0;
+  double backoffSeconds = 0;
+  std::string backoffReason;  // the latest one
   std::vector<EnvironmentCount> environments;
 };
 

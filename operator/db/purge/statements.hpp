@@ -65,4 +65,21 @@ std::string sessionSetupSql(long long lockTimeoutMs, long long statementTimeoutM
 // Sets the transaction's lock_timeout to $ms (SET LOCAL: ends with the transaction).
 std::string setLocalLockTimeoutSql(long long ms);
 
+// The load monitor's session: short timeouts (a monitor never waits long), UTC.
+inline constexpr const char* kMonitorSessionSql =
+    "SET lock_timeout = 1000; SET statement_timeout = 2000; SET max_parallel_workers_per_gather = 0";
+
+// Sessions the purge is hurting right now.
+//   $1 int  the purge's backend pid
+//   returns sessions waiting on a lock the purge holds, other sessions waiting on WAL
+inline constexpr const char* kWaitsCausedSql =
+    "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock' AND $1::int = ANY(pg_blocking_pids(pid)))::int,"
+    " count(*) FILTER (WHERE wait_event IN ('WALWrite', 'WALSync', 'WALInsert', 'WALBufMapping'))::int"
+    " FROM pg_stat_activity WHERE pid <> $1::int AND pid <> pg_backend_pid() AND backend_type = 'client backend'";
+
+// Standbys and the largest of their write, flush and replay lags, in seconds. No parameters.
+inline constexpr const char* kReplicationLagSql =
+    "SELECT count(*)::int, coalesce(extract(epoch FROM max(greatest(write_lag, flush_lag, replay_lag))), 0)::float8"
+    " FROM pg_stat_replication";
+
 }  // namespace pmo::db::purge_detail

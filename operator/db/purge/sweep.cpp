@@ -53,6 +53,7 @@ bool sweepPass(RetryingSession& session, RunState& st, std::int64_t fromMicros, 
     // held) all at that timestamp would come back every time: then step past it, and the
     // rows left there are counted at the end, never deleted by guess.
     from = !hitCap ? to : (deleted == 0 && maxTs <= from) ? from + 1 : std::max(from, maxTs);
+    if (from <= cutoff && !st.backOff(pacer, lastBatchSeconds * 1000.0, 0, deleted)) return false;
     if (from <= cutoff && !st.pause(lastBatchSeconds)) return false;
   }
   return true;
