@@ -2,7 +2,7 @@
 // Watches, from a second connection, what the purge does to the rest of the database while
 // it runs, for the back-off decision (pacer.hpp decideBackoff):
 //  * sessions waiting on a lock held by the purge's backend (pg_blocking_pids);
-//  * other sessions waiting on WAL (wait events WALWrite, WALSync, WALInsert, WALBufMapping);
+//  * other sessions queued for WAL (LWLock waits WALWrite, WALInsert, WALBufMapping);
 //  * standbys and their replication lag (pg_stat_replication; a role without pg_monitor
 //    sees no lag columns, so no lag: the summary then cannot promise anything about it).
 // Guarantees: it samples every `interval` (pg_stat_replication once a second) and never

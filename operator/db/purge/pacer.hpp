@@ -83,7 +83,7 @@ struct LoadSignals {
   double commitMs = 0;          // this batch's COMMIT (deferred FK checks + WAL flush)
   double commitBaselineMs = 0;  // the purge's usual COMMIT for a batch this size; 0: unknown
   int blockedByUs = 0;          // sessions seen waiting on a lock the purge held, during the batch
-  int walWaiters = 0;           // other sessions seen waiting on WAL (WALWrite, WALSync, WALInsert)
+  int walWaiters = 0;           // other sessions seen queued for WAL (LWLock WALWrite, WALInsert, ...)
   int standbys = 0;             // rows of pg_stat_replication
   double replicationLagSeconds = 0;  // the largest write/flush/replay lag among them
 };

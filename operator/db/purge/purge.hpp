@@ -12,9 +12,15 @@
 //    their tag rows, then the deferred FK checks at its commit): a kill at any moment
 //    loses nothing, and a rerun finishes the work.
 //  * Two purges never wait for each other: a stretch of the table one of them is working
-//    on is skipped by the other (advisory lock per chunk of heap blocks, or row locks with
-//    SKIP LOCKED) and revisited later; a final count and sweep pick up whatever is still
-//    there at the end. No row is deleted twice.
+//    on is skipped by the other (advisory lock per chunk of heap blocks) and revisited
+//    later. No row is deleted twice.
+//  * A row held by another transaction (the event, or one of its tag rows) is never waited
+//    on: it is skipped at once and left whole for the next run, and counted in
+//    skippedLocked. Only then (or when chunks stayed skipped) does a final count and sweep
+//    through the index run; after a clean physical pass nothing in scope is left.
+//  * Gentle: no parallel workers; it backs off (pause, smaller batches) when it sees itself
+//    hurting others (slow commits, sessions waiting on WAL or on its locks, a standby
+//    lagging more than maxReplicationLag): load_monitor.hpp, pacer.hpp decideBackoff.
 //  * An unknown organisation, or an app not in it, is a PurgeError before anything is
 //    deleted. Transient database errors are retried with backoff and a reconnect.
 #include <chrono>

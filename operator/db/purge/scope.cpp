@@ -26,23 +26,20 @@ std::string textArray(const std::vector<std::string>& items) {
 
 Scope resolveScope(pqxx::transaction_base& tx, const std::string& organisation, const std::string& appId) {
   Scope scope;
-  const pqxx::result org = tx.exec_params("SELECT id FROM api_organisation WHERE name = $1", organisation);
+  const pqxx::result org = tx.exec_params(kOrganisationByNameSql, organisation);
   if (org.empty()) throw PurgeError("organisation \"" + organisation + "\" does not exist (names are matched exactly)");
   scope.organisationId = org[0][0].as<std::string>();
 
   const pqxx::result apps =
       appId.empty()
-          ? tx.exec_params("SELECT id FROM api_app WHERE organisation_id = $1 ORDER BY id", scope.organisationId)
-          : tx.exec_params("SELECT id FROM api_app WHERE organisation_id = $1 AND id = $2", scope.organisationId, appId);
+          ? tx.exec_params(kAppsOfOrganisationSql, scope.organisationId)
+          : tx.exec_params(kAppOfOrganisationSql, scope.organisationId, appId);
   if (!appId.empty() && apps.empty())
     throw PurgeError("app \"" + appId + "\" is not an app of organisation \"" + organisation + "\"");
   for (const auto& row : apps) scope.appIds.push_back(row[0].as<std::string>());
   if (scope.appIds.empty()) return scope;
 
-  const pqxx::result envs = tx.exec_params(
-      "SELECT a.id, a.name, e.id, e.name FROM api_environment e JOIN api_app a ON a.id = e.app_id "
-      "WHERE a.id = ANY($1::text[]) ORDER BY a.name, a.id, e.index, e.name, e.id",
-      textArray(scope.appIds));
+  const pqxx::result envs = tx.exec_params(kEnvironmentsOfAppsSql, textArray(scope.appIds));
   std::vector<std::string> ids;
   for (const auto& row : envs) {
     EnvironmentCount c;

@@ -45,6 +45,18 @@ const std::string& heapBatchSkipHeldSql();
 //   returns deleted, tag rows, rows locked, max(timestamp) in microseconds (NULL if none)
 const std::string& sweepBatchSql();
 
+// Phase's scope (read-only). The organisation by exact name:
+//   $1 text name  returns id
+inline constexpr const char* kOrganisationByNameSql = "SELECT id FROM api_organisation WHERE name = $1";
+// Every app of the organisation:  $1 text organisation id  returns id
+inline constexpr const char* kAppsOfOrganisationSql = "SELECT id FROM api_app WHERE organisation_id = $1 ORDER BY id";
+// The one app, if it is the organisation's:  $1 text organisation id  $2 text app id  returns id
+inline constexpr const char* kAppOfOrganisationSql = "SELECT id FROM api_app WHERE organisation_id = $1 AND id = $2";
+// The apps' environments:  $1 text[] app ids  returns app id, app name, environment id, name
+inline constexpr const char* kEnvironmentsOfAppsSql =
+    "SELECT a.id, a.name, e.id, e.name FROM api_environment e JOIN api_app a ON a.id = e.app_id "
+    "WHERE a.id = ANY($1::text[]) ORDER BY a.name, a.id, e.index, e.name, e.id";
+
 // Per-environment count and oldest timestamp of the in-scope rows.
 //   $1 environments  $2 cutoff
 //   returns environment_id, count, min(timestamp) in microseconds
@@ -71,10 +83,12 @@ inline constexpr const char* kMonitorSessionSql =
 
 // Sessions the purge is hurting right now.
 //   $1 int  the purge's backend pid
-//   returns sessions waiting on a lock the purge holds, other sessions waiting on WAL
+//   returns sessions waiting on a lock the purge holds, other sessions queued for WAL
+//   (LWLock waits: for another process's WAL write to finish, for WAL buffer space; not
+//   the IO wait of their own fsync, which every commit has)
 inline constexpr const char* kWaitsCausedSql =
     "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock' AND $1::int = ANY(pg_blocking_pids(pid)))::int,"
-    " count(*) FILTER (WHERE wait_event IN ('WALWrite', 'WALSync', 'WALInsert', 'WALBufMapping'))::int"
+    " count(*) FILTER (WHERE wait_event_type = 'LWLock' AND wait_event IN ('WALWrite', 'WALInsert', 'WALBufMapping'))::int"
     " FROM pg_stat_activity WHERE pid <> $1::int AND pid <> pg_backend_pid() AND backend_type = 'client backend'";
 
 // Standbys and the largest of their write, flush and replay lags, in seconds. No parameters.
