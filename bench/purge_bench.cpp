@@ -49,6 +49,7 @@ struct Figures {
   Latency reads, writes;
   long long batches = 0, backoffs = 0;
   double backoffSeconds = 0;
+  std::string backoffReason;
   double setupSeconds = 0, finishSeconds = 0;  // this purge: before its first and after its last batch
   double rate() const { return seconds > 0 ? deleted / seconds : 0; }
 };
@@ -256,6 +257,7 @@ Figures runVariant(const std::string& templateDb, const GeneratedOrg& org, const
     f.batches = r.batches;
     f.backoffs = r.backoffs;
     f.backoffSeconds = r.backoffSeconds;
+    f.backoffReason = r.backoffReason;
     f.longestBatch = r.longestBatchSeconds;
   }
   f.seconds = since(t);
@@ -272,7 +274,9 @@ Figures runVariant(const std::string& templateDb, const GeneratedOrg& org, const
   if (f.setupSeconds > 0)
     std::printf("  %-14s scope, counts and first batch %.2f s; after the last batch (final count, sweep) %.2f s\n", f.name.c_str(),
                 f.setupSeconds, f.finishSeconds);
-  if (f.backoffs > 0) std::printf("  %-14s backed off %lld times, %.2f s in all\n", f.name.c_str(), f.backoffs, f.backoffSeconds);
+  if (f.backoffs > 0)
+    std::printf("  %-14s backed off %lld times, %.2f s in all (last: %s)\n", f.name.c_str(), f.backoffs, f.backoffSeconds,
+                f.backoffReason.c_str());
   std::printf("  %-14s %9lld rows %7.2f s %9.0f rows/s  WAL %7.1f MB  batches %5lld  longest %6.3f s\n", f.name.c_str(), f.deleted,
               f.seconds, f.rate(), f.walBytes / 1e6, f.batches, f.longestBatch);
   std::printf("  %-14s reads  (%zu) p50 %6.2f  p99 %7.2f  max %7.2f ms;  writes (%zu) p50 %6.2f  p99 %7.2f  max %7.2f ms\n",
