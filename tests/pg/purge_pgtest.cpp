@@ -465,6 +465,68 @@ TEST_F(PurgePg, AFailedRunReportsWhatItDidBeforeFailing) {
   EXPECT_EQ(db_->scalar("SELECT count(*) FROM api_secretevent_tags t LEFT JOIN api_secretevent e ON e.id = t.secretevent_id WHERE e.id IS NULL"), 0);
 }
 
+// Issue 13, "Gentle": a session that waits on the purge's locks makes it back off (the load
+// monitor sees it in pg_stat_activity); with the monitor off it does not.
+TEST_F(PurgePg, SessionsWaitingOnItsLocksMakeItBackOff) {
+  {
+    // Each batch holds its locks at least 300 ms, so a waiter is there to be seen.
+    auto conn = db_->connect();
+    pqxx::nontransaction tx(*conn);
+    tx.exec("CREATE FUNCTION pmo_test_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.3); RETURN NULL; END $$");
+    tx.exec("CREATE TRIGGER pmo_test_slow AFTER DELETE ON api_secretevent FOR EACH STATEMENT EXECUTE FUNCTION pmo_test_slow()");
+  }
+  auto purgeWithAWaiter = [&](bool backOff) {
+    std::atomic<bool> stop{false};
+    std::thread waiter([&] {
+      // Phase-like DDL or a VACUUM FULL would queue the same way: a SHARE lock waits for
+      // the batch's ROW EXCLUSIVE, then is released at once.
+      auto c = db_->connect();
+      while (!stop) {
+        pqxx::work tx(*c);
+        tx.exec("LOCK TABLE api_secretevent IN SHARE MODE");
+        tx.commit();
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
+    auto o = options(kAcme);
+    o.retainDays = 0;
+    o.backOffUnderLoad = backOff;
+    db::PurgeResult r;
+    try {
+      r = db::runPurge(db_->params(), o);
+    } catch (...) {
+      stop = true;
+      waiter.join();
+      throw;
+    }
+    stop = true;
+    waiter.join();
+    return r;
+  };
+  const db::PurgeResult off = purgeWithAWaiter(false);
+  EXPECT_EQ(off.backoffs, 0);
+  EXPECT_GT(off.deleted, 0);
+  // Put the rows back for the second run: the survivors check covers both.
+  auto conn = db_->connect();
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM api_secretevent e JOIN api_environment v ON v.id = e.environment_id"
+                        " JOIN api_app a ON a.id = v.app_id WHERE a.organisation_id = '" + orgs_[0].id + "' AND event_type = 'R'"),
+            0);
+  {
+    pqxx::work tx(*conn);
+    for (int i = 0; i < 200; ++i)
+      insertEvent(tx, orgs_[0].environmentIds[0][i % 2], 'R',
+                  "now() - INTERVAL '" + std::to_string(40 + i % 10) + " days'", i % 3 == 0);
+    tx.commit();
+  }
+  const db::PurgeResult on = purgeWithAWaiter(true);
+  EXPECT_EQ(on.deleted, 200);
+  EXPECT_GT(on.backoffs, 0);
+  EXPECT_NE(on.backoffReason.find("wait on its locks"), std::string::npos) << on.backoffReason;
+  EXPECT_GT(on.backoffSeconds, 0.0);
+  const auto summary = db::purgeSummary(options(kAcme), on);
+  EXPECT_EQ(summary["backoffs"], on.backoffs);
+}
+
 TEST_F(PurgePg, ConnectionKilledMidRunIsRetriedAndTheRunFinishes) {
   expectSurvivors(kAcme, "", now_);
   const long long total = events();
