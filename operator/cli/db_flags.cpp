@@ -15,6 +15,8 @@ void addDatabaseFlags(args::Spec& spec) {
              false, ""});
 }
 
+std::string databaseFlagsSynopsis() { return "[--database-url URL]"; }
+
 db::ConnectionParams databaseParams(const args::Parsed& parsed) {
   try {
     if (parsed.has("database-url")) return db::paramsFromUrl(parsed.get("database-url"));

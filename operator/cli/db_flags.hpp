@@ -14,6 +14,9 @@ namespace pmo::cli {
 // Declares --database-url URL on `spec`.
 void addDatabaseFlags(args::Spec& spec);
 
+// How the database flags read in a synopsis: "[--database-url URL]".
+std::string databaseFlagsSynopsis();
+
 // --database-url when given, else DATABASE_HOST/PORT/NAME/USER/PASSWORD/SSL from the
 // process environment (as Phase reads them). Throws args::UsageError with a message that
 // names what is missing or malformed and never contains the password.

@@ -2,10 +2,10 @@
 #include <ctime>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
-#include "cli/command.hpp"
-#include "cli/db_flags.hpp"
+#include "cli/db_command.hpp"
 #include "db/purge/purge.hpp"
 
 namespace pmo::cli {
@@ -15,14 +15,7 @@ namespace {
 std::string defaultBatchSize() { return std::to_string(db::PurgeOptions{}.batchSizeCap); }
 std::string defaultBatchDuration() { return std::to_string(db::PurgeOptions{}.targetBatchDuration.count()) + "ms"; }
 
-args::Spec purgeSpec() {
-  args::Spec spec("purge", "ORGANISATION [FLAGS]",
-                  "Deletes read events (event_type 'R') older than --retain days from Phase's audit log\n"
-                  "(api_secretevent) for every app of ORGANISATION, or for one app, with their tag rows.\n"
-                  "Create, update and delete events are kept. Same semantics as Phase's purge_app_logs;\n"
-                  "batched, each batch its own transaction, safe to kill and rerun, and two runs never\n"
-                  "block each other. Progress goes to stderr; a one-line JSON summary to stdout and to\n"
-                  "/dev/termination-log. Exit 0 done (or nothing to do), 1 failed, 2 bad usage.");
+void declarePurgeFlags(args::Spec& spec) {
   spec.positional("ORGANISATION", "The organisation's exact name.");
   spec.flag({"retain", "DAYS", "Keep read events of the last DAYS days; 0 deletes every read event.", false, "30"});
   spec.flag({"app-id", "ID", "Only this app (it must belong to ORGANISATION).", false, ""});
@@ -38,8 +31,6 @@ args::Spec purgeSpec() {
              false, "10s"});
   spec.flag({"lock-timeout", "DURATION", "lock_timeout of the session.", false, "2s"});
   spec.flag({"statement-timeout", "DURATION", "statement_timeout of the session.", false, "30s"});
-  addDatabaseFlags(spec);
-  return spec;
 }
 
 std::chrono::milliseconds durationFlag(const args::Parsed& p, const std::string& name, const std::string& fallback) {
@@ -90,40 +81,30 @@ void printDryRun(const db::PurgeResult& r) {
   std::cerr << "  total: " << r.matchedAtStart << "\n";
 }
 
-int runPurgeCommand(const std::vector<std::string>& argv) {
-  const args::Spec spec = purgeSpec();
+db::PurgeOptions optionsFrom(const args::Parsed& p) {
   db::PurgeOptions o;
-  db::ConnectionParams params;
-  try {
-    bool help = false;
-    const args::Parsed p = spec.parse(argv, help);
-    if (help) {
-      std::cout << spec.usage();
-      return kExitOk;
-    }
-    o.organisation = p.positionals().at(0);
-    o.retainDays = p.getLong("retain", 30);
-    if (o.retainDays < 0) throw args::UsageError("--retain must be 0 or more days");
-    o.appId = p.get("app-id");
-    o.dryRun = p.has("dry-run");
-    o.batchSizeCap = p.getLong("batch-size", o.batchSizeCap);
-    if (o.batchSizeCap < 1) throw args::UsageError("--batch-size must be at least 1");
-    o.targetBatchDuration = durationFlag(p, "max-batch-duration", defaultBatchDuration());
-    o.sleepBetweenBatches = durationFlag(p, "sleep", "0s");
-    o.lockTimeout = durationFlag(p, "lock-timeout", "2s");
-    o.maxReplicationLag = durationFlag(p, "max-replication-lag", "10s");
-    o.statementTimeout = durationFlag(p, "statement-timeout", "30s");
-    if (p.has("deadline")) o.deadline = parseRfc3339(p.get("deadline"));
-    if (p.has("max-duration")) {
-      const auto until = std::chrono::system_clock::now() + durationFlag(p, "max-duration", "0s");
-      if (!o.deadline || until < *o.deadline) o.deadline = until;
-    }
-    params = databaseParams(p);
-  } catch (const args::UsageError& e) {
-    std::cerr << "purge: " << e.what() << "\n\n" << spec.usage();
-    return kExitUsage;
+  o.organisation = p.positionals().at(0);
+  o.retainDays = p.getLong("retain", 30);
+  if (o.retainDays < 0) throw args::UsageError("--retain must be 0 or more days");
+  o.appId = p.get("app-id");
+  o.dryRun = p.has("dry-run");
+  o.batchSizeCap = p.getLong("batch-size", o.batchSizeCap);
+  if (o.batchSizeCap < 1) throw args::UsageError("--batch-size must be at least 1");
+  o.targetBatchDuration = durationFlag(p, "max-batch-duration", defaultBatchDuration());
+  o.sleepBetweenBatches = durationFlag(p, "sleep", "0s");
+  o.lockTimeout = durationFlag(p, "lock-timeout", "2s");
+  o.maxReplicationLag = durationFlag(p, "max-replication-lag", "10s");
+  o.statementTimeout = durationFlag(p, "statement-timeout", "30s");
+  if (p.has("deadline")) o.deadline = parseRfc3339(p.get("deadline"));
+  if (p.has("max-duration")) {
+    const auto until = std::chrono::system_clock::now() + durationFlag(p, "max-duration", "0s");
+    if (!o.deadline || until < *o.deadline) o.deadline = until;
   }
+  return o;
+}
 
+// `r` is filled as the run goes: when it throws, r holds what was done before the failure.
+DbOutcome purge(const db::PurgeOptions& o, const db::ConnectionParams& params, db::PurgeResult& r) {
   std::cerr << "purge: organisation \"" << o.organisation << "\"" << (o.appId.empty() ? "" : " app " + o.appId)
             << ", retain " << o.retainDays << " days, database " << params.describe() << (o.dryRun ? " (dry run)" : "")
             << "\n";
@@ -139,35 +120,45 @@ int runPurgeCommand(const std::vector<std::string>& argv) {
   auto onRetry = [](const db::DbError& err, int attempt) {
     std::cerr << "purge: transient error (attempt " << attempt << "), reconnecting: " << err.what() << "\n";
   };
-  db::PurgeResult r;  // filled as the run goes: a failure still reports what was done
-  try {
-    db::runPurge(params, o, r, progress, onRetry);
-    if (r.nothingToDo) std::cerr << "purge: organisation \"" << o.organisation << "\" has no apps: nothing to do\n";
-    if (o.dryRun) printDryRun(r);
-    if (r.stoppedEarly) std::cerr << "purge: stopped at the deadline; " << r.remaining << " rows left for the next run\n";
-    if (r.skippedLocked > 0)
-      std::cerr << "purge: " << r.skippedLocked
-                << " read events were held by another transaction (row locks) and are left for the next run\n";
-    if (r.backoffs > 0)
-      std::cerr << "purge: backed off " << r.backoffs << " times (" << r.backoffSeconds << " s), last because "
-                << r.backoffReason << "\n";
-    std::cerr << "purge: deleted " << r.deleted << " read events and " << r.tagRowsDeleted << " tag rows in "
-              << r.batches << " batches, " << r.durationSeconds << " s\n";
-    writeSummary(db::purgeSummary(o, r));
-    return kExitOk;
-  } catch (const std::exception& e) {
-    // PurgeError and DbError messages never contain the password (session.hpp).
-    std::cerr << "purge: " << e.what() << "\n";
-    if (r.batches > 0) std::cerr << "purge: before failing it deleted " << r.deleted << " read events in " << r.batches << " batches\n";
-    nlohmann::json summary = db::purgeSummary(o, r);
-    summary["success"] = false;
-    summary["error"] = e.what();
-    writeSummary(summary);
-    return kExitFailure;
-  }
+  db::runPurge(params, o, r, progress, onRetry);
+  if (r.nothingToDo) std::cerr << "purge: organisation \"" << o.organisation << "\" has no apps: nothing to do\n";
+  if (o.dryRun) printDryRun(r);
+  if (r.stoppedEarly) std::cerr << "purge: stopped at the deadline; " << r.remaining << " rows left for the next run\n";
+  if (r.skippedLocked > 0)
+    std::cerr << "purge: " << r.skippedLocked
+              << " read events were held by another transaction (row locks) and are left for the next run\n";
+  if (r.backoffs > 0)
+    std::cerr << "purge: backed off " << r.backoffs << " times (" << r.backoffSeconds << " s), last because "
+              << r.backoffReason << "\n";
+  std::cerr << "purge: deleted " << r.deleted << " read events and " << r.tagRowsDeleted << " tag rows in "
+            << r.batches << " batches, " << r.durationSeconds << " s\n";
+  return {kExitOk, db::purgeSummary(o, r)};
 }
 
-const CommandRegistrar kPurge({"purge", "Delete old read events from Phase's audit log (purge_app_logs)", runPurgeCommand, 20});
+DbInvocation preparePurge(const args::Parsed& parsed) {
+  const db::PurgeOptions options = optionsFrom(parsed);
+  DbInvocation invocation;
+  // Shared by the run and its failure summary: a failed run reports what it did before.
+  auto result = std::make_shared<db::PurgeResult>();
+  invocation.run = [options, result](const db::ConnectionParams& params) { return purge(options, params, *result); };
+  invocation.failureSummary = [options, result](const std::exception&) {
+    if (result->batches > 0)
+      std::cerr << "purge: before failing it deleted " << result->deleted << " read events in " << result->batches
+                << " batches\n";
+    return db::purgeSummary(options, *result);
+  };
+  return invocation;
+}
+
+const DbCommandRegistrar kPurge(
+    {"purge", "Delete old read events from Phase's audit log (purge_app_logs)", 20, "ORGANISATION [FLAGS]",
+     "Deletes read events (event_type 'R') older than --retain days from Phase's audit log\n"
+     "(api_secretevent) for every app of ORGANISATION, or for one app, with their tag rows.\n"
+     "Create, update and delete events are kept. Same semantics as Phase's purge_app_logs;\n"
+     "batched, each batch its own transaction, safe to kill and rerun, and two runs never\n"
+     "block each other. Progress goes to stderr; a one-line JSON summary to stdout and to\n"
+     "/dev/termination-log. Exit 0 done (or nothing to do), 1 failed, 2 bad usage.",
+     declarePurgeFlags, preparePurge});
 
 }  // namespace
 }  // namespace pmo::cli

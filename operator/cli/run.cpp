@@ -46,6 +46,11 @@ args::Spec runSpec() {
       .flag({"operator-image", "IMAGE",
              "image the purge and vacuum CronJobs run (default: $OPERATOR_IMAGE, else this Pod's own image)", false,
              ""})
+      .flag({"allowed-images", "PREFIX",
+             "an image a PhaseMaintenance may make the operator run: a registry or namespace ending in '/' "
+             "(ghcr.io/acme/), a repository (docker.io/phasehq/backend) or a repository:tag (postgres:15); "
+             "repeatable; an image outside them makes the spec invalid (default: any image)",
+             true, ""})
       .flag({"workers", "N", "reconciles run in parallel (never two for one resource)", false, "2"})
       .flag({"qps", "N", "client-side limit of API requests per second", false, "20"})
       .flag({"burst", "N", "client-side burst of API requests", false, "40"})
@@ -180,6 +185,11 @@ int runCommand(const std::vector<std::string>& argv) {
     }
     serveProbes = parseBindAddress(p.get("metrics-bind-address", ":8080"), probeOpts);
     opts.leaderElect = p.has("leader-elect");
+    for (const auto& prefix : p.all("allowed-images")) {
+      if (const std::string why = maintenance::invalidImagePrefix(prefix); !why.empty())
+        throw args::UsageError("--allowed-images: " + why);
+      opts.imagePolicy.allowedPrefixes.push_back(prefix);
+    }
   } catch (const args::UsageError& e) {
     std::cerr << "run: " << e.what() << "\n\n" << spec.usage();
     return kExitUsage;
@@ -279,6 +289,8 @@ int runCommand(const std::vector<std::string>& argv) {
              {"namespaces", opts.namespaces.empty() ? nlohmann::json("all") : nlohmann::json(opts.namespaces)},
              {"leaderElection", opts.leaderElect},
              {"operatorImage", opts.operatorImage},
+             {"allowedImages", opts.imagePolicy.empty() ? nlohmann::json("any")
+                                                        : nlohmann::json(opts.imagePolicy.allowedPrefixes)},
              {"probes", serveProbes ? probeOpts.address + ":" + std::to_string(probes->port()) : "off"}});
   running.store(&op);
   op.start();

@@ -1,8 +1,7 @@
 // `stats`: the self-hosting guide's diagnostics for the audit-log table.
 #include <iostream>
 
-#include "cli/command.hpp"
-#include "cli/db_flags.hpp"
+#include "cli/db_command.hpp"
 #include "cli/stats_output.hpp"
 #include "cli/text_table.hpp"
 #include "db/session.hpp"
@@ -56,58 +55,39 @@ void printStatsTable(std::ostream& os, const db::TableStats& b, const std::optio
 
 namespace {
 
-args::Spec statsSpec() {
-  args::Spec spec("stats", "stats [--table TABLE] [--output table|json] [--database-url URL]",
-                  "Prints the self-hosting guide's diagnostics for a table (default api_secretevent):\n"
-                  "current user and database, table, index and total size, live and dead tuples, and the\n"
-                  "last (auto)vacuum and (auto)analyze. Read only.\n"
-                  "Exit codes: 0 printed, 1 database error or no such table, 2 bad usage.");
+void declareStatsFlags(args::Spec& spec) {
   spec.flag({"table", "TABLE", "table to inspect: name or schema.name", false, db::kAuditLogTable});
   spec.flag({"output", "FORMAT", "table (for people) or json (one line)", false, "table"});
-  addDatabaseFlags(spec);
-  return spec;
 }
 
-int runStats(const std::vector<std::string>& argv) {
-  const args::Spec spec = statsSpec();
-  args::Parsed parsed;
-  db::ConnectionParams params;
-  std::string output;
-  try {
-    bool help = false;
-    parsed = spec.parse(argv, help);
-    if (help) {
-      std::cout << spec.usage();
-      return kExitOk;
-    }
-    if (!parsed.positionals().empty()) throw args::UsageError("unexpected argument \"" + parsed.positionals()[0] + "\"");
-    output = parsed.get("output", "table");
-    if (output != "table" && output != "json") throw args::UsageError("--output: expected table or json, got \"" + output + "\"");
-    params = databaseParams(parsed);
-    db::quoteTableName(parsed.get("table", db::kAuditLogTable));
-  } catch (const std::exception& e) {
-    std::cerr << "stats: " << e.what() << "\n\n" << spec.usage();
-    return kExitUsage;
-  }
-  try {
+DbInvocation prepareStats(const args::Parsed& parsed) {
+  const std::string output = parsed.get("output", "table");
+  if (output != "table" && output != "json") throw args::UsageError("--output: expected table or json, got \"" + output + "\"");
+  const std::string table = parsed.get("table", db::kAuditLogTable);
+  db::quoteTableName(table);  // a malformed name is a usage error, before connecting
+  DbInvocation invocation;
+  invocation.run = [output, table](const db::ConnectionParams& params) {
     db::TableStats stats;
-    db::withRetry(params, {}, [&](pqxx::connection& conn) {
-      stats = db::readTableStats(conn, parsed.get("table", db::kAuditLogTable));
-    });
+    db::withRetry(params, {}, [&](pqxx::connection& conn) { stats = db::readTableStats(conn, table); });
     if (output == "json") {
       std::cout << db::toJson(stats).dump() << "\n";
     } else {
       printConnectionCheck(std::cout, stats);
       printStatsTable(std::cout, stats, std::nullopt);
     }
-    return kExitOk;
-  } catch (const std::exception& e) {
-    std::cerr << "stats: " << e.what() << "\n";
-    return kExitFailure;
-  }
+    return DbOutcome{kExitOk, nullptr};  // a report for people, not a summary
+  };
+  invocation.failureSummary = nullptr;  // read only: nothing to report to the operator
+  return invocation;
 }
 
-const CommandRegistrar kStats({"stats", "Show size, tuples and vacuum times of the audit-log table", runStats, 40});
+const DbCommandRegistrar kStats({"stats", "Show size, tuples and vacuum times of the audit-log table", 40,
+                                 "[--table TABLE] [--output table|json]",
+                                 "Prints the self-hosting guide's diagnostics for a table (default api_secretevent):\n"
+                                 "current user and database, table, index and total size, live and dead tuples, and the\n"
+                                 "last (auto)vacuum and (auto)analyze. Read only.\n"
+                                 "Exit codes: 0 printed, 1 database error or no such table, 2 bad usage.",
+                                 declareStatsFlags, prepareStats});
 
 }  // namespace
 }  // namespace pmo::cli

@@ -1,6 +1,6 @@
 #pragma once
 // What the reconciler reads: the informer caches, seen through one small interface so
-// the reconciler does not know (or care) whether data came from a cache (STYLE.md,
+// the reconciler does not know (or care) whether data came from a cache (docs/architecture.md,
 // controller-runtime). InformerClusterView reads the runtime's Stores; tests may read a
 // FakeClient directly.
 #include <optional>

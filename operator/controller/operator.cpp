@@ -47,7 +47,8 @@ Operator::Operator(kube::Client& client, EventSink& events, RecoveryRunner& reco
   view_ = std::make_unique<InformerClusterView>(pms_->store(), deployments_->store(), jobs_->store(),
                                                 cronJobs_->store(), pods_->store());
   reconciler_ = std::make_unique<PhaseReconciler>(ReconcilerDeps{client_, *view_, events, recoveries, clock_,
-                                                                 options_.operatorImage, options_.metrics});
+                                                                 options_.operatorImage, options_.metrics,
+                                                                 options_.imagePolicy});
   runtime::ControllerOptions copts;
   copts.name = "phasemaintenance";
   copts.workers = options_.workers;

@@ -28,6 +28,7 @@ struct OperatorOptions {
   runtime::LeaderElectionOptions leaderElection;
   std::string operatorImage;
   ReconcilerMetrics metrics;
+  maintenance::ImagePolicy imagePolicy;  // run --allowed-images
   runtime::ReconcileObserver* observer = nullptr;  // not owned
   std::function<void(bool leading)> onLeadership;  // metrics: leader gauge
 };

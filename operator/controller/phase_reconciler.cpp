@@ -3,76 +3,11 @@
 #include <algorithm>
 
 #include "common/log.hpp"
-#include "controller/reconcile_stages.hpp"
+#include "controller/reconcile_path.hpp"
 #include "controller/status_writer.hpp"
-#include "maintenance/migration/planner.hpp"
 #include "runtime/store.hpp"
 
 namespace pmo::controller {
-
-using maintenance::Action;
-using maintenance::Observed;
-using maintenance::Plan;
-namespace cond = maintenance::conditions;
-
-namespace {
-
-std::string uidOf(const Json& o) { return o.value("/metadata/uid"_json_pointer, std::string()); }
-
-Json statusOf(const Json& pm) {
-  return pm.contains("status") && pm["status"].is_object() ? pm["status"] : Json::object();
-}
-
-// Reads the caches into the planner's input.
-Observed observe(const ReconcilerDeps& d, const Json& pm, const maintenance::PhaseMaintenanceSpec& spec) {
-  Observed in;
-  in.object = pm;
-  in.spec = spec;
-  in.now = d.clock->wallNow();
-  in.operatorImage = d.operatorImage;
-  const std::string ns = pm.value("/metadata/namespace"_json_pointer, std::string());
-  in.backend = d.view.deployment(ns, spec.backend.deployment);
-  in.worker = d.view.deployment(ns, spec.worker.deployment);
-  in.jobs = d.view.jobsOf(ns, uidOf(pm));
-  in.cronJobs = d.view.cronJobsOf(ns, uidOf(pm));
-  std::vector<std::string> jobUids;
-  for (const auto& j : in.jobs) jobUids.push_back(uidOf(j));
-  in.pods = d.view.podsOfJobs(ns, jobUids);
-  return in;
-}
-
-std::string joinErrors(const std::vector<maintenance::FieldError>& errors) {
-  std::string out;
-  for (size_t i = 0; i < errors.size() && i < 10; ++i) {
-    if (!out.empty()) out += "; ";
-    out += errors[i].toString();
-  }
-  if (errors.size() > 10) out += "; and " + std::to_string(errors.size() - 10) + " more";
-  return out;
-}
-
-// Ready and the top-level phase, from the other conditions. Pure.
-void summarise(Json& status, long generation, maintenance::TimePoint now) {
-  status["observedGeneration"] = generation;
-  const std::string phase = status.value("phase", "Pending");
-  std::vector<std::string> notReady;
-  for (const char* t : {cond::kSpecValid, cond::kMigrated, cond::kRolledOut, cond::kAuditLogMaintenanceScheduled}) {
-    auto c = maintenance::getCondition(status, t);
-    // Nothing configured is not a fault: audit-log maintenance is optional.
-    if (c && c->status == "False" && c->reason != "NotConfigured") notReady.push_back(std::string(t) + " (" + c->reason + ": " + c->message + ")");
-  }
-  if (phase == "Ready" && notReady.empty()) {
-    maintenance::setCondition(status, {cond::kReady, "True", "Ready", "Phase is at its target version, rolled out, and maintained"},
-                              generation, now);
-  } else {
-    std::string message = notReady.empty() ? "phase " + phase : "not ready: " + notReady.front();
-    if (notReady.size() > 1) message += " (and " + std::to_string(notReady.size() - 1) + " more)";
-    maintenance::setCondition(status, {cond::kReady, "False", phase == "Ready" ? "Degraded" : phase, message}, generation,
-                              now);
-  }
-}
-
-}  // namespace
 
 std::vector<std::string> keysNamingDeployment(const std::vector<Json>& pmsInNamespace, const Json& deployment) {
   const std::string name = deployment.value("/metadata/name"_json_pointer, std::string());
@@ -123,76 +58,24 @@ runtime::ReconcileResult PhaseReconciler::reconcile(const std::string& key) {
   return reconcileFresh(key, *cached);
 }
 
+// observe -> act -> write status once -> finish, each a value in and a value out
+// (reconcile_path.hpp); this function only threads them and has the one exit.
 runtime::ReconcileResult PhaseReconciler::reconcileFresh(const std::string& key, const Json& pm) {
-  const long generation = pm.value("/metadata/generation"_json_pointer, 0L);
-  const auto now = d_.clock->wallNow();
+  const Observation seen = observe(d_, pm);
+  Acted acted = act(d_, seen);
+  if (acted.superseded.size() > 1) rememberOwnWrite(key, acted.superseded);  // the finalizer patch
+  if (acted.stale) return acted.outcome;
+  if (writeStatus(d_.client, acted.writeOver, acted.status) == StatusWrite::Written)
+    rememberOwnWrite(key, acted.superseded);
+  return finish(pm, std::move(acted));
+}
 
-  const auto parsed = maintenance::parseSpec(pm);
-  Observed in = observe(d_, pm, parsed.spec);
-
-  if (pm.contains("metadata") && pm["metadata"].contains("deletionTimestamp")) {
-    Plan plan = maintenance::planFinalize(in);
-    // The finalizer patch comes last: status first, while the object still exists.
-    summarise(plan.status, generation, now);
-    writeStatus(d_.client, pm, plan.status);
-    if (executeActions(d_.client, d_.events, pm, plan.actions) == ExecutionResult::StalePlan)
-      return runtime::ReconcileResult::after(std::chrono::seconds(1));
-    return plan.requeueAfter ? runtime::ReconcileResult::after(*plan.requeueAfter) : runtime::ReconcileResult::done();
-  }
-
-  Json status = statusOf(pm);
-  if (!parsed.ok()) {
-    const std::string message = joinErrors(parsed.errors);
-    const auto before = maintenance::getCondition(status, cond::kSpecValid);
-    maintenance::setCondition(status, {cond::kSpecValid, "False", "InvalidSpec", message}, generation, now);
-    status["phase"] = "Invalid";
-    summarise(status, generation, now);
-    writeStatus(d_.client, pm, status);
-    if (!before || before->status != "False" || before->message != message) {
-      d_.events.event(pm, "Warning", "InvalidSpec", message);
-    }
-    throw runtime::TerminalError("invalid spec: " + message);
-  }
-  maintenance::setCondition(status, {cond::kSpecValid, "True", "Valid", "the spec is valid"}, generation, now);
-
-  if (parsed.spec.suspend) {
-    status["phase"] = "Suspended";
-    summarise(status, generation, now);
-    writeStatus(d_.client, pm, status);
-    return runtime::ReconcileResult::done();
-  }
-  in.object["status"] = status;
-
-  // The status write below is guarded by the resourceVersion it last saw: after adding
-  // the finalizer, that is the patched object's, not the cache's (else every first
-  // reconcile would meet a conflict and pay a re-read).
-  Json current = pm;
-  // The versions this reconcile's writes replace.
-  std::vector<std::string> superseded{runtime::resourceVersionOf(pm)};
-  if (auto add = maintenance::ensureFinalizer(in)) {
-    Json patched;
-    if (executeActions(d_.client, d_.events, pm, {*add}, &patched) == ExecutionResult::StalePlan)
-      return runtime::ReconcileResult::after(std::chrono::seconds(1));
-    rememberOwnWrite(key, superseded);
-    if (patched.contains("metadata")) current["metadata"]["resourceVersion"] = runtime::resourceVersionOf(patched);
-    superseded.push_back(runtime::resourceVersionOf(current));
-  }
-
-  StageResult stages = runStages(d_, in);
-  summarise(stages.status, generation, now);
-  if (stages.stale) {
-    // A guarded write found the object changed: re-read and plan again soon.
+runtime::ReconcileResult PhaseReconciler::finish(const Json& pm, Acted acted) {
+  for (const auto& e : acted.events) d_.events.event(pm, e.type, e.reason, e.message);
+  if (!acted.afterStatus.empty() &&
+      executeActions(d_.client, d_.events, pm, acted.afterStatus) == ExecutionResult::StalePlan)
     return runtime::ReconcileResult::after(std::chrono::seconds(1));
-  }
-  if (writeStatus(d_.client, current, stages.status) == StatusWrite::Written) rememberOwnWrite(key, superseded);
-  if (stages.warning) d_.events.event(pm, "Warning", stages.warning->first, stages.warning->second);
-  if (stages.retryWithBackoff) {
-    if (!stages.backoffReason.empty()) throw std::runtime_error(stages.backoffReason);
-    const auto c = maintenance::getCondition(stages.status, cond::kDatabaseReachable);
-    throw std::runtime_error("database unreachable for a recovery: " + (c ? c->message : std::string("unknown")));
-  }
-  if (stages.requeueAfter) return runtime::ReconcileResult::after(*stages.requeueAfter);
-  return runtime::ReconcileResult::done();
+  return acted.outcome;
 }
 
 }  // namespace pmo::controller

@@ -8,8 +8,13 @@
 //   children have deterministic names, so a restarted operator finds what it made.
 // - Quiet at rest: with nothing to do it sends no request at all (no status write, no
 //   Secret read, no Event).
-// - A bad spec is reported (SpecValid=False naming the field and the fix) and raised as
-//   a TerminalError: not retried until the object changes. Never a crash, never a hot loop.
+// - A bad spec is reported (SpecValid=False naming the field and the fix) and returned as
+//   a terminal outcome: not retried until the object changes. Never a crash, never a hot loop.
+// - One path: observe -> act -> write the status once -> finish (reconcile_path.hpp), and
+//   one outcome (runtime::ReconcileResult) returned from one place; failures already
+//   recorded in status come back as ReconcileResult::backoff, not as exceptions.
+//   An image outside the admin's policy (imagePolicy) makes the spec invalid the same way:
+//   no child is written, no recovery runs.
 // - suspend: true changes nothing but the status.
 // - Never plans on a state it has itself moved past: after a reconcile that wrote to the
 //   PhaseMaintenance, the key waits (briefly, then requeues) until the cache shows a
@@ -26,10 +31,13 @@
 #include "controller/cluster_view.hpp"
 #include "controller/recovery_runner.hpp"
 #include "kube/client.hpp"
+#include "maintenance/spec/image_policy.hpp"
 #include "runtime/clock.hpp"
 #include "runtime/controller.hpp"
 
 namespace pmo::controller {
+
+struct Acted;
 
 // What the reconciler counts (Prometheus counters in the operator; no-ops in tests).
 struct ReconcilerMetrics {
@@ -46,6 +54,7 @@ struct ReconcilerDeps {
   std::shared_ptr<runtime::Clock> clock;
   std::string operatorImage;   // the image CronJobs run unless spec.operatorImage is set
   ReconcilerMetrics metrics;
+  maintenance::ImagePolicy imagePolicy;  // run --allowed-images: outside it the spec is invalid
 };
 
 class PhaseReconciler {
@@ -55,6 +64,9 @@ class PhaseReconciler {
 
  private:
   runtime::ReconcileResult reconcileFresh(const std::string& key, const nlohmann::json& pm);
+  // After the status write: the Events of the facts it recorded, the writes that must
+  // follow it (deletion), and the outcome.
+  runtime::ReconcileResult finish(const nlohmann::json& pm, Acted acted);
   // True while the cached object is still a version that a reconcile's own writes have
   // superseded (bounded: after kOwnWriteWait the cache is trusted again).
   bool ownWriteUnseen(const std::string& key, const std::string& cachedVersion);

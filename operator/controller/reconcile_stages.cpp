@@ -131,6 +131,12 @@ std::optional<Secret> readPassword(kube::Client& client, const std::string& ns,
     secret = client.get(kube::resources::kSecrets, ns, ref.name);
   } catch (const kube::ApiError& e) {
     if (e.reason() == kube::ErrorReason::NotFound) return std::nullopt;
+    // Least-privilege installs grant Secret reads by name (RBAC resourceNames): say which
+    // grant is missing, retried with backoff until the Role or the spec is fixed.
+    if (e.reason() == kube::ErrorReason::Forbidden)
+      throw std::runtime_error("the operator may not read Secret " + ns + "/" + ref.name +
+                               " (spec.database.passwordSecretRef): add it to the resourceNames of its Role "
+                               "(deploy/namespaced/role.yaml, or the chart's secretNames), or name a Secret it may read");
     throw;
   }
   const auto data = secret.value("data", nlohmann::json::object());

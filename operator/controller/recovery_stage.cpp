@@ -1,4 +1,4 @@
-// Break-glass recoveries, carried out by the operator itself (issue 5): the pure
+// Break-glass recoveries, carried out by the operator itself: the pure
 // recovery planner decides, this stage does the database work and records the results
 // with the planner's record functions.
 //
@@ -130,6 +130,7 @@ class RecoveryStage {
     for (const auto& p : res.policies) rec.policies.push_back({p.id, p.name, p.organisationId, p.updatedAt, p.organisationName});
     rec.restoreAfter = r.restoreAfterText;
     rec.restoreAfterDuration = r.restoreAfter;
+    rec.ledgerKey = res.requestKey;
     emit(m::recordNetworkReset(out_.status, rec, generation_, in_.now));
     if (rec.restoreAfterDuration) out_.requeueNoLaterThan(*rec.restoreAfterDuration + std::chrono::seconds(1));
     log::info("break-glass recovery applied", {{"key", ns_ + "/" + name_},

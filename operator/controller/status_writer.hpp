@@ -1,5 +1,5 @@
 #pragma once
-// Status is written in one place (STYLE.md principle 6).
+// Status is written in one place (docs/architecture.md, principle 6).
 //
 // Guarantees: a status equal to the observed one is not sent (no writes at rest); the
 // write is a PUT to /status carrying the object's resourceVersion; on Conflict the object

@@ -1,5 +1,5 @@
 #pragma once
-// Deterministic names of the children the migration flow creates (STYLE.md: a restarted
+// Deterministic names of the children the migration flow creates (docs/architecture.md: a restarted
 // operator finds what it made by name instead of making it twice).
 //
 // Guarantees:

@@ -1,5 +1,5 @@
 #pragma once
-// The vocabulary of the pure planner (STYLE.md principle 1): what the reconciler
+// The vocabulary of the pure planner (docs/architecture.md, principle 1): what the reconciler
 // observed, and what it must do. plan*(observed) -> actions + status is pure and
 // deterministic; only the reconciler (operator/controller) executes actions.
 #include <chrono>

@@ -1,5 +1,5 @@
 // The probe/metrics server over cpprestsdk's http_listener: the only cpprest use in
-// observability (STYLE.md principle 4).
+// observability (docs/architecture.md, principle 4).
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>

@@ -1,5 +1,5 @@
 #pragma once
-// Time as a parameter (STYLE.md principle 5). Everything in the runtime that waits,
+// Time as a parameter (docs/architecture.md, principle 5). Everything in the runtime that waits,
 // backs off, schedules or stamps a time asks a Clock, so tests drive time by hand with
 // FakeClock and never sleep to see a transition.
 //

@@ -133,6 +133,8 @@ void Controller::processOne(const std::string& key) {
   log::Fields fields{{"controller", options_.name}, {"key", key}};
   try {
     const ReconcileResult result = reconcile_(key);
+    if (result.failure == ReconcileResult::Failure::Terminal) throw TerminalError(result.error);
+    if (result.failure == ReconcileResult::Failure::Backoff) throw std::runtime_error(result.error);
     queue_.forget(key);
     if (result.requeueAfter) {
       outcome = "requeue";

@@ -5,9 +5,12 @@
 // Outcome policy (the one error policy):
 //   ReconcileResult::done()          success; wait for the next change. Backoff is reset.
 //   ReconcileResult::after(d)        success; reconcile again in d (e.g. next schedule time).
-//   throw TerminalError              logged and counted; not retried until a watched object
-//                                    mapping to this key changes (a resync does not count).
-//   throw anything else              retried with per-key exponential backoff + global limit.
+//   ReconcileResult::terminal(why)   logged and counted; not retried until a watched object
+//   (or throw TerminalError)         mapping to this key changes (a resync does not count).
+//   ReconcileResult::backoff(why)    a failure already reported (e.g. in status): retried
+//   (or throw anything else)         with per-key exponential backoff + global limit.
+// A reconciler that has recorded its failure returns it as a value; exceptions are for the
+// failures it did not anticipate (a transient API error mid-way).
 // Each reconcile logs one line: controller, key, outcome, durationMs (and the error).
 //
 // Guarantees: one reconcile per key at a time; workers start only after every watched
@@ -31,10 +34,27 @@
 namespace pmo::runtime {
 
 struct ReconcileResult {
+  enum class Failure { None, Backoff, Terminal };
   std::optional<Clock::Duration> requeueAfter;  // nullopt: wait for a change
+  Failure failure = Failure::None;
+  std::string error;  // Backoff, Terminal: what failed, for the log
 
-  static ReconcileResult done() { return {}; }
-  static ReconcileResult after(Clock::Duration d) { return {d}; }
+  static ReconcileResult done() { return ReconcileResult(); }
+  static ReconcileResult after(Clock::Duration d) {
+    ReconcileResult r;
+    r.requeueAfter = d;
+    return r;
+  }
+  static ReconcileResult backoff(std::string why) { return failed(Failure::Backoff, std::move(why)); }
+  static ReconcileResult terminal(std::string why) { return failed(Failure::Terminal, std::move(why)); }
+
+ private:
+  static ReconcileResult failed(Failure f, std::string why) {
+    ReconcileResult r;
+    r.failure = f;
+    r.error = std::move(why);
+    return r;
+  }
 };
 
 // A failure that retrying cannot fix (an invalid spec): reported, not retried.

@@ -76,6 +76,16 @@ kube::Resource resourceOf(const std::string& kind) {
   return it->second;
 }
 
+// The objects `kubectl kustomize` builds from a folder of this repository.
+std::vector<Json> kustomizeBuild(const std::string& kustomization) {
+  const RunResult built = run({"kubectl", "kustomize", sourcePath(kustomization)}, {}, std::chrono::seconds(60));
+  if (built.exitCode != 0)
+    throw std::runtime_error("kubectl kustomize " + kustomization + " (kubectl must be on PATH): " + built.err);
+  std::vector<Json> objects;
+  for (const auto& doc : YAML::LoadAll(built.out)) objects.push_back(yamlToJson(doc));
+  return objects;
+}
+
 }  // namespace
 
 void OperatorHarness::applyAll(const std::vector<Json>& objects) {
@@ -89,16 +99,19 @@ void OperatorHarness::applyAll(const std::vector<Json>& objects) {
   }
 }
 
-void OperatorHarness::installOperatorRbac() {
-  const std::string ns = loadYamlDocuments("deploy/kustomization.yaml").at(0).at("namespace");
+void OperatorHarness::installOperatorRbac(const std::string& kustomization) {
   std::vector<Json> objects;
-  std::string serviceAccount;
-  for (const char* file : {"deploy/namespace.yaml", "deploy/serviceaccount.yaml", "deploy/rbac.yaml"})
-    for (Json doc : loadYamlDocuments(file)) {
-      if (resourceOf(doc.value("kind", "")).namespaced) doc["metadata"]["namespace"] = ns;  // kustomize's namespace:
-      if (doc.value("kind", "") == "ServiceAccount") serviceAccount = doc["metadata"]["name"];
-      objects.push_back(doc);
+  std::string ns, serviceAccount;
+  for (const Json& doc : kustomizeBuild(kustomization)) {
+    const std::string kind = doc.value("kind", "");
+    if (kind != "Namespace" && kind != "ServiceAccount" && kind.find("Role") == std::string::npos) continue;
+    if (kind == "ServiceAccount") {
+      serviceAccount = doc["metadata"]["name"];
+      ns = doc["metadata"]["namespace"];
     }
+    objects.push_back(doc);
+  }
+  if (serviceAccount.empty()) throw std::runtime_error(kustomization + " installs no ServiceAccount");
   applyAll(objects);
   runOperatorAs(ns, serviceAccount);
 }

@@ -51,12 +51,13 @@ class OperatorHarness {
   std::vector<Json> events();
 
   // The operator runs as a ServiceAccount, authorized by RBAC as on a cluster: the one
-  // deploy/ installs, with deploy/rbac.yaml's grants, unless a test chose another with
-  // runOperatorAs(). installOperatorRbac() applies deploy/namespace.yaml,
-  // serviceaccount.yaml and rbac.yaml as `kubectl apply -k deploy/` would (the Role and
-  // RoleBinding in the kustomization's namespace) and runs the operator as that
-  // ServiceAccount; the first startOperator* does it when no ServiceAccount was chosen.
-  void installOperatorRbac();
+  // deploy/overlays/cluster-wide installs, with its grants in every namespace, unless a test
+  // chose another with runOperatorAs(). installOperatorRbac(K) applies the Namespace,
+  // ServiceAccount and RBAC objects of `kubectl kustomize K` (as `kubectl apply -k K` would;
+  // "deploy" is the namespaced default, whose Roles need the watched namespaces to exist)
+  // and runs the operator as that ServiceAccount; the first startOperator* does it with the
+  // cluster-wide overlay when no ServiceAccount was chosen.
+  void installOperatorRbac(const std::string& kustomization = "deploy/overlays/cluster-wide");
   // Creates the objects as the admin (Namespace, ServiceAccount and RBAC kinds; an object
   // that exists already is left as it is).
   void applyAll(const std::vector<Json>& objects);

@@ -1,14 +1,16 @@
-// Least privilege, checked both ways. The real operator runs, as the ServiceAccount deploy/
-// installs with exactly deploy/rbac.yaml's grants (the sandbox authorizes by RBAC, so a
-// missing grant fails the operator as on a cluster), through every path that calls the API
-// (informers, a backed-up migration that fails and is retried, audit-log CronJobs created,
-// suspended, resumed and pruned, a repeated Event, a recovery, the finalizer on deletion,
-// the leader Lease and its release); the sandbox logs each request with its User-Agent, so
-// the test's own reads and writes are told apart, and with the authorization checks
-// admission made on the operator's behalf (`update phasemaintenances/finalizers` for the
-// children's blockOwnerDeletion). Then:
-//  (a) every request the operator made is allowed by a rule of deploy/rbac.yaml (the Role
-//      only in the operator's own namespace), and
+// Least privilege, checked both ways, for both kustomize installs: deploy/ (the default:
+// a Role in each watched namespace, Secrets by name) and deploy/overlays/cluster-wide (a
+// ClusterRole). The real operator runs as the Deployment the kustomization builds (its args,
+// so --namespace, and env), as the ServiceAccount it installs with exactly its grants (the
+// sandbox authorizes by RBAC, so a missing grant fails the operator as on a cluster), through
+// every path that calls the API (informers, a backed-up migration that fails and is retried,
+// audit-log CronJobs created, suspended, resumed and pruned, a repeated Event, a recovery,
+// the finalizer on deletion, the leader Lease and its release); the sandbox logs each
+// request with its User-Agent, so the test's own reads and writes are told apart, and with
+// the authorization checks admission made on the operator's behalf (`update
+// phasemaintenances/finalizers` for the children's blockOwnerDeletion). Then:
+//  (a) every request the operator made is allowed by a rule of the install (a Role only in
+//      its namespace, resourceNames only for those names), and
 //  (b) every verb of every rule was used, by a request or an admission check: a grant
 //      nothing uses is removed, or the scenario is extended to the path that needs it.
 // The chart's namespaced mode (watchNamespaces: one Role per namespace with the same rules)
@@ -21,6 +23,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "../unit/spec_test_yaml.hpp"
 #include "e2e/operator_harness.hpp"
@@ -69,32 +72,28 @@ std::string describe(const sandbox::RequestRecord& q) {
          (q.ns.empty() ? "(cluster scope)" : q.ns + "/") + q.name + " -> " + std::to_string(q.code);
 }
 
-// deploy/rbac.yaml as kustomize installs it: the Role in the kustomization's namespace.
-std::string operatorNamespace() { return loadYamlDocuments("deploy/kustomization.yaml").at(0).at("namespace"); }
-
-std::vector<Rule> deployRules() {
+// The rules of the RBAC objects among `objects` (a kustomize build or a helm render): a
+// ClusterRole's everywhere, a Role's in its namespace.
+std::vector<Rule> rulesOf(const std::vector<Json>& objects, const std::string& source) {
   std::vector<Rule> rules;
-  for (const auto& doc : loadYamlDocuments("deploy/rbac.yaml")) {
+  for (const auto& doc : objects) {
     const std::string kind = doc.value("kind", ""), name = doc["metadata"].value("name", "");
-    if (kind == "ClusterRole") addRules(rules, "ClusterRole " + name, "", doc["rules"]);
-    if (kind == "Role") addRules(rules, "Role " + name + " (namespace " + operatorNamespace() + ")",
-                                 operatorNamespace(), doc["rules"]);
+    if (kind == "ClusterRole") addRules(rules, source + " ClusterRole " + name, "", doc["rules"]);
+    if (kind == "Role") {
+      const std::string ns = doc["metadata"].value("namespace", "");
+      addRules(rules, source + " Role " + name + " (namespace " + ns + ")", ns, doc["rules"]);
+    }
   }
   return rules;
 }
 
-// The chart with watchNamespaces: one Role with "pmo.rules" per watched namespace, and its
-// leader-election Role in the release namespace.
-// The Roles of the chart as helm renders it.
-std::vector<Rule> chartNamespacedRules(const std::vector<Json>& rendered) {
-  std::vector<Rule> rules;
-  for (const auto& o : rendered) {
-    if (o.value("kind", "") != "Role") continue;
-    const std::string ns = o.at("/metadata/namespace"_json_pointer);
-    addRules(rules, "chart Role " + o.at("/metadata/name"_json_pointer).get<std::string>() + " (namespace " + ns + ")",
-             ns, o.at("rules"));
-  }
-  return rules;
+// `kubectl kustomize` of a folder of the repository, parsed.
+std::vector<Json> kustomize(const std::string& folder) {
+  const RunResult built = run({"kubectl", "kustomize", sourcePath(folder)}, {}, 60s);
+  if (built.exitCode != 0) throw std::runtime_error("kubectl kustomize " + folder + ": " + built.err);
+  std::vector<Json> out;
+  for (const auto& doc : YAML::LoadAll(built.out)) out.push_back(yamlToJson(doc));
+  return out;
 }
 
 // The operator's requests, and as requests of their own the authorization checks admission
@@ -187,16 +186,6 @@ Json containerOf(const std::vector<Json>& docs) {
   throw std::runtime_error("no Deployment");
 }
 
-// The operator's own Pod, as its ReplicaSet would have made it (run reads its image).
-void createOperatorPod(OperatorHarness& h, const std::string& ns) {
-  h.client().create(res::kNamespaces, "", {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}});
-  h.client().create(res::kPods, ns,
-                    {{"apiVersion", "v1"},
-                     {"kind", "Pod"},
-                     {"metadata", {{"name", kPodName}, {"namespace", ns}}},
-                     {"spec", {{"containers", Json::array({{{"name", "operator"}, {"image", "pmo:rbac"}}})}}}});
-}
-
 // Every path of the operator that calls the API, with the operator at index 0 running.
 void runEveryApiPath(OperatorHarness& h) {
   // A migration with a backup that fails; the version set back; then retried: the Jobs of
@@ -280,36 +269,112 @@ void runEveryApiPath(OperatorHarness& h) {
   EXPECT_EQ(h.stopOperator(), 0) << "SIGTERM releases the Lease and exits 0";
 }
 
-TEST(RbacE2E, DeployRbacAllowsEveryRequestAndGrantsNothingUnused) {
+// The namespaces a Deployment's operator watches: its --namespace arguments.
+std::set<std::string> watchedNamespaces(const Json& container) {
+  std::set<std::string> out;
+  for (const auto& a : container.value("args", Json::array())) {
+    const std::string arg = a.get<std::string>();
+    if (arg.rfind("--namespace=", 0) == 0) out.insert(arg.substr(std::string("--namespace=").size()));
+  }
+  return out;
+}
+
+// Installs the kustomization's RBAC, runs the operator as its Deployment through every API
+// path, and checks (a) and (b).
+void expectLeastPrivilege(const std::string& folder) {
   OperatorHarness h;
-  const std::string ownNs = operatorNamespace();
-  h.installCrdAndPhase();
-  createOperatorPod(h, ownNs);
-  h.installOperatorRbac();
+  const std::vector<Json> built = kustomize(folder);
+  h.installCrdAndPhase();  // Phase's namespace first: the namespaced install's Role goes in it
+  h.installOperatorRbac(folder);
   h.sandbox().controls().clearRequests();
-  // As deploy/deployment.yaml runs it: all namespaces, leader election, the image read from its Pod.
-  h.startOperatorAsContainer(containerOf(loadYamlDocuments("deploy/deployment.yaml")), ownNs, kPodName);
+  std::string ownNs;
+  for (const auto& o : built)
+    if (o.value("kind", "") == "Deployment") ownNs = o.at("/metadata/namespace"_json_pointer);
+  h.startOperatorAsContainer(containerOf(built), ownNs, kPodName);
   runEveryApiPath(h);
 
   const auto requests = operatorRequests(h);
-  const auto rules = deployRules();
+  const auto rules = rulesOf(built, folder);
   ASSERT_FALSE(rules.empty());
   const std::string notAllowed = forbidden(requests, rules);
-  EXPECT_TRUE(notAllowed.empty()) << "deploy/rbac.yaml does not allow these requests of the operator (add the verb "
-                                     "to the rule, in the chart's templates/rbac.yaml too):\n"
+  EXPECT_TRUE(notAllowed.empty()) << folder << " does not allow these requests of the operator (add the verb to "
+                                  "deploy/namespaced/role.yaml, deploy/overlays/cluster-wide/rbac.yaml and the "
+                                  "chart's templates/rbac.yaml):\n"
                                   << notAllowed;
   const std::string notUsed = unused(requests, rules);
-  EXPECT_TRUE(notUsed.empty()) << "deploy/rbac.yaml grants what the operator never used in this scenario (remove "
-                                  "it everywhere the rules are written, or extend the scenario to the path that "
-                                  "needs it):\n"
+  EXPECT_TRUE(notUsed.empty()) << folder << " grants what the operator never used in this scenario (remove it "
+                               "everywhere the rules are written, or extend the scenario to the path that needs it):\n"
                                << notUsed;
+}
+
+TEST(RbacE2E, NamespacedDefaultInstallAllowsEveryRequestAndGrantsNothingUnused) { expectLeastPrivilege("deploy"); }
+
+TEST(RbacE2E, ClusterWideOverlayAllowsEveryRequestAndGrantsNothingUnused) {
+  expectLeastPrivilege("deploy/overlays/cluster-wide");
+}
+
+// deploy/ lists the watched namespaces twice: the Roles it grants and the --namespace
+// arguments the operator watches. They must agree: a namespace watched without its Role
+// fails every list, a Role without the watch grants what nothing uses.
+TEST(RbacE2E, NamespacedInstallWatchesExactlyTheNamespacesItGrants) {
+  const std::vector<Json> built = kustomize("deploy");
+  std::set<std::string> granted, clusterRoles;
+  for (const auto& o : built) {
+    const std::string kind = o.value("kind", "");
+    if (kind == "ClusterRole" || kind == "ClusterRoleBinding") clusterRoles.insert(o["metadata"].value("name", ""));
+    if (kind == "RoleBinding" && o.at("/roleRef/name"_json_pointer) == "phase-maintenance-operator")
+      granted.insert(o.at("/metadata/namespace"_json_pointer).get<std::string>());
+  }
+  EXPECT_TRUE(clusterRoles.empty()) << "the default install grants nothing cluster-wide";
+  EXPECT_FALSE(granted.empty());
+  EXPECT_EQ(watchedNamespaces(containerOf(built)), granted);
+  EXPECT_TRUE(watchedNamespaces(containerOf(kustomize("deploy/overlays/cluster-wide"))).empty())
+      << "the cluster-wide overlay watches every namespace";
+}
+
+// The default install reads only the Secrets it names: a PhaseMaintenance that names
+// another Secret of the namespace cannot make the operator read it.
+TEST(RbacE2E, NamespacedInstallCannotReadASecretItDoesNotName) {
+  OperatorHarness h;
+  h.installCrdAndPhase();
+  h.client().create(res::kSecrets, "phase",
+                    {{"apiVersion", "v1"},
+                     {"kind", "Secret"},
+                     {"metadata", {{"name", "someone-elses-secret"}, {"namespace", "phase"}}},
+                     {"stringData", {{"DATABASE_PASSWORD", "not-for-the-operator"}}}});
+  h.installOperatorRbac("deploy");
+  const std::vector<Json> built = kustomize("deploy");
+  h.startOperatorAsContainer(containerOf(built), "phase-maintenance-system", kPodName);
+  Json s = spec("v2.72.0", false);
+  s["database"]["passwordSecretRef"]["name"] = "someone-elses-secret";
+  s["recovery"] = {{"resetGlobalNetworkPolicies", {{"requestId", "steal-1"}}}};
+  h.applyPhaseMaintenance(s);
+  EXPECT_TRUE(eventually(
+      [&] {
+        for (const auto& q : h.sandbox().controls().requests())
+          if (q.user == h.operatorUser() && q.resource == "secrets" && q.name == "someone-elses-secret")
+            return q.code == 403;
+        return false;
+      },
+      30s))
+      << "the operator's read of an unnamed Secret is refused:\n"
+      << h.operatorLog();
+  EXPECT_TRUE(eventually(
+      [&] { return h.operatorLog().find("add it to the resourceNames of its Role") != std::string::npos; }, 10s))
+      << "the refusal names the fix:\n"
+      << h.operatorLog();
+  for (const auto& q : h.sandbox().controls().requests()) {
+    if (q.user == h.operatorUser() && q.resource == "secrets") {
+      EXPECT_NE(q.code, 200) << "the operator read " << describe(q);
+    }
+  }
 }
 
 TEST(RbacE2E, ChartNamespacedRolesAllowEveryRequest) {
   OperatorHarness h;
   const std::string releaseNs = "phase-maintenance-system";
   h.installCrdAndPhase();
-  createOperatorPod(h, releaseNs);
+  h.client().create(res::kNamespaces, "", {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", releaseNs}}}});
   // As the chart runs it with watchNamespaces: [phase], rendered by the real helm, as its
   // ServiceAccount with the RBAC the chart installs.
   const std::vector<Json> rendered = helmTemplate({"watchNamespaces={phase}"}, releaseNs);
@@ -330,7 +395,7 @@ TEST(RbacE2E, ChartNamespacedRolesAllowEveryRequest) {
   h.startOperatorAsContainer(containerOf(rendered), releaseNs, kPodName);
   runEveryApiPath(h);
 
-  const std::string notAllowed = forbidden(operatorRequests(h), chartNamespacedRules(rendered));
+  const std::string notAllowed = forbidden(operatorRequests(h), rulesOf(rendered, "chart"));
   EXPECT_TRUE(notAllowed.empty()) << "the chart's namespaced Roles (watchNamespaces) do not allow these requests of "
                                      "the operator:\n"
                                   << notAllowed;
@@ -343,12 +408,12 @@ TEST(RbacE2E, WithoutTheFinalizersGrantTheOperatorCannotCreateItsJobs) {
   OperatorHarness h;
   h.installCrdAndPhase();
   h.installOperatorRbac();
-  for (Json doc : loadYamlDocuments("deploy/rbac.yaml")) {
+  for (Json doc : loadYamlDocuments("deploy/overlays/cluster-wide/rbac.yaml")) {
     if (doc["kind"] != "ClusterRole") continue;
     Json kept = Json::array();
     for (const auto& r : doc["rules"])
       if (r["resources"] != Json::array({"phasemaintenances/finalizers"})) kept.push_back(r);
-    ASSERT_LT(kept.size(), doc["rules"].size()) << "deploy/rbac.yaml grants update on phasemaintenances/finalizers";
+    ASSERT_LT(kept.size(), doc["rules"].size()) << "the ClusterRole grants update on phasemaintenances/finalizers";
     doc["rules"] = kept;
     h.client().update(kube::Resource{"rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", false}, "", doc);
   }

@@ -309,6 +309,44 @@ TEST_F(RecoveryCliPg, ResetWithRequestIdIsAppliedOnceAndSummarised) {
   EXPECT_TRUE(isGlobal("p-hostile-all"));
 }
 
+// A reset of every organisation of a large instance: the ledger row keeps every policy
+// (the operator's status only the first few and the ledgerKey); `--show` prints them all,
+// by request id or by key; and the restore reads the ledger's list, so a caller holding only
+// the first policies (the operator's bounded status) still restores every one.
+TEST_F(RecoveryCliPg, ShowPrintsEveryPolicyOfALargeResetAndTheRestoreUsesTheLedgersList) {
+  exec("INSERT INTO api_networkaccesspolicy (id, name, organisation_id, allowed_ips, is_global, updated_at)"
+       " SELECT 'p-big-' || i, 'big ' || i, 'o-quiet', '10.0.0.0/8', true, TIMESTAMPTZ '2024-01-01 00:00:00+00'"
+       " FROM generate_series(1, 60) AS i");
+  const RequestKey key{"phase/my-phase/resetGlobalNetworkPolicies/big-1"};
+  const NetworkResetResult reset = resetGlobalNetworkPolicies(*conn_, key, {}, false);
+  ASSERT_EQ(reset.count(), 64u);
+  const std::string url = db_->url().reveal();
+
+  for (const std::string& request : {std::string("big-1"), key.value}) {
+    auto shown = cli({"reset-network-policies", "--show", request}, url);
+    ASSERT_EQ(shown.exitCode, 0) << shown.err;
+    const auto summary = nlohmann::json::parse(shown.out);
+    ASSERT_EQ(summary.at("runs").size(), 1u) << request;
+    EXPECT_EQ(summary.at("runs").at(0).at("ledgerKey"), key.value);
+    EXPECT_EQ(summary.at("runs").at(0).at("reset").at("policies").size(), 64u);
+    EXPECT_NE(shown.err.find("p-big-60"), std::string::npos) << shown.err;
+    EXPECT_NE(shown.err.find("64 policies made non-global"), std::string::npos) << shown.err;
+  }
+  EXPECT_EQ(count(*conn_, "SELECT count(*) FROM api_networkaccesspolicy WHERE is_global"), 0) << "--show changes nothing";
+
+  const std::vector<PolicyChange> firstOnly(reset.policies.begin(), reset.policies.begin() + 20);
+  const NetworkRestoreResult restored = restoreGlobalNetworkPolicies(*conn_, key, firstOnly);
+  EXPECT_EQ(restored.restored.size(), 64u) << "the ledger's list, not the caller's first 20";
+  EXPECT_EQ(count(*conn_, "SELECT count(*) FROM api_networkaccesspolicy WHERE is_global"), 64);
+
+  auto withRestore = cli({"reset-network-policies", "--show", "big-1"}, url);
+  ASSERT_EQ(withRestore.exitCode, 0) << withRestore.err;
+  EXPECT_EQ(nlohmann::json::parse(withRestore.out).at("runs").at(0).at("restore").at("restoredCount"), 64);
+  auto unknown = cli({"reset-network-policies", "--show", "never-ran"}, url);
+  EXPECT_EQ(unknown.exitCode, 1);
+  EXPECT_NE(unknown.err.find("no run is recorded as \"never-ran\""), std::string::npos) << unknown.err;
+}
+
 TEST_F(RecoveryCliPg, UnknownOrganisationExitsOneNamingItAndChangesNothing) {
   const auto before = snapshot(*conn_);
   auto r = cli({"reset-network-policies", "--org", kSpaceX, "--org", "Nope"}, db_->url().reveal());

@@ -125,16 +125,41 @@ TEST_F(SsoRecoveryPg, CliShowAndDisableProviders) {
   EXPECT_EQ(count(*conn_, "SELECT count(*) FROM api_organisation WHERE require_sso"), 2) << "--show changes nothing";
 
   auto disable = pmo::testing::run(
-      {PMO_OPERATOR_BINARY, "disable-sso", "--org", kSpaceX, "--disable-providers", url}, env);
+      {PMO_OPERATOR_BINARY, "disable-sso", "--org", kSpaceX, "--disable-enforcement", "--disable-providers", url}, env);
   ASSERT_EQ(disable.exitCode, 0) << disable.err;
   const auto summary = nlohmann::json::parse(disable.out);
   EXPECT_EQ(summary.at("providersDisabled"), (nlohmann::json{"sso-spacex-google"}));
   EXPECT_EQ(summary.at("before").at(0).at("requireSso"), true);
   EXPECT_EQ(count(*conn_, "SELECT count(*) FROM api_organisationssoprovider WHERE enabled"), 1);
 
-  auto unknown = pmo::testing::run({PMO_OPERATOR_BINARY, "disable-sso", "--org", "Nope", url}, env);
+  auto unknown =
+      pmo::testing::run({PMO_OPERATOR_BINARY, "disable-sso", "--org", "Nope", "--disable-enforcement", url}, env);
   EXPECT_EQ(unknown.exitCode, 1);
   EXPECT_NE(unknown.err.find("\"Nope\""), std::string::npos) << unknown.err;
+}
+
+// As Phase's disable_org_sso: without an action flag nothing changes, and the message says
+// which flag to pass. --disable-providers alone is refused too (SSO still enforced with its
+// providers disabled would lock everyone out).
+TEST_F(SsoRecoveryPg, CliWithoutAnActionFlagChangesNothingAndNamesTheFlag) {
+  pmo::testing::TempDir dir;
+  const std::map<std::string, std::string> env = {{"PMO_TERMINATION_LOG", dir.path() + "/log"}};
+  const std::string url = "--database-url=" + db_->url().reveal();
+  const auto before = snapshot(*conn_);
+  auto bare = pmo::testing::run({PMO_OPERATOR_BINARY, "disable-sso", "--org", kSpaceX, url}, env);
+  EXPECT_EQ(bare.exitCode, 2) << bare.err;
+  EXPECT_NE(bare.err.find("nothing changed: pass --disable-enforcement"), std::string::npos) << bare.err;
+  auto providersOnly =
+      pmo::testing::run({PMO_OPERATOR_BINARY, "disable-sso", "--org", kSpaceX, "--disable-providers", url}, env);
+  EXPECT_EQ(providersOnly.exitCode, 2) << providersOnly.err;
+  EXPECT_NE(providersOnly.err.find("--disable-providers only goes with it"), std::string::npos) << providersOnly.err;
+  EXPECT_EQ(snapshot(*conn_), before) << "nothing changed";
+
+  auto lifted =
+      pmo::testing::run({PMO_OPERATOR_BINARY, "disable-sso", "--org", kSpaceX, "--disable-enforcement", url}, env);
+  ASSERT_EQ(lifted.exitCode, 0) << lifted.err;
+  EXPECT_EQ(count(*conn_, "SELECT count(*) FROM api_organisation WHERE require_sso"), 1);
+  EXPECT_NE(lifted.err.find("Redis for 60 s"), std::string::npos) << lifted.err;
 }
 
 }  // namespace

@@ -89,14 +89,15 @@ TEST_F(KubectlTest, InstallApplyGetUpdateRejectAndDeleteWithRealKubectl) {
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("customresourcedefinition.apiextensions.k8s.io/phasemaintenances.maintenance.phase.dev created"),
             std::string::npos) << r.output;
+  // kubectl create sends protobuf for these built-ins; Phase's namespace exists before the
+  // operator is installed (deploy/ grants the operator a Role in it)
+  r = kubectl("create namespace phase");
+  ASSERT_EQ(r.code, 0) << r.output;
   // the operator's own manifests (kustomize: namespace, CRD again, RBAC, Deployment, Service)
   r = kubectl("apply -k deploy/");
   ASSERT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("unchanged"), std::string::npos) << r.output;  // the CRD was there already
 
-  // kubectl create sends protobuf for these built-ins
-  r = kubectl("create namespace phase");
-  ASSERT_EQ(r.code, 0) << r.output;
   r = kubectl("create secret generic phase-console-secret -n phase --from-literal=DATABASE_PASSWORD=pw");
   ASSERT_EQ(r.code, 0) << r.output;
   r = kubectl("get secret phase-console-secret -n phase -o jsonpath={.data.DATABASE_PASSWORD}");

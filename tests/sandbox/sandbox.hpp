@@ -1,5 +1,5 @@
 #pragma once
-// The sandbox Kubernetes API server: the project's envtest (DESIGN.md "How it is tested").
+// The sandbox Kubernetes API server: the project's envtest (docs/architecture.md, "The sandbox").
 // In-process for tests (Server), or as the `phase-sandbox-apiserver` binary for people,
 // kubectl and the end-to-end tests, which drive the same Controls over HTTP under
 // /sandbox/v1/ (see sandbox/README.md).

@@ -51,8 +51,10 @@ h.runTest('helm_chart', 120000, (t) => {
 
   const values = h.loadYamlDocuments(`${CHART}/values.yaml`)[0];
   const chart = h.loadYamlDocuments(`${CHART}/Chart.yaml`)[0];
-  const rbac = h.loadYamlDocuments(h.sourcePath('deploy/rbac.yaml'));
-  const deployed = h.loadYamlDocuments(h.sourcePath('deploy/deployment.yaml'))[0];
+  const rbac = h.loadYamlDocuments(h.sourcePath('deploy/overlays/cluster-wide/rbac.yaml'));
+  const leaderElection = h.loadYamlDocuments(h.sourcePath('deploy/base/leader-election.yaml'));
+  const namespacedRole = h.loadYamlDocuments(h.sourcePath('deploy/namespaced/role.yaml'));
+  const deployed = h.loadYamlDocuments(h.sourcePath('deploy/base/deployment.yaml'))[0];
   const crd = h.loadYamlDocuments(h.sourcePath('crds/maintenance.phase.dev_phasemaintenances.yaml'))[0];
 
   // Defaults: what deploy/ installs, with the values' image, resources and security contexts.
@@ -82,9 +84,9 @@ h.runTest('helm_chart', 120000, (t) => {
   for (const field of ['args', 'ports', 'livenessProbe', 'readinessProbe', 'resources', 'securityContext']) {
     t.equal(c[field], d.containers[0][field], `defaults: container ${field} as deploy/`);
   }
-  t.equal(one(t, defaults, 'ClusterRole', FULLNAME).rules, find(rbac, 'ClusterRole')[0].rules, 'defaults: ClusterRole rules as deploy/rbac.yaml');
+  t.equal(one(t, defaults, 'ClusterRole', FULLNAME).rules, find(rbac, 'ClusterRole')[0].rules, 'defaults: ClusterRole rules as deploy/overlays/cluster-wide/rbac.yaml');
   const leaderRole = one(t, defaults, 'Role', `${FULLNAME}-leader-election`);
-  t.equal(leaderRole.rules, find(rbac, 'Role')[0].rules, 'defaults: leader-election Role rules as deploy/rbac.yaml');
+  t.equal(leaderRole.rules, find(leaderElection, 'Role')[0].rules, 'defaults: leader-election Role rules as deploy/base/leader-election.yaml');
   t.equal(leaderRole.metadata.namespace, NAMESPACE, 'defaults: the Lease Role is in the release namespace');
   const crb = one(t, defaults, 'ClusterRoleBinding', FULLNAME);
   t.equal(crb.subjects, [{ kind: 'ServiceAccount', name: FULLNAME, namespace: NAMESPACE }], 'defaults: the ClusterRoleBinding binds the ServiceAccount');
@@ -113,10 +115,20 @@ h.runTest('helm_chart', 120000, (t) => {
   for (const ns of ['phase', 'phase-staging']) {
     const role = find(watched, 'Role', FULLNAME).find((r) => r.metadata.namespace === ns);
     t.ok(role, `watchNamespaces: a Role in ${ns}`);
-    if (role) t.equal(role.rules, find(rbac, 'ClusterRole')[0].rules, `watchNamespaces: the Role in ${ns} grants deploy/rbac.yaml's rules`);
+    if (role) t.equal(role.rules, find(rbac, 'ClusterRole')[0].rules, `watchNamespaces: the Role in ${ns} grants the cluster-wide rules`);
     const binding = find(watched, 'RoleBinding', FULLNAME).find((r) => r.metadata.namespace === ns);
     t.ok(binding && binding.subjects[0].namespace === NAMESPACE, `watchNamespaces: a RoleBinding in ${ns} for the release's ServiceAccount`);
   }
+  // secretNames: the Secret rule names them, as deploy/namespaced/role.yaml does.
+  const named = render(t, 'secretNames', ['watchNamespaces={phase}', 'secretNames={phase-console-secret}']);
+  const namedRole = find(named, 'Role', FULLNAME).find((r) => r.metadata.namespace === 'phase');
+  t.equal(namedRole && namedRole.rules, find(namespacedRole, 'Role')[0].rules,
+    'secretNames: the Role grants deploy/namespaced/role.yaml\'s rules, Secrets by name');
+  // allowedImages: one --allowed-images per prefix (the operator's image policy).
+  const policed = args(one(t, render(t, 'allowedImages', ['allowedImages={docker.io/phasehq/,postgres:15}']), 'Deployment', FULLNAME));
+  t.equal(policed.filter((a) => a.startsWith('--allowed-images=')), ['--allowed-images=docker.io/phasehq/', '--allowed-images=postgres:15'],
+    'allowedImages: --allowed-images per prefix');
+  t.ok(!args(dep).some((a) => a.startsWith('--allowed-images')), 'defaults: no image policy');
   const watchedArgs = args(one(t, watched, 'Deployment', FULLNAME));
   t.ok(watchedArgs.includes('--namespace=phase') && watchedArgs.includes('--namespace=phase-staging'), 'watchNamespaces: --namespace per namespace', watchedArgs);
 

@@ -88,12 +88,31 @@ TEST(Chart, DefaultValuesSatisfyTheSchemasEnums) {
 }
 
 TEST(Chart, RbacTemplateRulesAreDeploysRules) {
-  // The templates' rule lists (define "pmo.rules", "pmo.leaderElectionRules") are YAML on their own.
+  // The templates' rule lists (define "pmo.rules", "pmo.leaderElectionRules") are YAML on
+  // their own; the Secret rule ("pmo.secretRule") is last, with resourceNames only when
+  // secretNames is given, and is compared by helm_chart_test.cjs as rendered.
+  const auto clusterWide = findKind(loadYamlDocuments("deploy/overlays/cluster-wide/rbac.yaml"), "ClusterRole")["rules"];
+  auto withoutSecrets = clusterWide;
+  ASSERT_EQ(withoutSecrets.back()["resources"], nlohmann::json::array({"secrets"})) << "the Secret rule comes last";
+  withoutSecrets.erase(withoutSecrets.size() - 1);
   const auto parsed = yamlToJson(YAML::Load(helmDefine(slurp(kChart + "/templates/rbac.yaml"), "pmo.rules")));
-  EXPECT_EQ(parsed, findKind(loadYamlDocuments("deploy/rbac.yaml"), "ClusterRole")["rules"]);
+  EXPECT_EQ(parsed, withoutSecrets);
   const auto leaderElection =
       yamlToJson(YAML::Load(helmDefine(slurp(kChart + "/templates/rbac.yaml"), "pmo.leaderElectionRules")));
-  EXPECT_EQ(leaderElection, findKind(loadYamlDocuments("deploy/rbac.yaml"), "Role")["rules"]);
+  EXPECT_EQ(leaderElection, findKind(loadYamlDocuments("deploy/base/leader-election.yaml"), "Role")["rules"]);
+}
+
+// The namespaced Role (the default install) and the cluster-wide overlay's ClusterRole grant
+// the same, but for the names the namespaced Role limits Secret reads to.
+TEST(Chart, NamespacedRoleIsTheClusterRoleWithSecretReadsByName) {
+  auto namespaced = findKind(loadYamlDocuments("deploy/namespaced/role.yaml"), "Role")["rules"];
+  const auto clusterWide = findKind(loadYamlDocuments("deploy/overlays/cluster-wide/rbac.yaml"), "ClusterRole")["rules"];
+  auto& secrets = namespaced.back();
+  ASSERT_EQ(secrets["resources"], nlohmann::json::array({"secrets"}));
+  ASSERT_FALSE(secrets.value("resourceNames", nlohmann::json::array()).empty())
+      << "the default install reads only the Secrets it names";
+  secrets.erase("resourceNames");
+  EXPECT_EQ(namespaced, clusterWide);
 }
 
 }  // namespace

@@ -41,26 +41,24 @@ TEST(MigrationFollow, PausesMigratesAndResumesOnAnImageChange) {
   World w = followingAt("v2.72.0");
   w.spec.migrations.backup = {true, "phase-backups", 3, "postgres:15"};
   w.setImages("v2.73.2");  // helm upgrade
-  Plan p = w.step();
+  Plan p = w.runUntil(Step::Pending);
   EXPECT_TRUE(hasEvent(p, "MigrationStarted"));
   EXPECT_EQ(p.status["targetVersion"], "v2.73.2");
-  p = w.step();
-  EXPECT_EQ(w.step_(), steps::kPausing);
+  p = w.runUntil(Step::Pausing);
   EXPECT_TRUE(hasEvent(p, "WorkloadsPaused"));
   EXPECT_TRUE(pausedByOperator(*w.backend));
   EXPECT_TRUE(pausedByOperator(*w.worker));
-  p = w.step();
+  p = w.runUntil(Step::BackingUp);
   ASSERT_EQ(actionsOf(p, Action::Kind::Create).size(), 1u);
   EXPECT_EQ(actionsOf(p, Action::Kind::Create)[0]->name, "phase-backup-v2-72-0-to-v2-73-2");
   w.finishJob("phase-backup-v2-72-0-to-v2-73-2", true);
-  p = w.step();
+  p = w.runUntil(Step::Migrating);
   ASSERT_EQ(actionsOf(p, Action::Kind::Create).size(), 1u);
   EXPECT_EQ(actionsOf(p, Action::Kind::Create)[0]->object["spec"]["template"]["spec"]["containers"][0]["image"],
             "docker.io/phasehq/backend:v2.73.2");
   w.finishJob("phase-migrate-v2-73-2", true);
   w.rollDeployments();  // paused: nothing rolls yet
-  p = w.step();
-  EXPECT_EQ(w.step_(), steps::kRollingOut);
+  p = w.runUntil(Step::RollingOut);
   EXPECT_FALSE((*w.backend)["spec"]["paused"].get<bool>());
   EXPECT_FALSE((*w.backend)["metadata"]["annotations"].contains(annotations::kPausedByOperator));
   EXPECT_EQ(w.image(w.backend), "phasehq/backend:v2.73.2");  // the chart's image, untouched
@@ -74,9 +72,7 @@ TEST(MigrationFollow, PausesMigratesAndResumesOnAnImageChange) {
 TEST(MigrationFollow, FailedMigrationKeepsTheDeploymentsPaused) {
   World w = followingAt("v2.72.0");
   w.setImages("v2.73.2");
-  w.step();
-  w.step();
-  w.step();
+  w.runUntil(Step::Migrating);
   w.finishJob("phase-migrate-v2-73-2", false, "DeadlineExceeded", "Job was active longer than specified deadline");
   Plan p = w.step();
   EXPECT_EQ(conditionReason(p.status, conditions::kMigrated), reasons::kMigrationFailed);
@@ -106,13 +102,12 @@ TEST(MigrationFollow, NeverUnpausesAPauseItDidNotMake) {
   World w = followingAt("v2.72.0");
   (*w.worker)["spec"]["paused"] = true;  // paused by a person
   w.setImages("v2.73.2");
-  w.step();
-  w.step();
+  w.runUntil(Step::Pausing);
   EXPECT_FALSE((*w.worker)["metadata"].contains("annotations") &&
                (*w.worker)["metadata"]["annotations"].contains(annotations::kPausedByOperator));
-  w.step();
+  w.runUntil(Step::Migrating);
   w.finishJob("phase-migrate-v2-73-2", true);
-  w.step();
+  w.runUntil(Step::RollingOut);
   EXPECT_TRUE((*w.worker)["spec"]["paused"].get<bool>());
   EXPECT_FALSE((*w.backend)["spec"]["paused"].get<bool>());
 }

@@ -12,6 +12,10 @@
 
 #include "maintenance/migration/planner.hpp"
 
+namespace pmo::maintenance {
+inline void PrintTo(Step step, std::ostream* os) { *os << stepName(step); }
+}  // namespace pmo::maintenance
+
 namespace pmo::maintenance::testing {
 
 inline Json loadFixture(const std::string& file) {
@@ -199,7 +203,31 @@ struct World {
     return p;
   }
 
-  std::string step_() const { return pm["status"].value("/migration/step"_json_pointer, std::string()); }
+  // The step status.migration records; nullopt when no move is in progress.
+  std::optional<Step> at() const {
+    if (!migrationInProgress(pm["status"])) return std::nullopt;
+    return parseStep(pm["status"].value("/migration/step"_json_pointer, std::string()));
+  }
+
+  // Runs plan/apply passes (at least one) until a pass ends with the move at `target`, and
+  // returns that pass's plan. Plays no controller: Jobs and rollouts move only when the test
+  // says so. Fails when `target` is not reached within `passes`, or when a pass changes
+  // nothing (the move waits for something the test did not do).
+  Plan runUntil(Step target, int passes = 8) {
+    for (int i = 0; i < passes; ++i) {
+      const Json before = pm["status"];
+      Plan p = step();
+      if (at() == target) return p;
+      if (pm["status"] == before && p.actions.empty()) {
+        ADD_FAILURE() << "the move waits at " << (at() ? stepName(*at()) : "(none)") << " before reaching "
+                      << stepName(target);
+        return p;
+      }
+    }
+    ADD_FAILURE() << "the move did not reach " << stepName(target) << " in " << passes << " passes; it is at "
+                  << (at() ? stepName(*at()) : "(none)");
+    return Plan{};
+  }
   std::string image(const std::optional<Json>& d) const {
     return (*d)["spec"]["template"]["spec"]["containers"][0].value("image", "");
   }

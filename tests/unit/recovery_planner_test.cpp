@@ -105,6 +105,52 @@ TEST(RecoveryPlanner, RestoresWhenDueAndRequeuesUntilThen) {
   EXPECT_EQ(d.restore[0].policies[1].updatedAt, "2026-11-25T20:00:00.123456Z");
 }
 
+// A reset of every organisation of a large instance: status keeps the count and the first
+// kMaxRecordedPolicies policies, and names the ledger key that holds them all; a restore
+// that skipped many keeps the first ones and the count. The entry stays a few kilobytes.
+TEST(RecoveryPlanner, ALargeResetKeepsCountsAndTheFirstPoliciesInStatus) {
+  Observed in = observed();
+  NetworkResetRecord r = reset("all-1", "2h");
+  r.organisations = {};
+  r.ledgerKey = "phase-ns/phase/resetGlobalNetworkPolicies/all-1";
+  r.policies.clear();
+  for (int i = 0; i < 5000; ++i)
+    r.policies.push_back({"policy-" + std::to_string(i), "name-" + std::to_string(i), "org-" + std::to_string(i / 3),
+                          "2026-11-25T20:00:00.123456Z", "Organisation " + std::to_string(i / 3)});
+  Json status = Json::object();
+  const Action ev = recordNetworkReset(status, r, 2, in.now);
+  const Json& e = status["recoveries"]["resetGlobalNetworkPolicies"][0];
+  EXPECT_EQ(e["rowsChanged"], 5000);
+  ASSERT_EQ(e["policies"].size(), kMaxRecordedPolicies);
+  EXPECT_EQ(e["policies"][0]["id"], "policy-0");
+  EXPECT_EQ(e["policies"][kMaxRecordedPolicies - 1]["id"], "policy-" + std::to_string(kMaxRecordedPolicies - 1));
+  EXPECT_EQ(e["ledgerKey"], r.ledgerKey);
+  EXPECT_NE(ev.message.find("reset-network-policies --show phase-ns/phase/resetGlobalNetworkPolicies/all-1"),
+            std::string::npos)
+      << ev.message;
+
+  std::vector<SkippedPolicyRecord> skipped;
+  for (int i = 0; i < 4000; ++i) skipped.push_back({"policy-" + std::to_string(i), "n", "edited since 2026-11-25T21:00:00Z"});
+  const Action restored = recordNetworkRestore(status, {"all-1", "2026-11-25T22:00:03Z", {"policy-4999"}, skipped}, 2,
+                                               at("2026-11-25T22:00:03Z"));
+  const Json& after = status["recoveries"]["resetGlobalNetworkPolicies"][0];
+  EXPECT_EQ(after["skippedCount"], 4000);
+  EXPECT_EQ(after["skipped"].size(), kMaxRecordedPolicies);
+  EXPECT_EQ(after["rowsChanged"], 5000);
+  EXPECT_NE(restored.message.find("and 3980 more"), std::string::npos) << restored.message;
+  EXPECT_LT(restored.message.size(), 2048u);
+  EXPECT_LT(status.dump().size(), 16u * 1024) << "the whole recovery status of a 5,000-policy reset";
+
+  // The restore is still decided from the bounded entry (the database reads the full list).
+  in.object["status"] = status;
+  status["recoveries"]["resetGlobalNetworkPolicies"][0].erase("restoredAt");
+  in.object["status"] = status;
+  in.now = at("2026-11-25T23:00:00Z");
+  const RecoveryDecision d = planRecovery(in);
+  ASSERT_EQ(d.restore.size(), 1u);
+  EXPECT_EQ(d.restore[0].requestId, "all-1");
+}
+
 TEST(RecoveryPlanner, ARecordedRestoreEndsIt) {
   Observed in = observed();
   Json status = Json::object();
@@ -231,7 +277,8 @@ TEST(RecoveryPlanner, TheSsoRecordKeepsTheStateBefore) {
   EXPECT_EQ(e["before"][0]["requireSso"], true);
   EXPECT_EQ(e["before"][0]["providers"][1]["providerType"], "okta");
   EXPECT_EQ(e["before"][0]["providers"][1]["enabled"], true);
-  EXPECT_EQ(ev.message, "request s-7: SSO enforcement lifted in SpaceX, 2 SSO providers disabled (kept, can be re-enabled)");
+  EXPECT_EQ(ev.message, "request s-7: SSO enforcement lifted in SpaceX, 2 SSO providers disabled (kept, can be "
+                        "re-enabled); Phase may ask for SSO for up to 60 s more (its cached decision)");
   EXPECT_EQ(getCondition(status, conditions::kRecovered)->reason, recovery_reasons::kSSOEnforcementDisabled);
 }
 

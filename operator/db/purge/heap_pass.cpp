@@ -5,7 +5,8 @@
 // Guarantees:
 //  * A batch deletes only rows matching the scope, event_type 'R' and timestamp <= cutoff,
 //    checked again by the DELETE itself, and the tag rows of exactly the events it deleted
-//    (from the DELETE's RETURNING). It is one autocommit statement: all of it or nothing.
+//    (from the DELETE's RETURNING). It is one statement in its own transaction (with a
+//    SET LOCAL lock_timeout before it): all of it or nothing.
 //    Deleting the events and their tags in one statement is safe with Phase's FK: it is
 //    DEFERRABLE INITIALLY DEFERRED, checked at the commit, when both are gone.
 //  * A batch never waits for another purge: it only touches chunks whose advisory lock it

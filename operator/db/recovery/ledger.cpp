@@ -62,6 +62,28 @@ void ensureLedger(pqxx::connection& conn) {
   }
 }
 
+std::optional<LedgerEntry> findRecovery(pqxx::transaction_base& tx, const RequestKey& key) {
+  if (key.empty()) return std::nullopt;
+  return readEntry(tx, key);
+}
+
+std::vector<LedgerEntry> findRecoveries(pqxx::connection& conn, const std::string& action, const std::string& request) {
+  std::vector<LedgerEntry> out;
+  if (request.empty() || !ledgerExists(conn)) return out;
+  pqxx::read_transaction tx(conn);
+  const std::string suffix = "/" + action + "/" + request;
+  const pqxx::result r = tx.exec_params(
+      "SELECT request_key, action, result::text, " + sql::isoUtc("applied_at") + " FROM " + kTable +
+          " WHERE action = $1 AND (request_key = $2 OR right(request_key, length($3)) = $3)"
+          " ORDER BY applied_at, request_key",
+      action, request, suffix);
+  for (const auto& row : r)
+    out.push_back({row[0].as<std::string>(), row[1].as<std::string>(),
+                   nlohmann::json::parse(row[2].as<std::string>()), row[3].as<std::string>()});
+  tx.commit();
+  return out;
+}
+
 std::optional<LedgerEntry> findRecovery(pqxx::connection& conn, const RequestKey& key) {
   if (key.empty() || !ledgerExists(conn)) return std::nullopt;
   pqxx::read_transaction tx(conn);

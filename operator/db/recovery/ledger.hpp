@@ -17,6 +17,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
@@ -39,6 +40,14 @@ struct LedgerEntry {
 
 // The recorded entry for `key`, if any (read only; none when the table does not exist).
 std::optional<LedgerEntry> findRecovery(pqxx::connection& conn, const RequestKey& key);
+// The same, inside a transaction of the caller's (the table must exist).
+std::optional<LedgerEntry> findRecovery(pqxx::transaction_base& tx, const RequestKey& key);
+
+// Every entry of `action` recorded for `request`: the key itself, or a requestId as the
+// operator (namespace/name/ACTION/ID) and the CLI (cli/ACTION/ID) record it, so that one
+// id given by several PhaseMaintenances lists each. Oldest first; none without the table.
+// The id is compared as data (no pattern characters).
+std::vector<LedgerEntry> findRecoveries(pqxx::connection& conn, const std::string& action, const std::string& request);
 
 struct LedgerOutcome {
   nlohmann::json result;

@@ -74,12 +74,22 @@ NetworkResetResult resetGlobalNetworkPolicies(const ConnectionParams& params, co
 
 namespace {
 
-NetworkRestoreResult restoreIn(pqxx::transaction_base& tx, const RequestKey& key,
-                               const std::vector<PolicyChange>& changed) {
+// The policies the reset under `resetKey` changed: its ledger record when there is one (the
+// full list: the operator's status keeps only the first few), else `changed` as given.
+std::vector<PolicyChange> recordedChanges(pqxx::transaction_base& tx, const RequestKey& resetKey,
+                                          const std::vector<PolicyChange>& changed) {
+  const auto entry = findRecovery(tx, resetKey);
+  if (!entry || entry->action != kActionResetNetworkPolicies) return changed;
+  return networkResetResultFromJson(entry->result).policies;
+}
+
+NetworkRestoreResult restoreIn(pqxx::transaction_base& tx, const RequestKey& resetKey,
+                               const std::vector<PolicyChange>& given) {
+  const RequestKey key = resetKey.restoreKey();
   NetworkRestoreResult r;
   r.requestKey = key.value;
   r.appliedAt = detail::transactionTime(tx);
-  for (const auto& c : changed) {
+  for (const auto& c : recordedChanges(tx, resetKey, given)) {
     // Exactly the recorded version: updated_at equal to the microsecond, still not global.
     const pqxx::result done = tx.exec_params(
         "UPDATE api_networkaccesspolicy SET is_global = true, updated_at = now()"
@@ -108,7 +118,7 @@ NetworkRestoreResult restoreGlobalNetworkPolicies(pqxx::connection& conn, const 
                                                   const std::vector<PolicyChange>& changed) {
   const RequestKey restoreKey = key.restoreKey();
   const LedgerOutcome outcome = applyOnce(conn, restoreKey, kActionRestoreNetworkPolicies, [&](pqxx::work& tx) {
-    return toJson(restoreIn(tx, restoreKey, changed));
+    return toJson(restoreIn(tx, key, changed));
   });
   NetworkRestoreResult r = networkRestoreResultFromJson(outcome.result);
   r.alreadyApplied = outcome.alreadyApplied;

@@ -1,5 +1,5 @@
 #pragma once
-// Break-glass recoveries against Phase's database (issue 5), called by the operator's
+// Break-glass recoveries against Phase's database, called by the operator's
 // reconciler itself and by the CLI subcommands.
 //
 // Guarantees, for every function here:
@@ -44,10 +44,11 @@ NetworkResetResult resetGlobalNetworkPolicies(const ConnectionParams& params, co
                                               const RequestKey& key,
                                               const std::vector<std::string>& organisations, bool dryRun);
 
-// Sets is_global = true (and updated_at = now()) again on exactly the policies in
-// `changed` whose updated_at still equals the recorded value to the microsecond and that
-// are still not global; every other one is skipped with the reason (edited since,
-// deleted, already global). Ledger key: key.restoreKey().
+// Sets is_global = true (and updated_at = now()) again on exactly the policies the reset
+// recorded under `key` changed (its ledger row's full list; `changed` only when the ledger
+// has no such row, e.g. an empty key), whose updated_at still equals the recorded value to
+// the microsecond and that are still not global; every other one is skipped with the
+// reason (edited since, deleted, already global). Ledger key: key.restoreKey().
 NetworkRestoreResult restoreGlobalNetworkPolicies(pqxx::connection& conn, const RequestKey& key,
                                                   const std::vector<PolicyChange>& changed);
 NetworkRestoreResult restoreGlobalNetworkPolicies(const ConnectionParams& params, const RetryPolicy& retry,

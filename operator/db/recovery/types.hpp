@@ -1,5 +1,5 @@
 #pragma once
-// Values of the break-glass recoveries (issue 5): what a request is, and what it changed.
+// Values of the break-glass recoveries: what a request is, and what it changed.
 // Pure: no libpqxx, so the reconciler's status code can use them. Every result has a
 // JSON form (camelCase) that is also what the ledger stores, and fromJson reads it back.
 #include <stdexcept>

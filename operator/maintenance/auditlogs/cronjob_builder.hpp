@@ -1,6 +1,6 @@
 #pragma once
-// The audit-log CronJobs (issue 4): one per spec.auditLogs.purge rule, one for
-// spec.auditLogs.vacuum. Pure builders, value in and value out (STYLE.md principle 2).
+// The audit-log CronJobs: one per spec.auditLogs.purge rule, one for
+// spec.auditLogs.vacuum. Pure builders, value in and value out (docs/architecture.md, principle 2).
 //
 // Guarantees:
 //  - Deterministic: the same PhaseMaintenance, spec, image and suspend flag give the same

@@ -1,5 +1,5 @@
 #pragma once
-// The audit-log planner (issue 4, "The CronJobs"): a pure function from what the
+// The audit-log planner: a pure function from what the
 // reconciler observed to the CronJob writes, the status.auditLogs it must store, the
 // AuditLogMaintenanceScheduled condition, and the Events of newly finished runs.
 //

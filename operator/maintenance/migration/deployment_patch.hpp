@@ -1,5 +1,5 @@
 #pragma once
-// RFC 6902 JSON Patches for the backend and worker Deployments (STYLE.md principle 2).
+// RFC 6902 JSON Patches for the backend and worker Deployments (docs/architecture.md, principle 2).
 //
 // Guarantees, for every function here:
 //  - Only the fields named touch the Deployment: spec.paused, spec.replicas, the named

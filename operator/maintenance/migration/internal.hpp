@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "maintenance/migration/planner.hpp"
 #include "maintenance/plan_types.hpp"
 #include "maintenance/version.hpp"
 
@@ -50,7 +51,9 @@ struct Ctx {
 // status.migration accessors.
 Json& migration(Ctx& ctx);  // creates it when absent
 std::string migrationField(const Json& status, const char* field);
-void setStep(Ctx& ctx, const std::string& step, const std::string& message);
+// status.migration.step of `status` (nullopt when absent or not a Step).
+std::optional<Step> migrationStep(const Json& status);
+void setStep(Ctx& ctx, Step step, const std::string& message);
 // Appends {from,to,migrationJob,backupJob,backupPath,startTime,completionTime,result,message}
 // newest first, at most kHistoryLimit.
 void recordHistory(Ctx& ctx, const std::string& result, const std::string& message);
@@ -90,6 +93,7 @@ bool reportRollout(Ctx& ctx, const std::string& version);
 enum class Retarget { Wait, Continue };
 Retarget retarget(Ctx& ctx, const std::string& newTarget);
 
-std::string phaseForStep(const std::string& step);
+// status.phase while the move waits at `step`.
+const char* phaseForStep(Step step);
 
 }  // namespace pmo::maintenance::migration

@@ -1,5 +1,5 @@
 #pragma once
-// The migration Job and the backup Job (STYLE.md principle 2: one builder per child kind,
+// The migration Job and the backup Job (docs/architecture.md, principle 2: one builder per child kind,
 // value in, value out).
 //
 // Guarantees of both builders:

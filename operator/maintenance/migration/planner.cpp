@@ -18,7 +18,7 @@ const char* kEventNormal = "Normal";
 // Migrated=False naming the broken reference; requeue without hot-looping.
 void blocked(Ctx& ctx, const std::string& reason, const std::string& message) {
   ctx.condition(conditions::kMigrated, false, reason, message, kEventWarning);
-  ctx.phase(migrationInProgress(ctx.status()) ? phaseForStep(migrationField(ctx.status(), "step")) : "Pending");
+  ctx.phase(migrationInProgress(ctx.status()) ? phaseForStep(migrationStep(ctx.status()).value_or(Step::Pending)) : "Pending");
   ctx.plan.requeueNoLaterThan(kRequeueBlocked);
 }
 
@@ -158,7 +158,7 @@ void refuseDowngrade(Ctx& ctx, const Versions& v) {
 void startMigration(Ctx& ctx, const Versions& v) {
   const auto& spec = ctx.in.spec;
   ctx.status()["migration"] = Json{{"from", v.current}, {"to", v.target}, {"startedAt", formatTime(ctx.in.now)}};
-  setStep(ctx, steps::kPending, "migration from " + v.current + " to " + v.target + " starting");
+  setStep(ctx, Step::Pending, "migration from " + v.current + " to " + v.target + " starting");
   ctx.condition(conditions::kMigrated, false, reasons::kMigrationPending,
                 "migrating from " + v.current + " to " + v.target);
   ctx.condition(conditions::kRolledOut, false, reasons::kWaitingForMigration,

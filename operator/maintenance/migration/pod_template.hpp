@@ -1,6 +1,6 @@
 #pragma once
 // The pod of a migration or backup Job, derived from the backend Deployment's pod
-// template (DESIGN.md "Flows: Version change").
+// template (docs/architecture.md, "State machines").
 #include <optional>
 #include <string>
 

@@ -71,8 +71,8 @@ Action event(const char* type, const char* reason, std::string message) {
 
 Json policiesJson(const std::vector<RecordedPolicy>& policies) {
   Json out = Json::array();
-  for (const auto& p : policies)
-  {
+  for (const auto& p : policies) {
+    if (out.size() == kMaxRecordedPolicies) break;
     Json j = {{"id", p.id}, {"name", p.name}, {"organisationId", p.organisationId}, {"updatedAt", p.updatedAt}};
     if (!p.organisationName.empty()) j["organisationName"] = p.organisationName;
     out.push_back(std::move(j));
@@ -170,6 +170,11 @@ Action recordNetworkReset(Json& status, const NetworkResetRecord& r, long genera
                 {"policies", policiesJson(r.policies)},
                 {"result", "Applied"},
                 {"message", ""}};
+  if (!r.ledgerKey.empty()) entry["ledgerKey"] = r.ledgerKey;
+  if (n > kMaxRecordedPolicies)
+    msg += " (status lists the first " + std::to_string(kMaxRecordedPolicies) +
+           "; `phase-maintenance-operator reset-network-policies --show " +
+           (r.ledgerKey.empty() ? r.requestId : r.ledgerKey) + "` prints all)";
   if (!r.restoreAfter.empty() && r.restoreAfterDuration && n > 0) {
     const TimePoint applied = parseTime(r.appliedAt).value_or(now);
     const std::string restoreAt =
@@ -190,18 +195,23 @@ Action recordNetworkRestore(Json& status, const NetworkRestoreRecord& r, long ge
   Json skipped = Json::array();
   std::vector<std::string> skippedIds;
   for (const auto& s : r.skipped) {
+    if (skipped.size() == kMaxRecordedPolicies) break;
     skipped.push_back({{"id", s.id}, {"name", s.name}, {"reason", s.reason}});
     skippedIds.push_back(s.id);
   }
   if (!r.skipped.empty())
     msg += ", " + std::to_string(r.skipped.size()) + " skipped (edited since, deleted or already global): " +
-           joinNames(skippedIds);
+           joinNames(skippedIds) +
+           (r.skipped.size() > skippedIds.size()
+                ? " and " + std::to_string(r.skipped.size() - skippedIds.size()) + " more (--show prints all)"
+                : "");
   Json entry = {{"requestId", r.requestId}};
   for (const auto& e : listOf(status, kResetList))
     if (str(e, "requestId") == r.requestId) entry = e;
   entry["restoredAt"] = r.restoredAt;
   entry["restored"] = static_cast<long long>(r.restored.size());
   entry["skipped"] = std::move(skipped);
+  entry["skippedCount"] = static_cast<long long>(r.skipped.size());
   const std::string before = str(entry, "message");
   entry["message"] = before.empty() ? msg : before + "; restored " + r.restoredAt + ": " + msg.substr(msg.find(": ") + 2);
   insertRecord(status, kResetList, std::move(entry));
@@ -229,6 +239,9 @@ Action recordSSODisable(Json& status, const SsoDisableRecord& r, long generation
     msg += ", " + std::to_string(providers) + " SSO provider" + (providers == 1 ? "" : "s") +
            " disabled (kept, can be re-enabled)";
   if (lifted.empty() && providers == 0) msg += "; nothing changed";
+  // Phase caches each organisation's SSO decision in Redis (OrgSSOEnforcementMiddleware,
+  // 60 s) and a database change does not clear it: say when sign-in without SSO works.
+  if (!lifted.empty()) msg += "; Phase may ask for SSO for up to 60 s more (its cached decision)";
   Json entry = {{"requestId", r.requestId},       {"appliedAt", r.appliedAt},
                 {"organisations", r.organisations}, {"rowsChanged", r.rowsChanged},
                 {"disableProviders", r.disableProviders}, {"before", before},

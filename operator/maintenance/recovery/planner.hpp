@@ -1,5 +1,5 @@
 #pragma once
-// The break-glass recovery planner (issue 5, "Through the resource"): decides which
+// The break-glass recovery planner: decides which
 // recovery the reconciler must carry out now, and records what it did into status. Pure:
 // the database work is the reconciler's (operator/db/recovery/recovery.hpp via RecoveryRunner).
 //
@@ -13,6 +13,11 @@
 //    restoredAt is empty; recording the restore (recordNetworkRestore) ends it.
 //  - Status lists are newest first and capped at kMaxRecoveryRecords each; the cap drops
 //    the oldest entries WITHOUT a pending restore first, so a due restore is not lost.
+//  - Status stays small however many policies a reset changed (every organisation of a
+//    large instance): an entry lists at most kMaxRecordedPolicies policies and skipped
+//    ones, with the counts (rowsChanged, skippedCount) and the ledgerKey whose database
+//    row holds them all (`reset-network-policies --show KEY` prints it); the restore reads
+//    that row, not status.
 //  - Only the fields of the status contract are written; an entry of a rejected request
 //    has rowsChanged 0 and a message that starts with "rejected:".
 //  - Messages and Events carry names, ids and counts, never a credential.
@@ -26,6 +31,7 @@
 namespace pmo::maintenance {
 
 inline constexpr std::size_t kMaxRecoveryRecords = 10;
+inline constexpr std::size_t kMaxRecordedPolicies = 20;  // per entry, of policies and of skipped
 
 enum class RecoveryAction { ResetNetworkPolicies, DisableSSO };
 
@@ -89,6 +95,7 @@ struct NetworkResetRecord {
   std::vector<RecordedPolicy> policies;    // changed
   std::string restoreAfter;                // as in the spec; empty = never
   std::optional<std::chrono::milliseconds> restoreAfterDuration;
+  std::string ledgerKey;                   // the database ledger's key of the request
 };
 
 struct NetworkRestoreRecord {
