@@ -157,7 +157,7 @@ const DbCommandRegistrar kPurge(
      "Create, update and delete events are kept. Same semantics as Phase's purge_app_logs;\n"
      "batched, each batch its own transaction, safe to kill and rerun, and two runs never\n"
      "block each other. Progress goes to stderr; a one-line JSON summary to stdout and to\n"
-     "/dev/termination-log. Exit 0 done (or nothing to do), 1 failed, 2 bad usage.",
+     "/dev/termination-log. Exit codes: 0 done (or nothing to do), 1 failed, 2 bad usage.",
      declarePurgeFlags, preparePurge});
 
 }  // namespace
