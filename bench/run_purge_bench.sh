@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs bench/purge_bench.cpp against a throwaway PostgreSQL 15 on loopback.
-#   bench/run_purge_bench.sh [--events N]     (default 1,000,000 read events)
+#   bench/run_purge_bench.sh [--events N] [--compare V,...]   (default 1,000,000 read events)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build-bench}

@@ -2,6 +2,7 @@
 #include <ctime>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include "cli/db_command.hpp"
@@ -25,6 +26,9 @@ void declarePurgeFlags(args::Spec& spec) {
   spec.flag({"sleep", "DURATION", "Pause between batches.", false, "0s"});
   spec.flag({"deadline", "RFC3339", "Stop cleanly before this instant (e.g. 2025-01-01T05:00:00Z).", false, ""});
   spec.flag({"max-duration", "DURATION", "Stop cleanly after this long (e.g. 1h).", false, ""});
+  spec.flag({"max-replication-lag", "DURATION",
+             "Pause while a standby lags more than this (pg_stat_replication; needs pg_monitor to see lag); 0 turns it off.",
+             false, "10s"});
   spec.flag({"lock-timeout", "DURATION", "lock_timeout of the session.", false, "2s"});
   spec.flag({"statement-timeout", "DURATION", "statement_timeout of the session.", false, "30s"});
 }
@@ -89,6 +93,7 @@ db::PurgeOptions optionsFrom(const args::Parsed& p) {
   o.targetBatchDuration = durationFlag(p, "max-batch-duration", defaultBatchDuration());
   o.sleepBetweenBatches = durationFlag(p, "sleep", "0s");
   o.lockTimeout = durationFlag(p, "lock-timeout", "2s");
+  o.maxReplicationLag = durationFlag(p, "max-replication-lag", "10s");
   o.statementTimeout = durationFlag(p, "statement-timeout", "30s");
   if (p.has("deadline")) o.deadline = parseRfc3339(p.get("deadline"));
   if (p.has("max-duration")) {
@@ -98,7 +103,8 @@ db::PurgeOptions optionsFrom(const args::Parsed& p) {
   return o;
 }
 
-DbOutcome purge(const db::PurgeOptions& o, const db::ConnectionParams& params) {
+// `r` is filled as the run goes: when it throws, r holds what was done before the failure.
+DbOutcome purge(const db::PurgeOptions& o, const db::ConnectionParams& params, db::PurgeResult& r) {
   std::cerr << "purge: organisation \"" << o.organisation << "\"" << (o.appId.empty() ? "" : " app " + o.appId)
             << ", retain " << o.retainDays << " days, database " << params.describe() << (o.dryRun ? " (dry run)" : "")
             << "\n";
@@ -114,10 +120,16 @@ DbOutcome purge(const db::PurgeOptions& o, const db::ConnectionParams& params) {
   auto onRetry = [](const db::DbError& err, int attempt) {
     std::cerr << "purge: transient error (attempt " << attempt << "), reconnecting: " << err.what() << "\n";
   };
-  const db::PurgeResult r = db::runPurge(params, o, progress, onRetry);
+  db::runPurge(params, o, r, progress, onRetry);
   if (r.nothingToDo) std::cerr << "purge: organisation \"" << o.organisation << "\" has no apps: nothing to do\n";
   if (o.dryRun) printDryRun(r);
   if (r.stoppedEarly) std::cerr << "purge: stopped at the deadline; " << r.remaining << " rows left for the next run\n";
+  if (r.skippedLocked > 0)
+    std::cerr << "purge: " << r.skippedLocked
+              << " read events were held by another transaction (row locks) and are left for the next run\n";
+  if (r.backoffs > 0)
+    std::cerr << "purge: backed off " << r.backoffs << " times (" << r.backoffSeconds << " s), last because "
+              << r.backoffReason << "\n";
   std::cerr << "purge: deleted " << r.deleted << " read events and " << r.tagRowsDeleted << " tag rows in "
             << r.batches << " batches, " << r.durationSeconds << " s\n";
   return {kExitOk, db::purgeSummary(o, r)};
@@ -126,9 +138,14 @@ DbOutcome purge(const db::PurgeOptions& o, const db::ConnectionParams& params) {
 DbInvocation preparePurge(const args::Parsed& parsed) {
   const db::PurgeOptions options = optionsFrom(parsed);
   DbInvocation invocation;
-  invocation.run = [options](const db::ConnectionParams& params) { return purge(options, params); };
-  invocation.failureSummary = [options](const std::exception&) {
-    return db::purgeSummary(options, db::PurgeResult{});
+  // Shared by the run and its failure summary: a failed run reports what it did before.
+  auto result = std::make_shared<db::PurgeResult>();
+  invocation.run = [options, result](const db::ConnectionParams& params) { return purge(options, params, *result); };
+  invocation.failureSummary = [options, result](const std::exception&) {
+    if (result->batches > 0)
+      std::cerr << "purge: before failing it deleted " << result->deleted << " read events in " << result->batches
+                << " batches\n";
+    return db::purgeSummary(options, *result);
   };
   return invocation;
 }
@@ -140,7 +157,7 @@ const DbCommandRegistrar kPurge(
      "Create, update and delete events are kept. Same semantics as Phase's purge_app_logs;\n"
      "batched, each batch its own transaction, safe to kill and rerun, and two runs never\n"
      "block each other. Progress goes to stderr; a one-line JSON summary to stdout and to\n"
-     "/dev/termination-log. Exit 0 done (or nothing to do), 1 failed, 2 bad usage.",
+     "/dev/termination-log. Exit codes: 0 done (or nothing to do), 1 failed, 2 bad usage.",
      declarePurgeFlags, preparePurge});
 
 }  // namespace

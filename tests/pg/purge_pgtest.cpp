@@ -3,6 +3,7 @@
 // twice at once, and to point at a wrong or unreachable database.
 #include <atomic>
 #include <cstdint>
+#include <ctime>
 #include <limits>
 #include <thread>
 
@@ -224,15 +225,73 @@ TEST_F(PurgePg, OrganisationWithoutAppsIsNothingToDo) {
 }
 
 TEST_F(PurgePg, MaxDurationStopsCleanlyAndReportsWhatIsLeft) {
+  const long long total = events();
+  const auto t0 = std::chrono::steady_clock::now();
   const ProcessResult r = runOperator({"purge", kAcme, "--retain", "0", "--batch-size", "10", "--sleep", "100ms",
                                        "--max-duration", "600ms", "--database-url", db_->url().reveal()});
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   ASSERT_EQ(r.exitCode, 0) << r.err;
   const auto s = summaryOf(r);
   EXPECT_EQ(s["stoppedEarly"], true);
+  EXPECT_NE(s.value("stopReason", "").find("deadline"), std::string::npos) << s.dump();
   EXPECT_GT(s["deleted"].get<long long>(), 0);
   EXPECT_GT(s["remaining"].get<long long>(), 0);
   EXPECT_EQ(s["deleted"].get<long long>() + s["remaining"].get<long long>(), 400);
+  EXPECT_EQ(s["deleted"].get<long long>(), total - events()) << "the summary counts exactly what went";
+  // It stops between batches, before the limit (one recount after it at most).
+  EXPECT_LT(s["durationSeconds"].get<double>(), 0.9) << s.dump();
+  EXPECT_LT(wall, 3.0);
   EXPECT_EQ(db_->scalar("SELECT count(*) FROM api_secretevent_tags t LEFT JOIN api_secretevent e ON e.id = t.secretevent_id WHERE e.id IS NULL"), 0);
+}
+
+// "2026-11-30T17:10:02Z" for now + `ahead` (whole seconds: the flag's resolution).
+std::string rfc3339In(std::chrono::milliseconds ahead) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + ahead);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+TEST_F(PurgePg, ADeadlineStopsBetweenBatchesBeforeIt) {
+  const long long total = events();
+  const std::string deadline = rfc3339In(std::chrono::milliseconds(2000));  // 1-2 s from now
+  const ProcessResult r = runOperator({"purge", kAcme, "--retain", "0", "--batch-size", "5", "--sleep", "100ms", "--deadline",
+                                       deadline, "--database-url", db_->url().reveal()});
+  const auto ended = std::chrono::system_clock::now();
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const auto s = summaryOf(r);
+  EXPECT_EQ(s["stoppedEarly"], true) << s.dump();
+  EXPECT_EQ(s["deadline"].get<std::string>().substr(0, 19), deadline.substr(0, 19));
+  EXPECT_GT(s["deleted"].get<long long>(), 0);
+  EXPECT_GT(s["remaining"].get<long long>(), 0);
+  EXPECT_EQ(s["deleted"].get<long long>(), total - events());
+  EXPECT_EQ(s["deleted"].get<long long>() + s["remaining"].get<long long>(), 400);
+  std::tm tm{};
+  strptime(deadline.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  const auto deadlineAt = std::chrono::system_clock::from_time_t(timegm(&tm));
+  EXPECT_LT(ended, deadlineAt + std::chrono::milliseconds(500)) << "ran past its deadline";
+  // The next run finishes the work.
+  const ProcessResult rest = runOperator({"purge", kAcme, "--retain", "0", "--database-url", db_->url().reveal()});
+  ASSERT_EQ(rest.exitCode, 0) << rest.err;
+  EXPECT_EQ(summaryOf(rest)["deleted"], s["remaining"]);
+  EXPECT_EQ(summaryOf(rest)["stoppedEarly"], false);
+}
+
+TEST_F(PurgePg, ADeadlineAlreadyPastDeletesNothingAndSaysSo) {
+  const long long e0 = events(), t0 = tags();
+  const ProcessResult r = runOperator({"purge", kAcme, "--retain", "0", "--deadline", "2020-01-01T00:00:00Z", "--database-url",
+                                       db_->url().reveal()});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const auto s = summaryOf(r);
+  EXPECT_EQ(s["stoppedEarly"], true);
+  EXPECT_EQ(s["deleted"], 0);
+  EXPECT_EQ(s["batches"], 0);
+  EXPECT_EQ(s["remaining"], 400);
+  EXPECT_NE(r.err.find("stopped at the deadline"), std::string::npos) << r.err;
+  EXPECT_EQ(events(), e0);
+  EXPECT_EQ(tags(), t0);
 }
 
 TEST_F(PurgePg, KillNineThenRerunEndsLikeOneCleanRun) {
@@ -273,16 +332,6 @@ TEST_F(PurgePg, TwoConcurrentPurgesBothFinishWithTheRightTotal) {
   checkSurvivors();
 }
 
-TEST_F(PurgePg, RowLockModeDeletesExactlyTheSameRows) {
-  expectSurvivors(kAcme, "", now_ - 30 * kDay);
-  auto o = options(kAcme);
-  o.locking = db::PurgeLocking::RowSkipLocked;
-  const db::PurgeResult r = db::runPurge(db_->params(), o);
-  EXPECT_EQ(r.deleted, expectedGone_);
-  EXPECT_EQ(r.remaining, 0);
-  checkSurvivors();
-}
-
 TEST_F(PurgePg, RowsHeldByAnotherTransactionAreSkippedNotWaitedFor) {
   expectSurvivors(kAcme, "", now_);
   auto holder = db_->connect();
@@ -306,6 +355,176 @@ TEST_F(PurgePg, RowsHeldByAnotherTransactionAreSkippedNotWaitedFor) {
   EXPECT_EQ(rerun.deleted, 3);
   EXPECT_EQ(rerun.remaining, 0);
   checkSurvivors();
+}
+
+// Issue 13, defect 2: a transaction holding FOR UPDATE on the tag rows of some target
+// events made the purge hit lock timeouts and exit 1. Those events (and their tag rows)
+// are now left, at once, and the summary says how many and why.
+TEST_F(PurgePg, HeldTagRowsLeaveTheirEventsAndNeverFailTheRun) {
+  expectSurvivors(kAcme, "", now_);
+  auto holder = db_->connect();
+  pqxx::work held(*holder);
+  const pqxx::result heldEvents = held.exec_params(
+      "SELECT DISTINCT ON (e.\"timestamp\", e.id) e.id FROM api_secretevent e JOIN api_secretevent_tags t ON t.secretevent_id = e.id"
+      " JOIN api_environment v ON v.id = e.environment_id JOIN api_app a ON a.id = v.app_id"
+      " WHERE a.organisation_id = $1 AND e.event_type = 'R' ORDER BY e.\"timestamp\", e.id LIMIT 3", orgs_[0].id);
+  ASSERT_EQ(heldEvents.size(), 3u);
+  std::string ids = "'" + heldEvents[0][0].as<std::string>() + "','" + heldEvents[1][0].as<std::string>() + "','" +
+                    heldEvents[2][0].as<std::string>() + "'";
+  const long long heldTags = held.exec("SELECT count(*) FROM (SELECT id FROM api_secretevent_tags WHERE secretevent_id IN (" +
+                                       ids + ") FOR UPDATE) x")[0][0].as<long long>();
+  ASSERT_GE(heldTags, 3);
+  const auto t0 = std::chrono::steady_clock::now();
+  const ProcessResult r = runOperator({"purge", kAcme, "--retain", "0", "--batch-size", "40", "--lock-timeout", "2s",
+                                       "--database-url", db_->url().reveal()});
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  EXPECT_EQ(r.err.find("transient error"), std::string::npos) << "waited for a held row: " << r.err;
+  EXPECT_LT(seconds, 2.0) << "a held tag row was waited on (lock timeout 2 s)";
+  const auto s = summaryOf(r);
+  EXPECT_EQ(s["deleted"], 397);
+  EXPECT_EQ(s["remaining"], 3);
+  EXPECT_EQ(s["skippedLocked"], 3);
+  EXPECT_NE(s.value("skippedReason", "").find("held by another transaction"), std::string::npos) << s.dump();
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM api_secretevent WHERE id IN (" + ids + ")"), 3);
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM api_secretevent_tags WHERE secretevent_id IN (" + ids + ")"), heldTags);
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM api_secretevent_tags t LEFT JOIN api_secretevent e ON e.id = t.secretevent_id WHERE e.id IS NULL"), 0);
+  held.abort();
+  const ProcessResult rerun = runOperator({"purge", kAcme, "--retain", "0", "--database-url", db_->url().reveal()});
+  ASSERT_EQ(rerun.exitCode, 0) << rerun.err;
+  EXPECT_EQ(summaryOf(rerun)["deleted"], 3);
+  EXPECT_EQ(summaryOf(rerun)["skippedLocked"], 0);
+  checkSurvivors();
+}
+
+// Issue 13: a held event row cost a whole lock_timeout per batch; it is now skipped at once.
+TEST_F(PurgePg, HeldEventRowsAreSkippedWithoutWaitingForTheLockTimeout) {
+  expectSurvivors(kAcme, "", now_);
+  auto holder = db_->connect();
+  pqxx::work held(*holder);
+  // One held row in each of several batches (every 60th read event in heap order).
+  const pqxx::result locked = held.exec_params(
+      "SELECT id FROM (SELECT e.id, row_number() OVER (ORDER BY e.ctid) n FROM api_secretevent e"
+      " JOIN api_environment v ON v.id = e.environment_id JOIN api_app a ON a.id = v.app_id"
+      " WHERE a.organisation_id = $1 AND e.event_type = 'R') x WHERE n % 60 = 1", orgs_[0].id);
+  ASSERT_GE(locked.size(), 6u);
+  std::string ids;
+  for (const auto& row : locked) ids += (ids.empty() ? "'" : ",'") + row[0].as<std::string>() + "'";
+  held.exec("SELECT 1 FROM api_secretevent WHERE id IN (" + ids + ") FOR UPDATE");
+  auto o = options(kAcme);
+  o.retainDays = 0;
+  o.lockTimeout = std::chrono::milliseconds(2000);
+  int retries = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  const db::PurgeResult r = db::runPurge(db_->params(), o, nullptr, [&](const db::DbError&, int) { ++retries; });
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  EXPECT_EQ(retries, 0);
+  const long long n = static_cast<long long>(locked.size());
+  EXPECT_EQ(r.deleted, 400 - n);
+  EXPECT_EQ(r.remaining, n);
+  EXPECT_EQ(r.skippedLocked, n);
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM api_secretevent WHERE id IN (" + ids + ")"), n);
+  held.abort();
+  EXPECT_EQ(db::runPurge(db_->params(), o).deleted, n);
+  checkSurvivors();
+}
+
+// Issue 13, defect 3: after a failure the summary said deleted 0, batches 0, cutoff "".
+TEST_F(PurgePg, AFailedRunReportsWhatItDidBeforeFailing) {
+  const long long total = events();
+  const std::string termlog = "/tmp/pmo-purge-failed-termlog-" + std::to_string(::getpid());
+  ProcessResult r;
+  {
+    Process p({"purge", kAcme, "--retain", "0", "--batch-size", "5", "--sleep", "20ms", "--database-url", db_->url().reveal()},
+              {{"PMO_TERMINATION_LOG", termlog}});
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (events() > total - 40 && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    // A table the purge needs goes away mid-run (not a transient error: no retry).
+    auto conn = db_->connect();
+    pqxx::nontransaction(*conn).exec("ALTER TABLE api_secretevent_tags RENAME TO api_secretevent_tags_away");
+    r = p.wait(std::chrono::seconds(30));
+    pqxx::nontransaction(*conn).exec("ALTER TABLE api_secretevent_tags_away RENAME TO api_secretevent_tags");
+  }
+  ASSERT_EQ(r.exitCode, 1) << r.err;
+  const auto s = summaryOf(r);
+  EXPECT_EQ(s["success"], false);
+  EXPECT_NE(s.value("error", "").find("api_secretevent_tags"), std::string::npos) << s.dump();
+  const long long gone = total - events();
+  EXPECT_GE(gone, 40);
+  EXPECT_LT(gone, 400);
+  EXPECT_EQ(s["deleted"].get<long long>(), gone) << s.dump();
+  EXPECT_GE(s["batches"].get<long long>(), 8) << s.dump();
+  EXPECT_EQ(s["cutoff"].get<std::string>().size(), std::string("2026-01-01T00:00:00.000000Z").size()) << s.dump();
+  EXPECT_GT(s["durationSeconds"].get<double>(), 0.0);
+  std::ifstream in(termlog);
+  std::string line;
+  std::getline(in, line);
+  std::remove(termlog.c_str());
+  EXPECT_EQ(line + "\n", r.out);
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM api_secretevent_tags t LEFT JOIN api_secretevent e ON e.id = t.secretevent_id WHERE e.id IS NULL"), 0);
+}
+
+// Issue 13, "Gentle": a session that waits on the purge's locks makes it back off (the load
+// monitor sees it in pg_stat_activity); with the monitor off it does not.
+TEST_F(PurgePg, SessionsWaitingOnItsLocksMakeItBackOff) {
+  {
+    // Each batch holds its locks at least 300 ms, so a waiter is there to be seen.
+    auto conn = db_->connect();
+    pqxx::nontransaction tx(*conn);
+    tx.exec("CREATE FUNCTION pmo_test_slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.3); RETURN NULL; END $$");
+    tx.exec("CREATE TRIGGER pmo_test_slow AFTER DELETE ON api_secretevent FOR EACH STATEMENT EXECUTE FUNCTION pmo_test_slow()");
+  }
+  auto purgeWithAWaiter = [&](bool backOff) {
+    std::atomic<bool> stop{false};
+    std::thread waiter([&] {
+      // Phase-like DDL or a VACUUM FULL would queue the same way: a SHARE lock waits for
+      // the batch's ROW EXCLUSIVE, then is released at once.
+      auto c = db_->connect();
+      while (!stop) {
+        pqxx::work tx(*c);
+        tx.exec("LOCK TABLE api_secretevent IN SHARE MODE");
+        tx.commit();
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
+    auto o = options(kAcme);
+    o.retainDays = 0;
+    o.backOffUnderLoad = backOff;
+    db::PurgeResult r;
+    try {
+      r = db::runPurge(db_->params(), o);
+    } catch (...) {
+      stop = true;
+      waiter.join();
+      throw;
+    }
+    stop = true;
+    waiter.join();
+    return r;
+  };
+  const db::PurgeResult off = purgeWithAWaiter(false);
+  EXPECT_EQ(off.backoffs, 0);
+  EXPECT_GT(off.deleted, 0);
+  // Put the rows back for the second run: the survivors check covers both.
+  auto conn = db_->connect();
+  EXPECT_EQ(db_->scalar("SELECT count(*) FROM api_secretevent e JOIN api_environment v ON v.id = e.environment_id"
+                        " JOIN api_app a ON a.id = v.app_id WHERE a.organisation_id = '" + orgs_[0].id + "' AND event_type = 'R'"),
+            0);
+  {
+    pqxx::work tx(*conn);
+    for (int i = 0; i < 200; ++i)
+      insertEvent(tx, orgs_[0].environmentIds[0][i % 2], 'R',
+                  "now() - INTERVAL '" + std::to_string(40 + i % 10) + " days'", i % 3 == 0);
+    tx.commit();
+  }
+  const db::PurgeResult on = purgeWithAWaiter(true);
+  EXPECT_EQ(on.deleted, 200);
+  EXPECT_GT(on.backoffs, 0);
+  EXPECT_NE(on.backoffReason.find("wait on its locks"), std::string::npos) << on.backoffReason;
+  EXPECT_GT(on.backoffSeconds, 0.0);
+  const auto summary = db::purgeSummary(options(kAcme), on);
+  EXPECT_EQ(summary["backoffs"], on.backoffs);
 }
 
 TEST_F(PurgePg, ConnectionKilledMidRunIsRetriedAndTheRunFinishes) {

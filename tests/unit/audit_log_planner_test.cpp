@@ -257,6 +257,37 @@ TEST(AuditLogPlanner, GarbageInTheTerminationMessageGivesTheJobsOutcome) {
   EXPECT_EQ(ofKind(p, Action::Kind::Event).size(), 1u);
 }
 
+// Issue 13: rows a purge left because another transaction held them show as a warning.
+TEST(AuditLogPlanner, RowsLeftBecauseTheyWereHeldShowAsAWarning) {
+  World w;
+  w.settle();
+  w.finishJob(w.purgeName(0), "spacex-held", true, "2026-11-25T03:00:30Z",
+              R"({"organisation":"SpaceX","retainDays":90,"cutoff":"2026-08-27T03:00:00.000000Z","deleted":997,"remaining":3,)"
+              R"("batches":4,"skippedLocked":3,"skippedReason":"held by another transaction","success":true})");
+  w.in.now = parseTime("2026-11-25T03:01:00Z").value();
+  const Json r = w.settle().status["auditLogs"]["purge"][0]["lastResult"];
+  EXPECT_EQ(r["success"], true);
+  EXPECT_EQ(r["rowsDeleted"], 997);
+  EXPECT_EQ(r.value("warning", ""), "3 read events left for the next run: held by another transaction") << r.dump();
+}
+
+// Issue 13: a failed purge's status says what it did before failing.
+TEST(AuditLogPlanner, AFailedPurgeSaysWhatItDeletedBeforeFailing) {
+  World w;
+  w.settle();
+  w.finishJob(w.purgeName(0), "spacex-failed", false, "2026-11-25T03:00:30Z",
+              R"({"organisation":"SpaceX","retainDays":90,"cutoff":"2026-08-27T03:00:00.000000Z","deleted":1500,"remaining":200,)"
+              R"("batches":6,"success":false,"error":"terminating connection"})");
+  w.in.now = parseTime("2026-11-25T03:01:00Z").value();
+  const Json r = w.settle().status["auditLogs"]["purge"][0]["lastResult"];
+  EXPECT_EQ(r["success"], false);
+  EXPECT_EQ(r["rowsDeleted"], 1500);
+  EXPECT_NE(r["message"].get<std::string>().find("before failing it deleted 1500 read events in 6 batches (cutoff "
+                                                  "2026-08-27T03:00:00.000000Z)"),
+            std::string::npos) << r.dump();
+  EXPECT_FALSE(r.contains("warning"));
+}
+
 TEST(AuditLogPlanner, WaitsBrieflyForThePodThenRecordsWithoutIt) {
   World w;
   w.settle();

@@ -113,3 +113,74 @@ TEST(PurgePacer, SpansStayWithinOneAndTheMaximum) {
 }
 
 }  // namespace
+
+// The back-off decision (issue 13, "Gentle").
+namespace {
+using pmo::db::decideBackoff;
+using pmo::db::GentleLimits;
+using pmo::db::LoadSignals;
+
+TEST(PurgeBackoff, NoSignalNoPauseEvenWithoutStandbys) {
+  const auto b = decideBackoff(400, LoadSignals{}, GentleLimits{});
+  EXPECT_EQ(b.pauseMs, 0);
+  EXPECT_EQ(b.spanFactor, 1.0);
+  EXPECT_STREQ(b.reason, "");
+  LoadSignals normal;
+  normal.commitMs = 120;
+  normal.commitBaselineMs = 100;  // a little slower than usual is not a signal
+  EXPECT_EQ(decideBackoff(400, normal, GentleLimits{}).pauseMs, 0);
+}
+
+TEST(PurgeBackoff, AReplicaBehindTheBoundPausesForTheExcessAndHalvesTheBatch) {
+  LoadSignals s;
+  s.standbys = 1;
+  s.replicationLagSeconds = 13;
+  const auto b = decideBackoff(400, s, GentleLimits{});  // bound 10 s
+  EXPECT_EQ(b.pauseMs, 3000);
+  EXPECT_EQ(b.spanFactor, 0.5);
+  EXPECT_NE(std::string(b.reason).find("replication lag"), std::string::npos);
+  s.replicationLagSeconds = 9;  // within the bound
+  EXPECT_EQ(decideBackoff(400, s, GentleLimits{}).pauseMs, 0);
+  s.replicationLagSeconds = 60;  // never longer than maxPauseMs at once
+  EXPECT_EQ(decideBackoff(400, s, GentleLimits{}).pauseMs, 10000);
+  GentleLimits off;
+  off.maxReplicationLagSeconds = 0;
+  EXPECT_EQ(decideBackoff(400, s, off).pauseMs, 0);
+}
+
+TEST(PurgeBackoff, SessionsWaitingOnItsLocksHalveTheBatchAndGetAPause) {
+  LoadSignals s;
+  s.blockedByUs = 2;
+  const auto b = decideBackoff(300, s, GentleLimits{});
+  EXPECT_EQ(b.pauseMs, 300);
+  EXPECT_EQ(b.spanFactor, 0.5);
+  EXPECT_NE(std::string(b.reason).find("wait on its locks"), std::string::npos);
+}
+
+TEST(PurgeBackoff, WalWaitersAndSlowCommitsPauseInProportionAtMostTwoBatches) {
+  LoadSignals s;
+  s.walWaiters = 1;
+  EXPECT_EQ(decideBackoff(400, s, GentleLimits{}).pauseMs, 200);
+  s.walWaiters = 10;
+  EXPECT_EQ(decideBackoff(400, s, GentleLimits{}).pauseMs, 800);
+  EXPECT_EQ(decideBackoff(400, s, GentleLimits{}).spanFactor, 1.0);
+  LoadSignals c;
+  c.commitBaselineMs = 100;
+  c.commitMs = 450;  // 1.5x over the 3x bound
+  const auto b = decideBackoff(400, c, GentleLimits{});
+  EXPECT_EQ(b.pauseMs, 400);
+  EXPECT_NE(std::string(b.reason).find("commits are slow"), std::string::npos);
+  c.commitMs = 100000;
+  EXPECT_EQ(decideBackoff(400, c, GentleLimits{}).pauseMs, 800);
+}
+
+TEST(PurgeBackoff, ShrinkNarrowsTheNextSpanButNeverBelowOne) {
+  PurgePacer p(500, 20000, 0, 0, 8192);
+  p.shrink(0.5);
+  EXPECT_EQ(p.nextSpan(), 4096);
+  p.shrink(1.5);  // never widens
+  EXPECT_EQ(p.nextSpan(), 4096);
+  for (int i = 0; i < 20; ++i) p.shrink(0.01);
+  EXPECT_EQ(p.nextSpan(), 1);
+}
+}  // namespace

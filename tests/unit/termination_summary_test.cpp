@@ -24,6 +24,23 @@ const char* kVacuum =
     R"("bytesReclaimed":7000,"command":"vacuum","durationSeconds":3.25,"full":true,"gaveUp":false,"message":"",)"
     R"("outcome":"Completed","skipped":false,"success":true,"table":"api_secretevent"})";
 
+// Issue 13: rows left because another transaction held them, and a failed run's progress.
+TEST(TerminationSummary, ReadsSkippedLockedRowsAndAFailedRunsProgress) {
+  const auto held = parsePurgeSummary(
+      R"({"deleted":997,"remaining":3,"skippedLocked":3,"skippedReason":"held by another transaction","success":true})");
+  ASSERT_TRUE(held);
+  EXPECT_EQ(held->skippedLocked, 3);
+  EXPECT_EQ(held->skippedReason, "held by another transaction");
+  const auto failed = parsePurgeSummary(
+      R"({"cutoff":"2026-08-27T03:00:00.000000Z","deleted":1500,"batches":6,"success":false,"error":"boom"})");
+  ASSERT_TRUE(failed);
+  EXPECT_FALSE(failed->success);
+  EXPECT_EQ(failed->deleted, 1500);
+  EXPECT_EQ(failed->batches, 6);
+  EXPECT_EQ(failed->cutoff, "2026-08-27T03:00:00.000000Z");
+  EXPECT_EQ(parsePurgeSummary(kPurge)->skippedLocked, 0);
+}
+
 TEST(TerminationSummary, ReadsThePurgeSummaryFields) {
   const auto s = parsePurgeSummary(kPurge);
   ASSERT_TRUE(s);

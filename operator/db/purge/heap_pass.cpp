@@ -5,22 +5,31 @@
 // Guarantees:
 //  * A batch deletes only rows matching the scope, event_type 'R' and timestamp <= cutoff,
 //    checked again by the DELETE itself, and the tag rows of exactly the events it deleted
-//    (from the DELETE's RETURNING). It is one autocommit statement: all of it or nothing.
+//    (from the DELETE's RETURNING). It is one statement in its own transaction (with a
+//    SET LOCAL lock_timeout before it): all of it or nothing.
 //    Deleting the events and their tags in one statement is safe with Phase's FK: it is
 //    DEFERRABLE INITIALLY DEFERRED, checked at the commit, when both are gone.
-//  * A batch never waits for another purge: in ChunkAdvisory mode it only touches chunks
-//    whose advisory lock it got (pg_try_advisory_xact_lock, released at its commit); in
-//    RowSkipLocked mode it skips rows locked by others. What it skipped is reported back.
+//  * A batch never waits for another purge: it only touches chunks whose advisory lock it
+//    got (pg_try_advisory_xact_lock, released at its commit); what it skipped is reported
+//    back. Rows are written once, by the DELETE (no FOR UPDATE pass). A row held by anyone
+//    else (an event or a tag row) makes it redo its range at once in the skip-held form.
 //  * Repeating a batch (after a lost connection) is harmless: it finds what is left.
 #include <cstdio>
+#include <optional>
 
 #include "db/purge/internal.hpp"
 #include "db/purge/pacer.hpp"
+#include "db/purge/statements.hpp"
 
 namespace pmo::db::purge_detail {
 namespace {
 
 constexpr std::int64_t kMaxBatchChunks = 256;  // 8192 blocks (64 MB) at most per batch
+// How long the heap batch may wait for a row lock before it is redone skipping held rows:
+// long enough not to mistake a lock being released for a held one, short enough that no
+// other transaction notices (PostgreSQL has no lock_timeout of 0: that means "forever").
+constexpr long long kHeldRowWaitMs = 5;
+const char* const kLockNotAvailable = "55P03";
 
 struct Tid {
   std::int64_t block = 0;
@@ -56,42 +65,6 @@ std::set<std::int64_t> parseIntArray(const std::string& s) {
   return out;
 }
 
-// The rows of the batch: the range [$3, $4) of the heap, in scope, read, at or before
-// the cutoff; oldest position first, at most $5.
-std::string matchSql(const std::string& extraCondition, const std::string& lockClause) {
-  return "SELECT ctid FROM api_secretevent WHERE ctid >= $3::tid AND ctid < $4::tid"
-         " AND environment_id = ANY($1::text[]) AND event_type = 'R' AND \"timestamp\" <= " + tsParam(2) + extraCondition +
-         " ORDER BY ctid LIMIT $5" + lockClause;
-}
-
-// Deletes the batch's events (predicate re-checked: a row changed meanwhile is left
-// alone) and exactly their tag rows; returns deleted, tag rows, batch rows, the last
-// position of the batch, and (advisory mode) the chunks it locked.
-std::string deleteSql(const std::string& batchCte, const std::string& lockedCte, const std::string& lockedOut) {
-  return "WITH " + lockedCte + "batch AS MATERIALIZED (" + batchCte + "),"
-         " gone AS (DELETE FROM api_secretevent WHERE ctid = ANY(ARRAY(SELECT ctid FROM batch))"
-         " AND environment_id = ANY($1::text[]) AND event_type = 'R' AND \"timestamp\" <= " + tsParam(2) + " RETURNING id),"
-         " tags AS (DELETE FROM api_secretevent_tags WHERE secretevent_id = ANY(ARRAY(SELECT id FROM gone)) RETURNING 1)"
-         " SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM tags), (SELECT count(*) FROM batch),"
-         " (SELECT max(ctid)::text FROM batch), " + lockedOut;
-}
-
-const std::string& advisorySql() {
-  static const std::string chunk = "((ctid::text::point)[0]::bigint / " + std::to_string(kChunkBlocks) + ")";
-  static const std::string sql = deleteSql(
-      matchSql(" AND ((SELECT count(*) FROM locked) = $8::bigint - $7::bigint OR " + chunk +
-               " = ANY(ARRAY(SELECT c FROM locked)))", ""),
-      "locked AS MATERIALIZED (SELECT c FROM generate_series($7::bigint, $8::bigint - 1) c"
-      " WHERE pg_try_advisory_xact_lock(hashtext('pmo-purge:' || $6::text), c::int)),",
-      "(SELECT coalesce(array_agg(c), '{}')::text FROM locked)");
-  return sql;
-}
-
-const std::string& rowLockSql() {
-  static const std::string sql = deleteSql(matchSql("", " FOR UPDATE SKIP LOCKED"), "", "NULL::text");
-  return sql;
-}
-
 std::int64_t chunkOf(std::int64_t block) { return block / kChunkBlocks; }
 
 }  // namespace
@@ -99,7 +72,7 @@ std::int64_t chunkOf(std::int64_t block) { return block / kChunkBlocks; }
 bool heapPass(RetryingSession& session, RunState& st, std::int64_t fromBlock, std::int64_t toBlock, long long expectedRows,
               std::set<std::int64_t>& skippedChunks) {
   const PurgeOptions& o = st.options;
-  const bool advisoryMode = o.locking == PurgeLocking::ChunkAdvisory;
+  constexpr bool advisoryMode = true;  // the skip-held form only after a lock failure
   PurgePacer pacer(static_cast<double>(o.targetBatchDuration.count()), o.batchSizeCap, expectedRows,
                    std::max<std::int64_t>(1, toBlock - fromBlock), kMaxBatchChunks * kChunkBlocks);
   Tid from{fromBlock, 0};
@@ -110,33 +83,51 @@ bool heapPass(RetryingSession& session, RunState& st, std::int64_t fromBlock, st
     Tid last;
     std::set<std::int64_t> locked;
     std::int64_t end = 0;
-    // A DELETE waits for a row lock that is not a purge's (someone's SELECT ... FOR
-    // UPDATE): after a lock timeout the batch is repeated with SKIP LOCKED, so a held row
-    // costs at most one lock_timeout and is left for the sweep instead of failing the run.
+    // The heap batch writes each row once (no lock pass) but would wait for a row lock
+    // held by someone else (a SELECT ... FOR UPDATE on an event or on one of its tag
+    // rows). So it runs with a lock_timeout of a few milliseconds, and on a lock failure
+    // the same range is done at once with the skip-held form: held rows, and events with
+    // a held tag row, are left for the sweep and the next run, never waited on.
     bool advisory = advisoryMode;
+    double commitMs = 0;
     const auto t0 = Clock::now();
     session.run(
         [&](pqxx::connection& c) {
           // Whole chunks: two purges then contend for the same chunk locks, never for rows.
           const std::int64_t want = from.block + pacer.nextSpan();
           end = std::min(toBlock, (want + kChunkBlocks - 1) / kChunkBlocks * kChunkBlocks);
-          pqxx::nontransaction tx(c);  // autocommit: the statement is the batch's transaction
           const Tid to{end, 0};
-          const pqxx::row r =
-              advisory ? tx.exec_params1(advisorySql(), st.scope.environmentArray, st.cutoffMicros, from.text(), to.text(),
-                                         o.batchSizeCap, st.scope.organisationId, chunkOf(from.block),
-                                         chunkOf(end - 1) + 1)
-                       : tx.exec_params1(rowLockSql(), st.scope.environmentArray, st.cutoffMicros, from.text(), to.text(),
-                                         o.batchSizeCap);
-          deleted = r[0].as<long long>();
-          tags = r[1].as<long long>();
-          rows = r[2].as<long long>();
-          if (!r[3].is_null()) last = parseTid(r[3].as<std::string>());
-          if (advisory) locked = parseIntArray(r[4].as<std::string>());
+          if (st.monitor) st.monitor->setPurgePid(c.backendpid());
+          std::optional<pqxx::row> r;
+          if (advisory) {
+            try {
+              pqxx::work tx(c);
+              tx.exec(setLocalLockTimeoutSql(kHeldRowWaitMs));
+              r = tx.exec_params1(heapBatchSql(), st.scope.environmentArray, st.cutoffMicros, from.text(), to.text(),
+                                  o.batchSizeCap, st.scope.organisationId, chunkOf(from.block), chunkOf(end - 1) + 1);
+              const auto c0 = Clock::now();
+              tx.commit();  // the deferred FK checks and the WAL flush: the commit latency signal
+              commitMs = secondsSince(c0) * 1000.0;
+            } catch (const pqxx::sql_error& e) {
+              if (e.sqlstate() != kLockNotAvailable) throw;
+              advisory = false;  // a held row: this range again, skipping what is held
+            }
+          }
+          if (!advisory) {
+            st.leftHeldRows = true;  // rows it skips are left for the sweep
+            pqxx::nontransaction tx(c);  // autocommit: the statement is the batch's transaction
+            r = tx.exec_params1(heapBatchSkipHeldSql(), st.scope.environmentArray, st.cutoffMicros, from.text(), to.text(),
+                                o.batchSizeCap);
+          }
+          deleted = (*r)[0].as<long long>();
+          tags = (*r)[1].as<long long>();
+          rows = (*r)[2].as<long long>();
+          if (!(*r)[3].is_null()) last = parseTid((*r)[3].as<std::string>());
+          if (advisory) locked = parseIntArray((*r)[4].as<std::string>());
         },
         [&](const DbError& err) {
           if (err.sqlstate() == "57014") pacer.observeTimeout();  // statement timeout
-          if (err.sqlstate() == "55P03") advisory = false;        // lock timeout
+          advisory = advisoryMode;
         });
     lastBatchSeconds = secondsSince(t0);
     st.recordBatch(deleted, tags, lastBatchSeconds);
@@ -148,6 +139,7 @@ bool heapPass(RetryingSession& session, RunState& st, std::int64_t fromBlock, st
     }
     // At the cap, rows of the range may remain: resume just after the last one taken.
     from = hitCap ? Tid{last.block, last.offset + 1} : Tid{end, 0};
+    if (from.block < toBlock && !st.backOff(pacer, lastBatchSeconds * 1000.0, commitMs, deleted)) return false;
     if (from.block < toBlock && !st.pause(lastBatchSeconds)) return false;
   }
   return true;

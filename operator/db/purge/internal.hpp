@@ -12,16 +12,14 @@
 
 #include <pqxx/pqxx>
 
+#include "db/purge/load_monitor.hpp"
+#include "db/purge/pacer.hpp"
 #include "db/purge/purge.hpp"
 
 namespace pmo::db::purge_detail {
 
 using Clock = std::chrono::steady_clock;
 inline double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
-
-// SQL for "the timestamptz at parameter $N microseconds since the epoch": exact to the
-// microsecond (no floating point on the way).
-std::string tsParam(int n);
 
 // Phase's scope: the organisation by exact name, its apps (or the one app), their
 // environments. Throws PurgeError when the organisation or the app is not found.
@@ -91,12 +89,19 @@ struct RunState {
   long long total;
   Clock::time_point started;
   const ProgressFn& progress;
+  LoadMonitor* monitor = nullptr;  // null: no back-off under load
+  double commitMsPerRow = 0;       // the purge's usual COMMIT cost per row (a slowly rising floor)
+  bool leftHeldRows = false;       // some batch skipped held rows: the sweep must look for them
 
   void recordBatch(long long deleted, long long tags, double seconds);
   // True when a batch expected to take `nextBatchSeconds` would end after the deadline.
   bool pastDeadline(double nextBatchSeconds) const;
   // Sleeps --sleep; false (without sleeping) when that would cross the deadline.
   bool pause(double lastBatchSeconds) const;
+  // After a batch of `rows` rows that took `batchMs` (its COMMIT `commitMs`, 0 when not
+  // measured): asks the load monitor, and backs off as decideBackoff says (a smaller next
+  // batch, a pause). False when the pause would cross the deadline (then no pause).
+  bool backOff(PurgePacer& pacer, double batchMs, double commitMs, long long rows);
 };
 
 // The physical pass (db/purge/heap_pass.cpp): visits heap blocks [fromBlock, toBlock) in

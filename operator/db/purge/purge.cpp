@@ -7,6 +7,7 @@
 //  * then only what the pass could not take: chunks another purge held, pages added since
 //    the start, and a final exact count with a sweep through the index for the rest.
 #include "db/purge/internal.hpp"
+#include "db/purge/statements.hpp"
 
 namespace pmo::db {
 namespace purge_detail {
@@ -14,14 +15,14 @@ namespace purge_detail {
 void RetryingSession::open() {
   conn_ = connect(params_);
   pqxx::nontransaction tx(*conn_);
-  tx.exec("SET lock_timeout = " + std::to_string(options_.lockTimeout.count()) +
-          "; SET statement_timeout = " + std::to_string(options_.statementTimeout.count()) + "; SET TIME ZONE 'UTC'");
+  tx.exec(sessionSetupSql(options_.lockTimeout.count(), options_.statementTimeout.count()));
 }
 
 void RunState::recordBatch(long long deleted, long long tags, double seconds) {
   result.deleted += deleted;
   result.tagRowsDeleted += tags;
   result.batches += 1;
+  result.remaining = std::max(0LL, total - result.deleted);  // exact again at the end
   result.longestBatchSeconds = std::max(result.longestBatchSeconds, seconds);
   if (!progress) return;
   PurgeProgress p;
@@ -48,6 +49,34 @@ bool RunState::pause(double lastBatchSeconds) const {
   return true;
 }
 
+bool RunState::backOff(PurgePacer& pacer, double batchMs, double commitMs, long long rows) {
+  if (!monitor) return true;
+  const LoadSample seen = monitor->take();
+  LoadSignals signals;
+  signals.blockedByUs = seen.blockedByUs;
+  signals.walWaiters = seen.walWaiters;
+  signals.standbys = seen.standbys;
+  signals.replicationLagSeconds = seen.replicationLagSeconds;
+  constexpr long long kMinRowsForCommitBaseline = 500;  // below, the fixed cost of a COMMIT dominates
+  if (commitMs > 0 && rows >= kMinRowsForCommitBaseline) {
+    const double perRow = commitMs / static_cast<double>(rows);
+    signals.commitMs = commitMs;
+    signals.commitBaselineMs = commitMsPerRow * static_cast<double>(rows);
+    commitMsPerRow = commitMsPerRow <= 0 ? perRow : std::min(perRow, commitMsPerRow * 1.02);
+  }
+  GentleLimits limits;
+  limits.maxReplicationLagSeconds = std::chrono::duration<double>(options.maxReplicationLag).count();
+  const Backoff b = decideBackoff(batchMs, signals, limits);
+  pacer.shrink(b.spanFactor);
+  if (b.pauseMs <= 0) return true;
+  if (pastDeadline(b.pauseMs / 1000.0 + batchMs / 1000.0)) return false;
+  result.backoffs += 1;
+  result.backoffSeconds += b.pauseMs / 1000.0;
+  result.backoffReason = b.reason;
+  std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(b.pauseMs));
+  return true;
+}
+
 }  // namespace purge_detail
 
 namespace {
@@ -58,8 +87,7 @@ std::int64_t heapBlocks(RetryingSession& session) {
   std::int64_t blocks = 0;
   session.run([&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    blocks = tx.exec1("SELECT pg_relation_size('api_secretevent') / current_setting('block_size')::bigint")[0]
-                 .as<std::int64_t>();
+    blocks = tx.exec1(kHeapBlocksSql)[0].as<std::int64_t>();
   });
   return blocks;
 }
@@ -88,6 +116,13 @@ bool finish(RetryingSession& session, RunState& st, std::int64_t blocksAtStart, 
   }
   const std::int64_t blocksNow = heapBlocks(session);
   if (blocksNow > blocksAtStart && !heapPass(session, st, blocksAtStart, blocksNow, 0, skipped)) return false;
+  // Every page was visited, none was skipped and no row was held: nothing in scope is left
+  // (rows written later carry later timestamps than the cutoff). No recount: reading the
+  // freshly purged table again would prune its pages and write WAL for nothing.
+  if (skipped.empty() && !st.leftHeldRows) {
+    left = Matching{};
+    return true;
+  }
   left = recount(session, st.scope, st.cutoffMicros);
   for (int round = 0; round < 3 && left.total > 0; ++round) {
     if (round > 0) std::this_thread::sleep_for(st.options.targetBatchDuration);
@@ -99,13 +134,19 @@ bool finish(RetryingSession& session, RunState& st, std::int64_t blocksAtStart, 
 
 }  // namespace
 
-PurgeResult runPurge(const ConnectionParams& params, const PurgeOptions& o, const ProgressFn& progress,
-                     const RetryFn& onRetry) {
+void runPurge(const ConnectionParams& params, const PurgeOptions& o, PurgeResult& result, const ProgressFn& progress,
+              const RetryFn& onRetry) {
   if (o.retainDays < 0) throw std::invalid_argument("--retain must be 0 or more days (got " + std::to_string(o.retainDays) + ")");
   if (o.batchSizeCap < 1) throw std::invalid_argument("--batch-size must be at least 1");
   if (o.organisation.empty()) throw std::invalid_argument("the organisation name is empty");
   const auto started = Clock::now();
-  PurgeResult result;
+  result = PurgeResult{};
+  // On every way out, a failure included, the result says how long the run took.
+  struct Stopwatch {
+    PurgeResult& r;
+    Clock::time_point t0;
+    ~Stopwatch() { r.durationSeconds = secondsSince(t0); }
+  } stopwatch{result, started};
   RetryingSession session(params, o, onRetry);
 
   // Scope, cutoff, counts and the heap's extent: read-only, decided once.
@@ -117,7 +158,7 @@ PurgeResult runPurge(const ConnectionParams& params, const PurgeOptions& o, cons
     scope = resolveScope(tx, o.organisation, o.appId);
     const std::int64_t now = o.nowMicrosOverride
                                  ? *o.nowMicrosOverride
-                                 : tx.exec1("SELECT (extract(epoch FROM now()) * 1000000)::bigint")[0].as<std::int64_t>();
+                                 : tx.exec1(kNowMicrosSql)[0].as<std::int64_t>();
     cutoff = purgeCutoffMicros(now, o.retainDays);
     matching = countMatching(tx, scope, cutoff);
   });
@@ -127,14 +168,13 @@ PurgeResult runPurge(const ConnectionParams& params, const PurgeOptions& o, cons
   result.matchedAtStart = matching.total;
   result.environments = scope.environments;
   result.remaining = matching.total;
-  if (o.dryRun || result.nothingToDo || matching.total == 0) {
-    result.durationSeconds = secondsSince(started);
-    return result;
-  }
+  if (o.dryRun || result.nothingToDo || matching.total == 0) return;
 
   // Rows appended after this point lie beyond these blocks; finish() visits them.
   const std::int64_t blocks = heapBlocks(session);
-  RunState st{o, scope, cutoff, result, matching.total, started, progress};
+  std::unique_ptr<LoadMonitor> monitor;
+  if (o.backOffUnderLoad) monitor = std::make_unique<LoadMonitor>(params, std::chrono::milliseconds(100));
+  RunState st{o, scope, cutoff, result, matching.total, started, progress, monitor.get()};
   std::set<std::int64_t> skipped;
   Matching left = matching;
   const bool done = heapPass(session, st, 0, blocks, matching.total, skipped) && finish(session, st, blocks, skipped, left);
@@ -143,7 +183,13 @@ PurgeResult runPurge(const ConnectionParams& params, const PurgeOptions& o, cons
     left = recount(session, scope, cutoff);
   }
   result.remaining = left.total;
-  result.durationSeconds = secondsSince(started);
+  if (!result.stoppedEarly) result.skippedLocked = left.total;
+}
+
+PurgeResult runPurge(const ConnectionParams& params, const PurgeOptions& options, const ProgressFn& progress,
+                     const RetryFn& onRetry) {
+  PurgeResult result;
+  runPurge(params, options, result, progress, onRetry);
   return result;
 }
 
@@ -163,7 +209,19 @@ nlohmann::json purgeSummary(const PurgeOptions& o, const PurgeResult& r) {
   j["dryRun"] = o.dryRun;
   if (o.dryRun) j["wouldDelete"] = r.matchedAtStart;
   j["nothingToDo"] = r.nothingToDo;
+  j["matchedAtStart"] = r.matchedAtStart;
+  j["backoffs"] = r.backoffs;
+  j["backoffSeconds"] = r.backoffSeconds;
+  if (r.backoffs > 0) j["backoffReason"] = r.backoffReason;
   j["stoppedEarly"] = r.stoppedEarly;
+  if (o.deadline) {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(o.deadline->time_since_epoch()).count();
+    j["deadline"] = rfc3339Micros(us);  // --deadline or now + --max-duration, the earlier
+    if (r.stoppedEarly) j["stopReason"] = "deadline: no batch starts that would end after it; the rest is left for the next run";
+  }
+  j["skippedLocked"] = r.skippedLocked;
+  if (r.skippedLocked > 0)
+    j["skippedReason"] = "held by another transaction (row locks on the events or their tag rows); left for the next run";
   j["success"] = true;
   return j;
 }

@@ -12,9 +12,15 @@
 //    their tag rows, then the deferred FK checks at its commit): a kill at any moment
 //    loses nothing, and a rerun finishes the work.
 //  * Two purges never wait for each other: a stretch of the table one of them is working
-//    on is skipped by the other (advisory lock per chunk of heap blocks, or row locks with
-//    SKIP LOCKED) and revisited later; a final count and sweep pick up whatever is still
-//    there at the end. No row is deleted twice.
+//    on is skipped by the other (advisory lock per chunk of heap blocks) and revisited
+//    later. No row is deleted twice.
+//  * A row held by another transaction (the event, or one of its tag rows) is never waited
+//    on: it is skipped at once and left whole for the next run, and counted in
+//    skippedLocked. Only then (or when chunks stayed skipped) does a final count and sweep
+//    through the index run; after a clean physical pass nothing in scope is left.
+//  * Gentle: no parallel workers; it backs off (pause, smaller batches) when it sees itself
+//    hurting others (slow commits, sessions waiting on WAL or on its locks, a standby
+//    lagging more than maxReplicationLag): load_monitor.hpp, pacer.hpp decideBackoff.
 //  * An unknown organisation, or an app not in it, is a PurgeError before anything is
 //    deleted. Transient database errors are retried with backoff and a reconnect.
 #include <chrono>
@@ -32,14 +38,6 @@
 
 namespace pmo::db {
 
-// How two concurrent purges keep out of each other's way in the physical pass.
-//  ChunkAdvisory (default): each batch tries a transaction-scoped advisory lock per chunk
-//    of 32 heap blocks (keyed by organisation) and skips the chunks it does not get; rows
-//    are written once, by the DELETE.
-//  RowSkipLocked: each batch first locks its rows FOR UPDATE SKIP LOCKED, as Phase does;
-//    every row is written twice (lock, then delete). Kept to measure the difference.
-enum class PurgeLocking { ChunkAdvisory, RowSkipLocked };
-
 struct PurgeOptions {
   std::string organisation;              // exact name
   std::string appId;                     // empty: every app of the organisation
@@ -47,10 +45,14 @@ struct PurgeOptions {
   bool dryRun = false;
   long batchSizeCap = 50000;             // most rows in one batch
   std::chrono::milliseconds targetBatchDuration{400};
-  PurgeLocking locking = PurgeLocking::ChunkAdvisory;
   std::chrono::milliseconds sleepBetweenBatches{0};
   // Stop starting new batches once the next one would end after this instant.
   std::optional<std::chrono::system_clock::time_point> deadline;
+  // Back off (pause, smaller batches) while a standby lags more than this; 0: not watched.
+  std::chrono::milliseconds maxReplicationLag{10000};
+  // Watch the database from a second connection and back off when the purge hurts others
+  // (pacer.hpp decideBackoff). Off: only the target batch duration paces it.
+  bool backOffUnderLoad = true;
   std::chrono::milliseconds lockTimeout{2000};
   std::chrono::milliseconds statementTimeout{30000};
   RetryPolicy retry{6, std::chrono::milliseconds(250)};  // about 8 s of retries
@@ -83,6 +85,14 @@ struct PurgeResult {
   long long deleted = 0, tagRowsDeleted = 0, remaining = 0, batches = 0;
   double longestBatchSeconds = 0, durationSeconds = 0;
   bool stoppedEarly = false;
+  // Rows still in scope at the end of a complete run because another transaction held
+  // them (the event row, or one of its tag rows) whenever the purge tried: skipped without
+  // waiting, left for the next run. 0 when the run stopped early (see `remaining`).
+  long long skippedLocked = 0;
+  // Pauses the purge took because it saw itself hurting others (load_monitor.hpp).
+  long long backoffs = 0;
+  double backoffSeconds = 0;
+  std::string backoffReason;  // the latest one
   std::vector<EnvironmentCount> environments;
 };
 
@@ -96,12 +106,17 @@ using RetryFn = std::function<void(const DbError&, int attempt)>;
 std::int64_t purgeCutoffMicros(std::int64_t nowMicros, long retainDays);
 
 // Throws PurgeError (scope), DbError (database), std::invalid_argument (options).
+// `result` is filled as the run goes: after a throw it holds what the run did before it
+// failed (cutoff, rows and tag rows deleted, batches, duration), for an honest summary.
+void runPurge(const ConnectionParams& params, const PurgeOptions& options, PurgeResult& result,
+              const ProgressFn& progress = nullptr, const RetryFn& onRetry = nullptr);
 PurgeResult runPurge(const ConnectionParams& params, const PurgeOptions& options, const ProgressFn& progress = nullptr,
                      const RetryFn& onRetry = nullptr);
 
 // The one-line summary: organisation, appId, retainDays, cutoff, deleted,
 // tagRowsDeleted, remaining, batches, durationSeconds, rowsPerSecond, dryRun,
-// stoppedEarly, success (and nothingToDo, longestBatchSeconds).
+// stoppedEarly, skippedLocked (with skippedReason when not 0), success (and nothingToDo,
+// longestBatchSeconds).
 nlohmann::json purgeSummary(const PurgeOptions& options, const PurgeResult& result);
 
 }  // namespace pmo::db

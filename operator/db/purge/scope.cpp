@@ -2,6 +2,7 @@
 #include <map>
 
 #include "db/purge/internal.hpp"
+#include "db/purge/statements.hpp"
 
 namespace pmo::db::purge_detail {
 namespace {
@@ -23,29 +24,22 @@ std::string textArray(const std::vector<std::string>& items) {
 
 }  // namespace
 
-std::string tsParam(int n) {
-  return "(TIMESTAMPTZ 'epoch' + $" + std::to_string(n) + "::bigint * INTERVAL '1 microsecond')";
-}
-
 Scope resolveScope(pqxx::transaction_base& tx, const std::string& organisation, const std::string& appId) {
   Scope scope;
-  const pqxx::result org = tx.exec_params("SELECT id FROM api_organisation WHERE name = $1", organisation);
+  const pqxx::result org = tx.exec_params(kOrganisationByNameSql, organisation);
   if (org.empty()) throw PurgeError("organisation \"" + organisation + "\" does not exist (names are matched exactly)");
   scope.organisationId = org[0][0].as<std::string>();
 
   const pqxx::result apps =
       appId.empty()
-          ? tx.exec_params("SELECT id FROM api_app WHERE organisation_id = $1 ORDER BY id", scope.organisationId)
-          : tx.exec_params("SELECT id FROM api_app WHERE organisation_id = $1 AND id = $2", scope.organisationId, appId);
+          ? tx.exec_params(kAppsOfOrganisationSql, scope.organisationId)
+          : tx.exec_params(kAppOfOrganisationSql, scope.organisationId, appId);
   if (!appId.empty() && apps.empty())
     throw PurgeError("app \"" + appId + "\" is not an app of organisation \"" + organisation + "\"");
   for (const auto& row : apps) scope.appIds.push_back(row[0].as<std::string>());
   if (scope.appIds.empty()) return scope;
 
-  const pqxx::result envs = tx.exec_params(
-      "SELECT a.id, a.name, e.id, e.name FROM api_environment e JOIN api_app a ON a.id = e.app_id "
-      "WHERE a.id = ANY($1::text[]) ORDER BY a.name, a.id, e.index, e.name, e.id",
-      textArray(scope.appIds));
+  const pqxx::result envs = tx.exec_params(kEnvironmentsOfAppsSql, textArray(scope.appIds));
   std::vector<std::string> ids;
   for (const auto& row : envs) {
     EnvironmentCount c;
@@ -64,11 +58,7 @@ Matching countMatching(pqxx::transaction_base& tx, Scope& scope, std::int64_t cu
   Matching m;
   for (auto& e : scope.environments) e.readEvents = 0;
   if (scope.environments.empty()) return m;
-  const pqxx::result r = tx.exec_params(
-      "SELECT environment_id, count(*), (extract(epoch FROM min(\"timestamp\")) * 1000000)::bigint "
-      "FROM api_secretevent WHERE environment_id = ANY($1::text[]) AND event_type = 'R' AND \"timestamp\" <= " +
-          tsParam(2) + " GROUP BY environment_id",
-      scope.environmentArray, cutoffMicros);
+  const pqxx::result r = tx.exec_params(countMatchingSql(), scope.environmentArray, cutoffMicros);
   std::map<std::string, long long> byEnv;
   for (const auto& row : r) {
     const long long n = row[1].as<long long>();

@@ -2,32 +2,17 @@
 // pass went by, rows written into already-visited pages after the start), found through
 // the (environment_id, timestamp) index and taken in timestamp windows.
 //
-// Guarantees: each batch locks its rows FOR UPDATE SKIP LOCKED (never waits for another
-// purge), deletes their tag rows, then them, in one autocommit statement; repeating a
-// batch is harmless. The sweep only ever has a few rows to do, so the cost of the row
+// Guarantees: each batch locks its rows FOR UPDATE SKIP LOCKED and their tag rows the same
+// way (never waits for anyone), deletes the events none of whose tag rows is held by
+// another transaction and exactly those events' tag rows, in one autocommit statement;
+// repeating a batch is harmless. The sweep only ever has a few rows to do, so the cost of the row
 // locks does not matter here.
 #include "db/purge/internal.hpp"
 #include "db/purge/pacer.hpp"
+#include "db/purge/statements.hpp"
 
 namespace pmo::db::purge_detail {
 namespace {
-
-// Rows of the window [$2, $3), at or before the cutoff $4, at most $5, oldest first.
-// Events are deleted by ctid (a TID scan: the rows are locked by this statement, so they
-// cannot move) and tags through their secretevent_id index.
-const std::string& sweepSql() {
-  static const std::string sql =
-      "WITH batch AS MATERIALIZED ("
-      " SELECT ctid, id, \"timestamp\" FROM api_secretevent"
-      " WHERE environment_id = ANY($1::text[]) AND event_type = 'R'"
-      " AND \"timestamp\" >= " + tsParam(2) + " AND \"timestamp\" < " + tsParam(3) + " AND \"timestamp\" <= " + tsParam(4) +
-      " ORDER BY \"timestamp\" LIMIT $5 FOR UPDATE SKIP LOCKED),"
-      " tags AS (DELETE FROM api_secretevent_tags WHERE secretevent_id = ANY(ARRAY(SELECT id FROM batch)) RETURNING 1),"
-      " gone AS (DELETE FROM api_secretevent WHERE ctid = ANY(ARRAY(SELECT ctid FROM batch)) RETURNING 1)"
-      " SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM tags), (SELECT count(*) FROM batch),"
-      " (SELECT (extract(epoch FROM max(\"timestamp\")) * 1000000)::bigint FROM batch)";
-  return sql;
-}
 
 constexpr std::int64_t kMaxWindowMicros = std::int64_t{400} * 24 * 3600 * 1000000;  // 400 days
 
@@ -50,7 +35,7 @@ bool sweepPass(RetryingSession& session, RunState& st, std::int64_t fromMicros, 
           const std::int64_t window = pacer.nextSpan();
           to = cutoff - from < window ? cutoff + 1 : from + window;
           pqxx::nontransaction tx(c);  // autocommit: the statement is the batch's transaction
-          const pqxx::row r = tx.exec_params1(sweepSql(), st.scope.environmentArray, from, to, cutoff, o.batchSizeCap);
+          const pqxx::row r = tx.exec_params1(sweepBatchSql(), st.scope.environmentArray, from, to, cutoff, o.batchSizeCap);
           deleted = r[0].as<long long>();
           tags = r[1].as<long long>();
           locked = r[2].as<long long>();
@@ -63,8 +48,12 @@ bool sweepPass(RetryingSession& session, RunState& st, std::int64_t fromMicros, 
     st.recordBatch(deleted, tags, lastBatchSeconds);
     const bool hitCap = locked >= o.batchSizeCap;
     pacer.observe(to - from, static_cast<long>(locked), hitCap, lastBatchSeconds * 1000.0);
-    // At the cap, rows of the window may remain: resume at the last timestamp taken.
-    from = hitCap ? std::max(from, maxTs) : to;
+    // At the cap, rows of the window may remain: resume at the last timestamp taken (its
+    // other rows may remain). A full batch of rows that could not go (their tag rows are
+    // held) all at that timestamp would come back every time: then step past it, and the
+    // rows left there are counted at the end, never deleted by guess.
+    from = !hitCap ? to : (deleted == 0 && maxTs <= from) ? from + 1 : std::max(from, maxTs);
+    if (from <= cutoff && !st.backOff(pacer, lastBatchSeconds * 1000.0, 0, deleted)) return false;
     if (from <= cutoff && !st.pause(lastBatchSeconds)) return false;
   }
   return true;

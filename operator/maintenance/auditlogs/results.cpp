@@ -157,6 +157,9 @@ Interpreted interpretPurge(const Observed& in, const Json& entry, const Finished
   if (!success) {
     msg = "failed: " + (!s->error.empty() ? s->error : job.failure.empty() ? "see the logs" : job.failure) +
           logsHint(in, job);
+    if (s->deleted > 0)
+      msg += "; before failing it deleted " + std::to_string(s->deleted) + " read events in " + std::to_string(s->batches) +
+             " batches (cutoff " + s->cutoff + "); a rerun finishes the work";
   } else if (s->nothingToDo) {
     msg = "nothing to do: the organisation has no apps";
   } else {
@@ -165,6 +168,10 @@ Interpreted interpretPurge(const Observed& in, const Json& entry, const Finished
           std::to_string(s->retainDays) + " days in " + std::to_string(s->batches) + " batches (" +
           secondsText(s->durationSeconds) + ")";
     if (s->stoppedEarly) msg += "; stopped at its time limit, " + std::to_string(s->remaining) + " left for the next run";
+  }
+  if (s->skippedLocked > 0) {
+    result["warning"] = bounded(std::to_string(s->skippedLocked) + " read events left for the next run: " +
+                                (s->skippedReason.empty() ? "held by another transaction" : s->skippedReason));
   }
   result["message"] = bounded(msg);
   r.lastResult = result;

@@ -111,6 +111,8 @@ std::optional<PurgeSummary> parsePurgeSummary(const std::string& terminationMess
   s.wouldDelete = count(*j, "wouldDelete");
   s.nothingToDo = flag(*j, "nothingToDo");
   s.stoppedEarly = flag(*j, "stoppedEarly");
+  s.skippedLocked = count(*j, "skippedLocked");
+  s.skippedReason = text(*j, "skippedReason");
   s.success = flag(*j, "success");
   s.error = text(*j, "error");
   return s;

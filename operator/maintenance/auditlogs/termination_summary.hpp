@@ -32,6 +32,8 @@ struct PurgeSummary {
   long long wouldDelete = 0;  // dry run: what a real run would delete
   bool nothingToDo = false;
   bool stoppedEarly = false;  // hit --deadline / --max-duration; `remaining` rows are left
+  long long skippedLocked = 0;  // rows left because another transaction held them
+  std::string skippedReason;
   bool success = false;
   std::string error;  // set when !success
 };
