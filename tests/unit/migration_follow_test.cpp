@@ -32,9 +32,12 @@ TEST(MigrationFollow, AdoptsTheRunningTagAndStaysQuiet) {
   Plan p = w.plan();
   EXPECT_TRUE(p.actions.empty());
   EXPECT_EQ(p.status, w.pm["status"]);
-  EXPECT_EQ((*w.backend)["spec"]["template"]["spec"]["containers"][0].count("env"), 1u);
-  for (const auto& e : (*w.backend)["spec"]["template"]["spec"]["containers"][0]["env"])
-    EXPECT_NE(e["name"], "EXTERNAL_MIGRATION");  // Follow mode never edits the template
+  // Follow mode edits the template only for the schema gate and EXTERNAL_MIGRATION=true
+  // (Phase's start.sh would otherwise run its own migrate at every start).
+  EXPECT_EQ((*w.backend)["spec"]["template"]["spec"]["containers"][0]["env"].back(),
+            (Json{{"name", "EXTERNAL_MIGRATION"}, {"value", "true"}}));
+  EXPECT_EQ(w.image(w.backend), "phasehq/backend:v2.72.0");
+  EXPECT_EQ(w.gate(w.backend)["name"], schemagate::kGateContainer);
 }
 
 TEST(MigrationFollow, PausesMigratesAndResumesOnAnImageChange) {

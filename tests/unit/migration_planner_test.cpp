@@ -74,6 +74,7 @@ TEST(MigrationPlanner, UpgradesWithBackupAndHoldRollout) {
   World w;
   w.managedAt("v2.72.0", "v2.73.2");
   w.spec.migrations.backup = {true, "phase-backups", 5, "postgres:15"};
+  w.installGate();
   const Json backendBefore = *w.backend, workerBefore = *w.worker;
 
   Plan p = w.runUntil(Step::Pending);  // the move is recorded before anything is created
@@ -169,6 +170,7 @@ TEST(MigrationPlanner, WaitsForARunningPurgeJobBeforeMigrating) {
 TEST(MigrationPlanner, RefusesDowngradeWithoutOptIn) {
   World w;
   w.managedAt("v2.73.2", "v2.72.0");
+  w.installGate();
   Plan p = w.step();
   EXPECT_EQ(conditionReason(p.status, conditions::kMigrated), reasons::kDowngradeRefused);
   const std::string msg = getCondition(p.status, conditions::kMigrated)->message;

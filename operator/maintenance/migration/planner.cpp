@@ -177,6 +177,38 @@ bool sameVersion(const Versions& v) {
   return cmp && *cmp == 0;
 }
 
+// Everything after the references were found: the move itself.
+void planMove(Ctx& ctx) {
+  const auto& spec = ctx.in.spec;
+  auto v = resolveVersions(ctx);
+  if (!v) return;
+  ctx.status()["targetVersion"] = v->target;
+  if (v->adopted && v->current != "unknown") ctx.status()["currentVersion"] = v->current;
+  reportMutability(ctx, *v);
+
+  if (migrationInProgress(ctx.status())) {
+    if (migrationField(ctx.status(), "to") == v->target) {
+      runSteps(ctx);
+      return;
+    }
+    if (retarget(ctx, v->target) == Retarget::Wait) return;
+    v->current = ctx.status().value("currentVersion", v->current);
+    v->c = parseVersion(v->current);
+    v->adopted = false;
+  }
+  if (sameVersion(*v)) {
+    atRest(ctx, *v);
+    return;
+  }
+  std::optional<int> order;
+  if (v->c) order = compareVersions(*v->t, *v->c);
+  if (order && *order < 0 && !spec.migrations.allowDowngrade) {
+    refuseDowngrade(ctx, *v);
+    return;
+  }
+  startMigration(ctx, *v);
+}
+
 }  // namespace
 
 Plan planMigration(const Observed& in) {
@@ -186,33 +218,8 @@ Plan planMigration(const Observed& in) {
   if (!checkWorkload(ctx, in.backend, spec.backend, "spec.workloads.backend") ||
       !checkWorkload(ctx, in.worker, spec.worker, "spec.workloads.worker"))
     return plan;
-  auto v = resolveVersions(ctx);
-  if (!v) return plan;
-  ctx.status()["targetVersion"] = v->target;
-  if (v->adopted && v->current != "unknown") ctx.status()["currentVersion"] = v->current;
-  reportMutability(ctx, *v);
-
-  if (migrationInProgress(ctx.status())) {
-    if (migrationField(ctx.status(), "to") == v->target) {
-      runSteps(ctx);
-      return plan;
-    }
-    if (retarget(ctx, v->target) == Retarget::Wait) return plan;
-    v->current = ctx.status().value("currentVersion", v->current);
-    v->c = parseVersion(v->current);
-    v->adopted = false;
-  }
-  if (sameVersion(*v)) {
-    atRest(ctx, *v);
-    return plan;
-  }
-  std::optional<int> order;
-  if (v->c) order = compareVersions(*v->t, *v->c);
-  if (order && *order < 0 && !spec.migrations.allowDowngrade) {
-    refuseDowngrade(ctx, *v);
-    return plan;
-  }
-  startMigration(ctx, *v);
+  planMove(ctx);
+  keepSchemaGate(ctx);
   return plan;
 }
 

@@ -33,8 +33,20 @@ void Ctx::condition(const std::string& type, bool value, const std::string& reas
 
 void Ctx::patchDeployment(const std::string& deployment, const Json& ops) {
   if (ops.empty()) return;
+  for (auto& a : plan.actions) {
+    if (a.kind != Action::Kind::JsonPatch || a.resource != "deployments" || a.name != deployment) continue;
+    for (const auto& o : ops) a.patch.push_back(o);
+    return;
+  }
   Action a{Action::Kind::JsonPatch, "deployments", deployment, {}, ops, "", "", ""};
   plan.actions.push_back(std::move(a));
+}
+
+Json Ctx::projected(const std::string& deployment, const Json& observed) const {
+  for (const auto& a : plan.actions)
+    if (a.kind == Action::Kind::JsonPatch && a.resource == "deployments" && a.name == deployment)
+      return observed.patch(a.patch);
+  return observed;
 }
 
 Json& migration(Ctx& ctx) {
