@@ -207,6 +207,7 @@ void planMove(Ctx& ctx) {
     return;
   }
   startMigration(ctx, *v);
+  runSteps(ctx);  // the gates hold from this pass on; Pending waits for the status write
 }
 
 }  // namespace
