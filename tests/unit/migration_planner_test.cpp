@@ -212,6 +212,29 @@ TEST(MigrationPlanner, WarnsAboutTheLatestTag) {
   EXPECT_EQ(conditionStatus(w.settle().status, conditions::kMutableVersion), "True");
 }
 
+TEST(MigrationPlanner, DoesNotClaimMigratedAfterAdoptingLatest) {
+  World w;
+  w.setImages("latest");  // the chart's default global.version
+  Plan p = w.step();
+  EXPECT_EQ(conditionStatus(p.status, conditions::kMigrated), "Unknown");
+  EXPECT_EQ(conditionReason(p.status, conditions::kMigrated), reasons::kTagNotPinned);
+  const std::string msg = getCondition(p.status, conditions::kMigrated)->message;
+  EXPECT_NE(msg.find("@sha256:"), std::string::npos) << msg;
+  EXPECT_TRUE(hasEvent(p, reasons::kTagNotPinned));
+  w.settle();
+  EXPECT_EQ(conditionStatus(w.pm["status"], conditions::kMigrated), "Unknown");
+  EXPECT_FALSE(hasEvent(w.plan(), reasons::kTagNotPinned));  // once
+}
+
+TEST(MigrationPlanner, LatestPinnedByDigestIsAdoptedAsMigrated) {
+  World w;
+  for (auto* d : {&*w.backend, &*w.worker})
+    (*d)["spec"]["template"]["spec"]["containers"][0]["image"] = "phasehq/backend:latest@sha256:" + std::string(64, 'b');
+  Plan p = w.step();
+  EXPECT_EQ(conditionStatus(p.status, conditions::kMigrated), "True");
+  EXPECT_EQ(conditionReason(p.status, conditions::kMigrated), reasons::kVersionAdopted);
+}
+
 TEST(MigrationPlanner, BringsADriftedImageBackInManagedMode) {
   World w;
   w.spec.version = "v2.72.0";

@@ -46,9 +46,14 @@ struct Ctx {
   // JsonPatch action. Ops must be computed against the Deployment as projected()
   // (the observed one with this pass's earlier ops applied).
   void patchDeployment(const std::string& deployment, const Json& ops);
+  // As condition(), with status "Unknown": the operator cannot tell.
+  void conditionUnknown(const std::string& type, const std::string& reason, const std::string& message,
+                        const char* eventType = nullptr);
   // The observed Deployment with the ops this pass already planned for it applied.
   Json projected(const std::string& deployment, const Json& observed) const;
   void phase(const std::string& value) { plan.status["phase"] = value; }
+  void setConditionStatus(const std::string& type, const std::string& status, const std::string& reason,
+                          const std::string& message, const char* eventType);
   // The observed Deployments (callers check references first).
   const Json& backend() const { return *in.backend; }
   const Json& worker() const { return *in.worker; }

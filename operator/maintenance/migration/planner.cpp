@@ -107,12 +107,26 @@ void reportMutability(Ctx& ctx, const Versions& v) {
 // Nothing to migrate: converge the Deployments (Managed: image backendImage:C and
 // EXTERNAL_MIGRATION; both modes: undo leftover gate changes) and report the rollout.
 void atRest(Ctx& ctx, const Versions& v) {
-  const std::string msg = v.adopted
-      ? v.current + " adopted as the current version from the running backend (assumed migrated)"
-      : v.current + " is migrated";
-  ctx.condition(conditions::kMigrated, true, v.adopted ? reasons::kVersionAdopted : reasons::kUpToDate, msg,
-                v.adopted ? kEventNormal : nullptr);
   const auto& spec = ctx.in.spec;
+  const std::string image = containerImage(ctx.backend(), spec.backend.container);
+  if (v.t->mutableTag() && parseImageRef(image).digest.empty()) {
+    // The image behind a mutable tag can change with no change the operator sees (a pod
+    // restarted with imagePullPolicy Always pulls the new one): claiming Migrated=True here
+    // would be a guess. A digest pins it.
+    ctx.conditionUnknown(conditions::kMigrated, reasons::kTagNotPinned,
+                         "the backend runs \"" + image + "\": the image behind the tag \"" + v.target +
+                             "\" can change without the Deployment changing, so whether the database has its "
+                             "migrations cannot be known. Pin a version tag (" + spec.backendImage +
+                             ":v2.73.2) or a digest (" + spec.backendImage + "@sha256:...); meanwhile the "
+                             "schema gate of each pod still refuses to start a pod whose migrations are missing",
+                         v.adopted ? kEventWarning : nullptr);
+  } else {
+    const std::string msg = v.adopted
+        ? v.current + " adopted as the current version from the running backend (assumed migrated)"
+        : v.current + " is migrated";
+    ctx.condition(conditions::kMigrated, true, v.adopted ? reasons::kVersionAdopted : reasons::kUpToDate, msg,
+                  v.adopted ? kEventNormal : nullptr);
+  }
   if (spec.managed() &&
       (!imageOps(ctx.backend(), spec.backend.container, spec.backendImage, v.target).empty() ||
        !imageOps(ctx.worker(), spec.worker.container, spec.backendImage, v.target).empty()))
