@@ -71,6 +71,7 @@ inline constexpr const char* kDatabaseReachable = "DatabaseReachable";
 inline constexpr const char* kSpecValid = "SpecValid";
 inline constexpr const char* kMutableVersion = "MutableVersionTag";  // warning: `latest`
 inline constexpr const char* kRecovered = "RecoveryApplied";
+inline constexpr const char* kConflict = "Conflict";  // Managed mode: another manager sets the image
 }  // namespace conditions
 
 // Sets (or replaces) a condition in status["conditions"], stamping observedGeneration

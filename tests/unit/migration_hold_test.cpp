@@ -132,9 +132,70 @@ TEST(MigrationHold, CacheTransformKeepsOnlyWhoWroteReplicasAndPaused) {
                              {"fieldsV1", {{"f:spec", {{"f:replicas", Json::object()}, {"f:template", {{"f:x", 1}}}}}}}}})}}}};
   compactDeploymentForCache(d);
   EXPECT_TRUE(d["metadata"]["annotations"].empty());
-  EXPECT_EQ(d["metadata"]["managedFields"][0]["fieldsV1"], (Json{{"f:spec", {{"f:replicas", Json::object()}}}}));
+  EXPECT_EQ(d["metadata"]["managedFields"][0]["fieldsV1"],
+            (Json{{"f:spec", {{"f:replicas", Json::object()}, {"f:template", Json::object()}}}}));
   EXPECT_EQ(lastWriterOf(d, "replicas", "phase-maintenance-operator"), "field manager \"argocd-controller\"");
   EXPECT_EQ(lastWriterOf(d, "paused", "phase-maintenance-operator"), "an unknown client");
+}
+
+}  // namespace
+}  // namespace pmo::maintenance
+
+namespace pmo::maintenance {
+namespace {
+
+void helmSetsImages(World& w, const std::string& tag) {
+  w.setImages(tag);
+  for (auto* d : {&*w.backend, &*w.worker})
+    (*d)["metadata"]["managedFields"] = Json::array(
+        {{{"manager", "helm"}, {"operation", "Update"}, {"time", "2026-11-25T21:00:00Z"},
+          {"fieldsV1", {{"f:spec", {{"f:template", Json::object()}}}}}}});
+}
+
+TEST(MigrationConflict, ManagedModeRevertsOnceThenReportsConflictWithoutFlapping) {
+  World w;
+  w.spec.version = "v2.72.0";
+  w.settle();
+  helmSetsImages(w, "v2.74.0");  // helm upgrade with the chart's own global.version
+  Plan p = w.step();
+  EXPECT_TRUE(hasEvent(p, "VersionDrift"));
+  EXPECT_EQ(w.image(w.backend), "docker.io/phasehq/backend:v2.72.0");
+  w.settle();
+  helmSetsImages(w, "v2.74.0");  // the next helm upgrade sets it again
+  p = w.step();
+  EXPECT_FALSE(hasEvent(p, "VersionDrift"));
+  EXPECT_EQ(w.image(w.backend), "phasehq/backend:v2.74.0");  // left alone
+  const auto c = getCondition(w.pm["status"], conditions::kConflict);
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->status, "True");
+  EXPECT_EQ(c->reason, reasons::kImageSetByAnotherManager);
+  EXPECT_NE(c->message.find("field manager \"helm\""), std::string::npos) << c->message;
+  EXPECT_NE(c->message.find("global.version"), std::string::npos) << c->message;
+  EXPECT_NE(c->message.find("Follow mode"), std::string::npos) << c->message;
+  EXPECT_TRUE(hasEvent(p, reasons::kImageSetByAnotherManager));
+  for (int i = 0; i < 3; ++i) {  // no flapping: no image write, no repeated Event
+    Plan again = w.step();
+    for (const auto* a : actionsOf(again, Action::Kind::JsonPatch, "deployments"))
+      EXPECT_EQ(a->patch.dump().find("/containers/0/image"), std::string::npos) << a->patch.dump();
+    EXPECT_FALSE(hasEvent(again, reasons::kImageSetByAnotherManager));
+  }
+  helmSetsImages(w, "v2.72.0");  // the fix: the chart's global.version matches spec.version
+  p = w.step();
+  EXPECT_EQ(getCondition(w.pm["status"], conditions::kConflict)->status, "False");
+}
+
+TEST(MigrationConflict, ANewSpecVersionForgetsTheRevertRecord) {
+  World w;
+  w.spec.version = "v2.72.0";
+  w.settle();
+  helmSetsImages(w, "v2.74.0");
+  w.step();
+  EXPECT_TRUE(w.pm["status"].contains("versionDrift"));
+  w.spec.version = "v2.73.2";
+  w.runUntil(Step::Migrating);
+  w.finishJob("phase-migrate-v2-73-2", true);
+  w.settle();
+  EXPECT_FALSE(w.pm["status"].contains("versionDrift"));
 }
 
 }  // namespace

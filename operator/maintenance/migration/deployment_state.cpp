@@ -116,7 +116,7 @@ void compactDeploymentForCache(Json& d) {
   for (const auto& e : md["managedFields"]) {
     if (!e.is_object()) continue;
     Json spec = Json::object();
-    for (const char* f : {"f:replicas", "f:paused"}) {
+    for (const char* f : {"f:replicas", "f:paused", "f:template"}) {
       const Json::json_pointer p(std::string("/fieldsV1/f:spec/") + f);
       if (e.contains(p)) spec[f] = Json::object();
     }
