@@ -12,6 +12,9 @@ namespace cond = maintenance::conditions;
 
 namespace {
 
+// The reason of the Conflict condition a claimed Deployment gives (ownership.hpp).
+constexpr const char* kClaimReason = "DeploymentClaimed";
+
 std::string uidOf(const Json& o) { return o.value("/metadata/uid"_json_pointer, std::string()); }
 
 Json statusOf(const Json& pm) {
@@ -123,7 +126,7 @@ Acted actConflict(const Observation& seen, const std::string& message) {
   Acted out = startActed(seen);
   out.status = validStatus(seen);
   const auto before = maintenance::getCondition(out.status, cond::kConflict);
-  maintenance::setCondition(out.status, {cond::kConflict, "True", "DeploymentClaimed", message}, seen.generation,
+  maintenance::setCondition(out.status, {cond::kConflict, "True", kClaimReason, message}, seen.generation,
                             seen.in.now);
   out.status["phase"] = "Blocked";
   summarise(out.status, seen.generation, seen.in.now);
@@ -132,12 +135,15 @@ Acted actConflict(const Observation& seen, const std::string& message) {
   return out;
 }
 
-// The status without a Conflict condition (the conflict is over, or never was).
+// The status without the claim's Conflict condition (the claim conflict is over, or never
+// was). A Conflict of another reason (the migration planner's ImageSetByAnotherManager) is
+// the planner's to keep or resolve: removing it here would make the planner see it new on
+// every pass.
 void clearConflict(Json& status) {
   if (!status.contains("conditions") || !status["conditions"].is_array()) return;
   Json kept = Json::array();
   for (const auto& c : status["conditions"])
-    if (c.value("type", "") != cond::kConflict) kept.push_back(c);
+    if (c.value("type", "") != cond::kConflict || c.value("reason", "") != kClaimReason) kept.push_back(c);
   status["conditions"] = std::move(kept);
 }
 

@@ -71,7 +71,9 @@ inline constexpr const char* kDatabaseReachable = "DatabaseReachable";
 inline constexpr const char* kSpecValid = "SpecValid";
 inline constexpr const char* kMutableVersion = "MutableVersionTag";  // warning: `latest`
 inline constexpr const char* kRecovered = "RecoveryApplied";
-// True while another PhaseMaintenance owns a Deployment this one names (controller/ownership.hpp).
+// True while another PhaseMaintenance owns a Deployment this one names (reason
+// DeploymentClaimed, controller/ownership.hpp), or, in Managed mode, while another manager
+// keeps setting the image against spec.version (reason ImageSetByAnotherManager).
 inline constexpr const char* kConflict = "Conflict";
 }  // namespace conditions
 

@@ -3,6 +3,7 @@
 
 #include <iostream>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "e2e/operator_harness.hpp"
@@ -148,6 +149,68 @@ TEST(MigrationE2E, FollowModeMigratesWhenTheImageMovesOutOfBand) {
   const Json pm = h.waitForPm([](const Json& p) { return atVersion(p, "v2.73.2"); }, 60s, "currentVersion v2.73.2");
   EXPECT_EQ(jobsNamedLike(h, "migrate"), 1) << pm["status"].dump(1) << h.operatorLog();
   EXPECT_FALSE(h.deployment("phase-console-backend")["spec"].value("paused", false));
+}
+
+// The wait-for-schema init container on backend and worker, in the pod's own image through
+// an out-of-band image move, EXTERNAL_MIGRATION=true in Follow mode, and nothing of it left
+// after the PhaseMaintenance is deleted.
+std::optional<Json> gateOf(const Json& d) {
+  for (const auto& c : d["spec"]["template"]["spec"].value("initContainers", Json::array()))
+    if (c.value("name", "") == "wait-for-schema") return c;
+  return std::nullopt;
+}
+std::string imageOf(const Json& d) { return d["spec"]["template"]["spec"]["containers"][0].value("image", ""); }
+
+TEST(MigrationE2E, SchemaGateFollowsThePodsImageAndGoesWithThePhaseMaintenance) {
+  OperatorHarness h;
+  h.installCrdAndPhase();
+  h.startOperator();
+  Json spec = managedSpec("");
+  spec.erase("version");
+  h.applyPhaseMaintenance(spec);
+  h.waitForPm([](const Json& p) { return atVersion(p, "v2.72.0"); }, 60s, "adoption of v2.72.0");
+  for (const std::string name : {"phase-console-backend", "phase-console-worker"}) {
+    const Json d = h.deployment(name);
+    const auto gate = gateOf(d);
+    ASSERT_TRUE(gate.has_value()) << d.dump(1);
+    EXPECT_EQ((*gate)["image"], imageOf(d));
+    EXPECT_EQ(d["metadata"]["annotations"].value("maintenance.phase.dev/schema-gate", ""), "phase");
+  }
+  bool external = false;
+  const Json backend = h.deployment("phase-console-backend");
+  for (const auto& e : backend["spec"]["template"]["spec"]["containers"][0]["env"])
+    external = external || (e.value("name", "") == "EXTERNAL_MIGRATION" && e.value("value", "") == "true");
+  EXPECT_TRUE(external) << backend["spec"]["template"]["spec"]["containers"].dump(1);
+
+  for (const std::string name : {"phase-console-backend", "phase-console-worker"}) {
+    for (int attempt = 1;; ++attempt) {
+      Json d = h.deployment(name);
+      d["spec"]["template"]["spec"]["containers"][0]["image"] = "docker.io/phasehq/backend:v2.73.2";
+      try {
+        h.client().update(kube::resources::kDeployments, "phase", d);
+        break;
+      } catch (const kube::ApiError& e) {
+        if (e.reason() != kube::ErrorReason::Conflict || attempt == 5) throw;
+      }
+    }
+  }
+  h.waitForPm([](const Json& p) { return atVersion(p, "v2.73.2"); }, 60s, "currentVersion v2.73.2");
+  for (const std::string name : {"phase-console-backend", "phase-console-worker"}) {
+    const Json d = h.deployment(name);
+    ASSERT_TRUE(gateOf(d).has_value());
+    EXPECT_EQ((*gateOf(d))["image"], "docker.io/phasehq/backend:v2.73.2") << name;
+  }
+
+  h.client().remove(kube::resources::kPhaseMaintenances, "phase", "phase");
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline &&
+         (gateOf(h.deployment("phase-console-backend")) || gateOf(h.deployment("phase-console-worker"))))
+    std::this_thread::sleep_for(100ms);
+  for (const std::string name : {"phase-console-backend", "phase-console-worker"}) {
+    const Json d = h.deployment(name);
+    EXPECT_FALSE(gateOf(d).has_value()) << name << h.operatorLog();
+    EXPECT_FALSE(d["metadata"].value("annotations", Json::object()).contains("maintenance.phase.dev/schema-gate"));
+  }
 }
 
 TEST(MigrationE2E, KilledOperatorResumesWithExactlyOneJobPerStep) {

@@ -29,7 +29,7 @@ void collectContainers(const Json& object, std::vector<Json>& out) {
 
 std::vector<Json> everyChild(const testing::World& w) {
   std::vector<Json> children;
-  children.push_back(buildMigrationJob(w.pm, w.spec, *w.backend, "v2.73.2", "2026-11-25T20:00:00Z").value());
+  children.push_back(buildMigrationJob(w.pm, w.spec, *w.backend, "v2.73.2", "docker.io/phasehq/backend:v2.73.2", "2026-11-25T20:00:00Z").value());
   children.push_back(buildBackupJob(w.pm, w.spec, *w.backend, "v2.72.0", "v2.73.2", "2026-11-25T20:00:00Z",
                                     "/backups/phase/v2.72.0-to-v2.73.2.dump"));
   for (const auto& rule : w.spec.auditLogs.purge) children.push_back(buildPurgeCronJob(w.pm, w.spec, rule, "img:1", false));

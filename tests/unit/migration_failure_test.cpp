@@ -24,6 +24,7 @@ TEST(MigrationFailure, FailedBackupStopsBeforeTouchingDeployments) {
   w.managedAt("v2.72.0", "v2.73.2");
   w.spec.migrations.backup = {true, "phase-backups", 5, "postgres:15"};
   w.spec.migrations.gate = MigrationGate::ScaleDown;
+  w.installGate();
   const Json backendBefore = *w.backend;
   w.runUntil(Step::BackingUp);
   w.finishJob(kBackupJob, false);

@@ -32,20 +32,22 @@ TEST(MigrationFollow, AdoptsTheRunningTagAndStaysQuiet) {
   Plan p = w.plan();
   EXPECT_TRUE(p.actions.empty());
   EXPECT_EQ(p.status, w.pm["status"]);
-  EXPECT_EQ((*w.backend)["spec"]["template"]["spec"]["containers"][0].count("env"), 1u);
-  for (const auto& e : (*w.backend)["spec"]["template"]["spec"]["containers"][0]["env"])
-    EXPECT_NE(e["name"], "EXTERNAL_MIGRATION");  // Follow mode never edits the template
+  // Follow mode edits the template only for the schema gate and EXTERNAL_MIGRATION=true
+  // (Phase's start.sh would otherwise run its own migrate at every start).
+  EXPECT_EQ((*w.backend)["spec"]["template"]["spec"]["containers"][0]["env"].back(),
+            (Json{{"name", "EXTERNAL_MIGRATION"}, {"value", "true"}}));
+  EXPECT_EQ(w.image(w.backend), "phasehq/backend:v2.72.0");
+  EXPECT_EQ(w.gate(w.backend)["name"], schemagate::kGateContainer);
 }
 
 TEST(MigrationFollow, PausesMigratesAndResumesOnAnImageChange) {
   World w = followingAt("v2.72.0");
   w.spec.migrations.backup = {true, "phase-backups", 3, "postgres:15"};
   w.setImages("v2.73.2");  // helm upgrade
-  Plan p = w.runUntil(Step::Pending);
+  Plan p = w.runUntil(Step::Pending);  // the pass that sees the image pauses
   EXPECT_TRUE(hasEvent(p, "MigrationStarted"));
-  EXPECT_EQ(p.status["targetVersion"], "v2.73.2");
-  p = w.runUntil(Step::Pausing);
   EXPECT_TRUE(hasEvent(p, "WorkloadsPaused"));
+  EXPECT_EQ(p.status["targetVersion"], "v2.73.2");
   EXPECT_TRUE(pausedByOperator(*w.backend));
   EXPECT_TRUE(pausedByOperator(*w.worker));
   p = w.runUntil(Step::BackingUp);
@@ -55,7 +57,7 @@ TEST(MigrationFollow, PausesMigratesAndResumesOnAnImageChange) {
   p = w.runUntil(Step::Migrating);
   ASSERT_EQ(actionsOf(p, Action::Kind::Create).size(), 1u);
   EXPECT_EQ(actionsOf(p, Action::Kind::Create)[0]->object["spec"]["template"]["spec"]["containers"][0]["image"],
-            "docker.io/phasehq/backend:v2.73.2");
+            "phasehq/backend:v2.73.2");  // exactly the Deployment's image
   w.finishJob("phase-migrate-v2-73-2", true);
   w.rollDeployments();  // paused: nothing rolls yet
   p = w.runUntil(Step::RollingOut);
@@ -102,7 +104,7 @@ TEST(MigrationFollow, NeverUnpausesAPauseItDidNotMake) {
   World w = followingAt("v2.72.0");
   (*w.worker)["spec"]["paused"] = true;  // paused by a person
   w.setImages("v2.73.2");
-  w.runUntil(Step::Pausing);
+  w.runUntil(Step::Pending);
   EXPECT_FALSE((*w.worker)["metadata"].contains("annotations") &&
                (*w.worker)["metadata"]["annotations"].contains(annotations::kPausedByOperator));
   w.runUntil(Step::Migrating);

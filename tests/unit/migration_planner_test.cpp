@@ -74,6 +74,7 @@ TEST(MigrationPlanner, UpgradesWithBackupAndHoldRollout) {
   World w;
   w.managedAt("v2.72.0", "v2.73.2");
   w.spec.migrations.backup = {true, "phase-backups", 5, "postgres:15"};
+  w.installGate();
   const Json backendBefore = *w.backend, workerBefore = *w.worker;
 
   Plan p = w.runUntil(Step::Pending);  // the move is recorded before anything is created
@@ -169,6 +170,7 @@ TEST(MigrationPlanner, WaitsForARunningPurgeJobBeforeMigrating) {
 TEST(MigrationPlanner, RefusesDowngradeWithoutOptIn) {
   World w;
   w.managedAt("v2.73.2", "v2.72.0");
+  w.installGate();
   Plan p = w.step();
   EXPECT_EQ(conditionReason(p.status, conditions::kMigrated), reasons::kDowngradeRefused);
   const std::string msg = getCondition(p.status, conditions::kMigrated)->message;
@@ -208,6 +210,29 @@ TEST(MigrationPlanner, WarnsAboutTheLatestTag) {
   EXPECT_TRUE(hasEvent(p, reasons::kMutableTag));
   EXPECT_EQ(w.at(), Step::Pending);  // a move to latest still migrates once
   EXPECT_EQ(conditionStatus(w.settle().status, conditions::kMutableVersion), "True");
+}
+
+TEST(MigrationPlanner, DoesNotClaimMigratedAfterAdoptingLatest) {
+  World w;
+  w.setImages("latest");  // the chart's default global.version
+  Plan p = w.step();
+  EXPECT_EQ(conditionStatus(p.status, conditions::kMigrated), "Unknown");
+  EXPECT_EQ(conditionReason(p.status, conditions::kMigrated), reasons::kTagNotPinned);
+  const std::string msg = getCondition(p.status, conditions::kMigrated)->message;
+  EXPECT_NE(msg.find("@sha256:"), std::string::npos) << msg;
+  EXPECT_TRUE(hasEvent(p, reasons::kTagNotPinned));
+  w.settle();
+  EXPECT_EQ(conditionStatus(w.pm["status"], conditions::kMigrated), "Unknown");
+  EXPECT_FALSE(hasEvent(w.plan(), reasons::kTagNotPinned));  // once
+}
+
+TEST(MigrationPlanner, LatestPinnedByDigestIsAdoptedAsMigrated) {
+  World w;
+  for (auto* d : {&*w.backend, &*w.worker})
+    (*d)["spec"]["template"]["spec"]["containers"][0]["image"] = "phasehq/backend:latest@sha256:" + std::string(64, 'b');
+  Plan p = w.step();
+  EXPECT_EQ(conditionStatus(p.status, conditions::kMigrated), "True");
+  EXPECT_EQ(conditionReason(p.status, conditions::kMigrated), reasons::kVersionAdopted);
 }
 
 TEST(MigrationPlanner, BringsADriftedImageBackInManagedMode) {

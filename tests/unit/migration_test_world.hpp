@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "maintenance/migration/deployment_patch.hpp"
 #include "maintenance/migration/planner.hpp"
+#include "maintenance/migration/schema_gate.hpp"
 
 namespace pmo::maintenance {
 inline void PrintTo(Step step, std::ostream* os) { *os << stepName(step); }
@@ -78,6 +80,15 @@ struct World {
     backend = loadFixture("phase_backend_deployment.json");
     worker = loadFixture("phase_worker_deployment.json");
   }
+
+  // The Deployments as the operator leaves them at rest: the schema gate on both,
+  // EXTERNAL_MIGRATION=true on the backend (so a test can compare them before and after a pass).
+  void installGate() {
+    *backend = backend->patch(externalMigrationOps(*backend, spec.backend.container));
+    *backend = backend->patch(schemagate::ensureGateOps(*backend, spec.backend.container, "phase"));
+    *worker = worker->patch(schemagate::ensureGateOps(*worker, spec.worker.container, "phase"));
+  }
+  const Json& gate(const std::optional<Json>& d) const { return (*d)["spec"]["template"]["spec"]["initContainers"].back(); }
 
   // Managed mode at `version` with the status of an operator that already ran it.
   void managedAt(const std::string& current, const std::string& target) {

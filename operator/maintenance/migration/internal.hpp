@@ -41,8 +41,19 @@ struct Ctx {
   // message if status, reason or message differ from the observed condition.
   void condition(const std::string& type, bool value, const std::string& reason,
                  const std::string& message, const char* eventType = nullptr);
+  // Plans `ops` for the Deployment: appended to the patch already planned for it in this
+  // pass (one write per Deployment per pass, at the position of its first ops), else a new
+  // JsonPatch action. Ops must be computed against the Deployment as projected()
+  // (the observed one with this pass's earlier ops applied).
   void patchDeployment(const std::string& deployment, const Json& ops);
+  // As condition(), with status "Unknown": the operator cannot tell.
+  void conditionUnknown(const std::string& type, const std::string& reason, const std::string& message,
+                        const char* eventType = nullptr);
+  // The observed Deployment with the ops this pass already planned for it applied.
+  Json projected(const std::string& deployment, const Json& observed) const;
   void phase(const std::string& value) { plan.status["phase"] = value; }
+  void setConditionStatus(const std::string& type, const std::string& status, const std::string& reason,
+                          const std::string& message, const char* eventType);
   // The observed Deployments (callers check references first).
   const Json& backend() const { return *in.backend; }
   const Json& worker() const { return *in.worker; }
@@ -85,6 +96,12 @@ void runSteps(Ctx& ctx);
 bool releaseWorkloads(Ctx& ctx, const std::string& version, bool setImages);
 // RolledOut from the observed Deployments; true when both rollouts are complete.
 bool reportRollout(Ctx& ctx, const std::string& version);
+
+// The schema gate (schema_gate.hpp) on backend and worker, EXTERNAL_MIGRATION=true on the
+// backend: planned on every pass that found both Deployments, merged into the pass's own
+// patch of each (so a Managed image change and the gate's image land in one rollout).
+// Announced by an Event when the gate is first added.
+void keepSchemaGate(Ctx& ctx);
 
 // The target moved away from status.migration.to. Wait: a running migration Job finishes
 // first (nothing else planned). Continue: status.migration was resolved, either committed

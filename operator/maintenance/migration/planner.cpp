@@ -5,6 +5,7 @@
 #include "maintenance/migration/deployment_patch.hpp"
 #include "maintenance/migration/deployment_state.hpp"
 #include "maintenance/image_ref.hpp"
+#include "maintenance/labels.hpp"
 #include "maintenance/migration/internal.hpp"
 
 namespace pmo::maintenance {
@@ -104,22 +105,73 @@ void reportMutability(Ctx& ctx, const Versions& v) {
   }
 }
 
+// Managed mode, at rest: another client (Helm's global.version, a GitOps sync) set an image
+// against spec.version. The first time (per image and spec.version) it is set back, and
+// status.versionDrift remembers it; the same image set again is a fight the operator stops:
+// Conflict=True naming the manager and the fix, and the image is left alone (pods of it wait
+// in the schema gate). Returns true while in conflict.
+bool imageConflict(Ctx& ctx, const Versions& v) {
+  const auto& spec = ctx.in.spec;
+  Json& status = ctx.status();
+  const Json record = status.value("versionDrift", Json::object());
+  if (record.value("version", "") != v.target) status.erase("versionDrift");
+  const WorkloadRef* drifted = nullptr;
+  for (const auto* ref : {&spec.backend, &spec.worker}) {
+    const Json& d = ref == &spec.backend ? ctx.backend() : ctx.worker();
+    if (!drifted && !imageOps(d, ref->container, spec.backendImage, v.target).empty()) drifted = ref;
+  }
+  const auto before = getCondition(ctx.old, conditions::kConflict);
+  if (!drifted) {
+    if (before && before->status == "True")
+      ctx.condition(conditions::kConflict, false, reasons::kConflictResolved,
+                    "backend and worker run " + spec.backendImage + ":" + v.target + " (spec.version)", kEventNormal);
+    return false;
+  }
+  const Json& d = drifted == &spec.backend ? ctx.backend() : ctx.worker();
+  const std::string image = containerImage(d, drifted->container);
+  if (status.contains("versionDrift") && status["versionDrift"].value("image", "") == image) {
+    ctx.condition(conditions::kConflict, true, reasons::kImageSetByAnotherManager,
+                  "Deployment \"" + drifted->deployment + "\" was set to " + image + " by " +
+                      lastWriterOf(d, "template", labels::kManagedByValue) + " again after the operator set it back to " +
+                      spec.backendImage + ":" + v.target + " (spec.version); the operator no longer reverts it. "
+                      "Fix: set the chart's global.version (or the image in Git) to " + v.target +
+                      ", or use Follow mode (remove spec.version). Meanwhile pods of " + image +
+                      " wait in the schema gate until their migrations ran",
+                  kEventWarning);
+    return true;
+  }
+  ctx.event(kEventWarning, "VersionDrift",
+            "Deployment \"" + drifted->deployment + "\" runs " + image + ", not " + spec.backendImage + ":" + v.target +
+                " (spec.version, migrated): setting it back once; if it is set again the operator reports a "
+                "Conflict instead. Change spec.version to move to another version");
+  status["versionDrift"] = Json{{"image", image}, {"version", v.target}, {"revertedAt", formatTime(ctx.in.now)}};
+  return false;
+}
+
 // Nothing to migrate: converge the Deployments (Managed: image backendImage:C and
 // EXTERNAL_MIGRATION; both modes: undo leftover gate changes) and report the rollout.
 void atRest(Ctx& ctx, const Versions& v) {
-  const std::string msg = v.adopted
-      ? v.current + " adopted as the current version from the running backend (assumed migrated)"
-      : v.current + " is migrated";
-  ctx.condition(conditions::kMigrated, true, v.adopted ? reasons::kVersionAdopted : reasons::kUpToDate, msg,
-                v.adopted ? kEventNormal : nullptr);
   const auto& spec = ctx.in.spec;
-  if (spec.managed() &&
-      (!imageOps(ctx.backend(), spec.backend.container, spec.backendImage, v.target).empty() ||
-       !imageOps(ctx.worker(), spec.worker.container, spec.backendImage, v.target).empty()))
-    ctx.event(kEventWarning, "VersionDrift",
-              "backend or worker image differs from " + spec.backendImage + ":" + v.target +
-                  " (spec.version, migrated): setting it back. Change spec.version to move to another version");
-  const bool wrote = releaseWorkloads(ctx, v.target, spec.managed());
+  const std::string image = containerImage(ctx.backend(), spec.backend.container);
+  if (v.t->mutableTag() && parseImageRef(image).digest.empty()) {
+    // The image behind a mutable tag can change with no change the operator sees (a pod
+    // restarted with imagePullPolicy Always pulls the new one): claiming Migrated=True here
+    // would be a guess. A digest pins it.
+    ctx.conditionUnknown(conditions::kMigrated, reasons::kTagNotPinned,
+                         "the backend runs \"" + image + "\": the image behind the tag \"" + v.target +
+                             "\" can change without the Deployment changing, so whether the database has its "
+                             "migrations cannot be known. Pin a version tag (" + spec.backendImage +
+                             ":v2.73.2) or a digest (" + spec.backendImage + "@sha256:...); meanwhile the "
+                             "schema gate of each pod still refuses to start a pod whose migrations are missing",
+                         v.adopted ? kEventWarning : nullptr);
+  } else {
+    const std::string msg = v.adopted
+        ? v.current + " adopted as the current version from the running backend (assumed migrated)"
+        : v.current + " is migrated";
+    ctx.condition(conditions::kMigrated, true, v.adopted ? reasons::kVersionAdopted : reasons::kUpToDate, msg,
+                  v.adopted ? kEventNormal : nullptr);
+  }
+  const bool wrote = releaseWorkloads(ctx, v.target, spec.managed() && !imageConflict(ctx, v));
   const bool done = !wrote && reportRollout(ctx, v.target);
   if (wrote) {
     ctx.condition(conditions::kRolledOut, false, reasons::kRollingOut, "bringing backend and worker to " + v.target);
@@ -177,6 +229,39 @@ bool sameVersion(const Versions& v) {
   return cmp && *cmp == 0;
 }
 
+// Everything after the references were found: the move itself.
+void planMove(Ctx& ctx) {
+  const auto& spec = ctx.in.spec;
+  auto v = resolveVersions(ctx);
+  if (!v) return;
+  ctx.status()["targetVersion"] = v->target;
+  if (v->adopted && v->current != "unknown") ctx.status()["currentVersion"] = v->current;
+  reportMutability(ctx, *v);
+
+  if (migrationInProgress(ctx.status())) {
+    if (migrationField(ctx.status(), "to") == v->target) {
+      runSteps(ctx);
+      return;
+    }
+    if (retarget(ctx, v->target) == Retarget::Wait) return;
+    v->current = ctx.status().value("currentVersion", v->current);
+    v->c = parseVersion(v->current);
+    v->adopted = false;
+  }
+  if (sameVersion(*v)) {
+    atRest(ctx, *v);
+    return;
+  }
+  std::optional<int> order;
+  if (v->c) order = compareVersions(*v->t, *v->c);
+  if (order && *order < 0 && !spec.migrations.allowDowngrade) {
+    refuseDowngrade(ctx, *v);
+    return;
+  }
+  startMigration(ctx, *v);
+  runSteps(ctx);  // the gates hold from this pass on; Pending waits for the status write
+}
+
 }  // namespace
 
 Plan planMigration(const Observed& in) {
@@ -186,33 +271,8 @@ Plan planMigration(const Observed& in) {
   if (!checkWorkload(ctx, in.backend, spec.backend, "spec.workloads.backend") ||
       !checkWorkload(ctx, in.worker, spec.worker, "spec.workloads.worker"))
     return plan;
-  auto v = resolveVersions(ctx);
-  if (!v) return plan;
-  ctx.status()["targetVersion"] = v->target;
-  if (v->adopted && v->current != "unknown") ctx.status()["currentVersion"] = v->current;
-  reportMutability(ctx, *v);
-
-  if (migrationInProgress(ctx.status())) {
-    if (migrationField(ctx.status(), "to") == v->target) {
-      runSteps(ctx);
-      return plan;
-    }
-    if (retarget(ctx, v->target) == Retarget::Wait) return plan;
-    v->current = ctx.status().value("currentVersion", v->current);
-    v->c = parseVersion(v->current);
-    v->adopted = false;
-  }
-  if (sameVersion(*v)) {
-    atRest(ctx, *v);
-    return plan;
-  }
-  std::optional<int> order;
-  if (v->c) order = compareVersions(*v->t, *v->c);
-  if (order && *order < 0 && !spec.migrations.allowDowngrade) {
-    refuseDowngrade(ctx, *v);
-    return plan;
-  }
-  startMigration(ctx, *v);
+  planMove(ctx);
+  keepSchemaGate(ctx);
   return plan;
 }
 

@@ -78,6 +78,11 @@ inline constexpr const char* kVersionMismatch = "VersionMismatch";
 inline constexpr const char* kMutableTag = "MutableTag";
 inline constexpr const char* kUnorderedVersion = "UnorderedVersion";
 inline constexpr const char* kVersionPinned = "VersionPinned";
+// Migrated=Unknown: the running tag is mutable (`latest`) and not pinned by a digest.
+inline constexpr const char* kTagNotPinned = "TagNotPinnedByDigest";
+// Conflict condition.
+inline constexpr const char* kImageSetByAnotherManager = "ImageSetByAnotherManager";
+inline constexpr const char* kConflictResolved = "Resolved";
 }  // namespace reasons
 
 }  // namespace pmo::maintenance

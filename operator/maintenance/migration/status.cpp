@@ -24,7 +24,16 @@ void Ctx::event(const std::string& type, const std::string& reason, const std::s
 
 void Ctx::condition(const std::string& type, bool value, const std::string& reason,
                     const std::string& message, const char* eventType) {
-  const std::string s = value ? "True" : "False";
+  setConditionStatus(type, value ? "True" : "False", reason, message, eventType);
+}
+
+void Ctx::conditionUnknown(const std::string& type, const std::string& reason, const std::string& message,
+                           const char* eventType) {
+  setConditionStatus(type, "Unknown", reason, message, eventType);
+}
+
+void Ctx::setConditionStatus(const std::string& type, const std::string& s, const std::string& reason,
+                             const std::string& message, const char* eventType) {
   const auto before = getCondition(old, type);
   const bool changed = !before || before->status != s || before->reason != reason || before->message != message;
   setCondition(plan.status, Condition{type, s, reason, message}, generation, in.now);
@@ -33,8 +42,20 @@ void Ctx::condition(const std::string& type, bool value, const std::string& reas
 
 void Ctx::patchDeployment(const std::string& deployment, const Json& ops) {
   if (ops.empty()) return;
+  for (auto& a : plan.actions) {
+    if (a.kind != Action::Kind::JsonPatch || a.resource != "deployments" || a.name != deployment) continue;
+    for (const auto& o : ops) a.patch.push_back(o);
+    return;
+  }
   Action a{Action::Kind::JsonPatch, "deployments", deployment, {}, ops, "", "", ""};
   plan.actions.push_back(std::move(a));
+}
+
+Json Ctx::projected(const std::string& deployment, const Json& observed) const {
+  for (const auto& a : plan.actions)
+    if (a.kind == Action::Kind::JsonPatch && a.resource == "deployments" && a.name == deployment)
+      return observed.patch(a.patch);
+  return observed;
 }
 
 Json& migration(Ctx& ctx) {

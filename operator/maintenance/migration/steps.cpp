@@ -67,15 +67,10 @@ Outcome waitForMaintenanceJobs(Ctx& ctx, const Move&) {
               kRequeueMaintenanceJobs);
 }
 
+// The pause itself is planned by holdGates (every pass, before anything else); this step
+// waits until both Deployments are paused (by the operator or by someone else).
 Outcome pause(Ctx& ctx, const Move& mv) {
-  const auto& spec = ctx.in.spec;
-  const Json b = pausePatch(ctx.backend()), w = pausePatch(ctx.worker());
-  if (b.empty() && w.empty()) return Outcome::Done;
-  ctx.patchDeployment(spec.backend.deployment, b);
-  ctx.patchDeployment(spec.worker.deployment, w);
-  if (mv.oldStep != Step::Pausing)
-    ctx.event("Normal", "WorkloadsPaused",
-              "paused backend and worker (spec.paused) until the migrations of " + mv.to + " ran");
+  if (isPaused(ctx.backend()) && isPaused(ctx.worker())) return Outcome::Done;
   return wait(ctx, Step::Pausing, "pausing backend and worker until " + mv.to + " is migrated", kRequeuePatch);
 }
 
@@ -152,11 +147,15 @@ Outcome migrate(Ctx& ctx, const Move& mv) {
   const std::string name = migrationJobName(ctx.name, mv.to);
   migration(ctx)["migrationJob"] = name;
   const JobView view = findJob(ctx.in, name, mv.runId);
-  const std::string running = "running python manage.py migrate in " + spec.backendImage + ":" + mv.to + " (Job " + name + ")";
+  // Follow mode: exactly the image the backend Deployment names (a mirror, a digest), the
+  // code that will run; Managed mode: spec.backendImage at the target.
+  const std::string image =
+      spec.managed() ? spec.backendImage + ":" + mv.to : containerImage(ctx.backend(), spec.backend.container);
+  const std::string running = "running python manage.py migrate in " + image + " (Job " + name + ")";
   using S = JobView::State;
   switch (view.state) {
     case S::Absent: {
-      auto job = buildMigrationJob(ctx.in.object, spec, ctx.backend(), mv.to, mv.runId);
+      auto job = buildMigrationJob(ctx.in.object, spec, ctx.backend(), mv.to, image, mv.runId);
       if (!job) return wait(ctx, Step::Migrating, "backend container missing", kRequeueBlocked);
       ctx.plan.actions.push_back(Action{Action::Kind::Create, "jobs", name, *job, {}, "", "", ""});
       return wait(ctx, Step::Migrating, running, kRequeueJob);
@@ -205,7 +204,13 @@ Outcome rollOut(Ctx& ctx, const Move& mv) {
   return Outcome::Done;
 }
 
-Outcome recorded(Ctx&, const Move&) { return Outcome::Done; }
+// The move's run id (startedAt) is stored before any Job carries it: a status write that
+// fails after a create would otherwise leave a Job that the next pass finds stale.
+Outcome recorded(Ctx& ctx, const Move& mv) {
+  if (migrationField(ctx.old, "startedAt") == mv.runId) return Outcome::Done;
+  ctx.plan.requeueNoLaterThan(kRequeueStart);
+  return Outcome::Wait;
+}
 
 bool always(const PhaseMaintenanceSpec&) { return true; }
 bool never(const PhaseMaintenanceSpec&) { return false; }
@@ -224,8 +229,8 @@ struct Transition {
 
 const std::array<Transition, 8> kTable = {{
     {Step::Pending, "Pending", "Pending", always, recorded},
-    {Step::WaitingForMaintenanceJobs, "WaitingForMaintenanceJobs", "Pending", always, waitForMaintenanceJobs},
     {Step::Pausing, "Pausing", "Pending", followMode, pause},
+    {Step::WaitingForMaintenanceJobs, "WaitingForMaintenanceJobs", "Pending", always, waitForMaintenanceJobs},
     {Step::BackingUp, "BackingUp", "BackingUp", backupEnabled, backUp},
     {Step::ScalingDown, "ScalingDown", "Migrating", scaleDownGate, scaleDown},
     {Step::Migrating, "Migrating", "Migrating", always, migrate},
@@ -260,10 +265,47 @@ std::optional<Step> resumeAfterFailure(Ctx& ctx, const Move& mv) {
 
 const char* phaseForStep(Step step) { return row(step).phase; }
 
+// The gates of a move hold on every pass, whatever the cursor, until the rollout releases
+// them: Follow mode keeps backend and worker paused (from the pass that saw the new image
+// on), and ScaleDown keeps at 0 a Deployment the operator scaled down. What someone else
+// undid is done again, with a Warning Event naming who.
+void holdGates(Ctx& ctx, const Move& mv, Step at) {
+  const auto& spec = ctx.in.spec;
+  if (at == Step::RollingOut) return;
+  bool paused = false;
+  for (const auto* ref : {&spec.backend, &spec.worker}) {
+    const Json& d = ref == &spec.backend ? ctx.backend() : ctx.worker();
+    const Json projected = ctx.projected(ref->deployment, d);
+    if (!spec.managed()) {
+      const Json ops = pausePatch(projected);
+      if (!ops.empty() && annotation(d, annotations::kPausedByOperator))
+        ctx.event("Warning", "GateReasserted",
+                  "Deployment \"" + ref->deployment + "\" was unpaused by " +
+                      lastWriterOf(d, "paused", labels::kManagedByValue) + " while moving to " + mv.to +
+                      ": paused again until its migrations ran");
+      paused = paused || !ops.empty();
+      ctx.patchDeployment(ref->deployment, ops);
+    }
+    if (spec.migrations.gate == MigrationGate::ScaleDown && annotation(d, annotations::kReplicasBefore) &&
+        desiredReplicas(d) != 0) {
+      ctx.patchDeployment(ref->deployment, scaleDownPatch(ctx.projected(ref->deployment, d)));
+      ctx.event("Warning", "GateReasserted",
+                "Deployment \"" + ref->deployment + "\" was scaled to " + std::to_string(desiredReplicas(d)) +
+                    " by " + lastWriterOf(d, "replicas", labels::kManagedByValue) + " while moving to " + mv.to +
+                    " (gate ScaleDown): back to 0 until its migrations ran");
+    }
+  }
+  if (paused && !annotation(ctx.backend(), annotations::kPausedByOperator) &&
+      !annotation(ctx.worker(), annotations::kPausedByOperator))
+    ctx.event("Normal", "WorkloadsPaused",
+              "paused backend and worker (spec.paused) until the migrations of " + mv.to + " ran");
+}
+
 void runSteps(Ctx& ctx) {
   const Json& m = ctx.status()["migration"];
   Move mv{m.value("from", ""), m.value("to", ""), m.value("startedAt", ""), migrationStep(ctx.old)};
   std::optional<Step> at = migrationStep(ctx.status()).value_or(Step::Pending);
+  holdGates(ctx, mv, *at);
   if (at == Step::Failed) {
     at = resumeAfterFailure(ctx, mv);
     if (!at) return;
