@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cstdio>
+#include <functional>
 
 namespace pmo::sandbox {
 
@@ -41,6 +42,18 @@ std::string imageTag(const std::string& image) {
 std::string SchemaModel::imageVersion(const std::string& image) const {
   auto it = images_.find(image);
   return it != images_.end() ? it->second : imageTag(image);
+}
+
+std::string SchemaModel::resolvedImageId(const std::string& image) {
+  const std::string version = imageVersion(image);
+  std::string repo = image.substr(0, image.find('@'));
+  const auto slash = repo.rfind('/'), colon = repo.rfind(':');
+  if (colon != std::string::npos && (slash == std::string::npos || colon > slash)) repo = repo.substr(0, colon);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016zx", std::hash<std::string>{}(version));
+  const std::string id = repo + "@sha256:" + std::string(hex) + hex + hex + hex;
+  images_[id] = version;
+  return id;
 }
 
 std::string SchemaModel::version(const std::string& ns) const {

@@ -35,11 +35,16 @@ class SchemaModel {
   bool advance(const std::string& ns, const std::string& version, uint64_t rv, bool force = false);
 
   void setImageVersion(const std::string& image, const std::string& version) { images_[image] = version; }
+  // An image's version now; a digest reference (`repo@sha256:...`) that resolvedImageId made
+  // keeps the version it was resolved to.
   std::string imageVersion(const std::string& image) const;
+  // What the kubelet would record as the container's imageID: `repo@sha256:<digest>` of the
+  // version the image resolves to now (so a moved tag gives another digest).
+  std::string resolvedImageId(const std::string& image);
 
  private:
   std::map<std::string, std::vector<std::pair<uint64_t, std::string>>> history_;  // ns -> (rv, version)
-  std::map<std::string, std::string> images_;
+  std::map<std::string, std::string> images_;  // image (or digest reference) -> version
 };
 
 // <0, 0, >0 as a is older than, the same as, newer than b; nullopt when they cannot be compared.

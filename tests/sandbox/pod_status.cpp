@@ -13,15 +13,24 @@ std::string names(const nlohmann::json& containers) {
   return "[" + out + "]";
 }
 
-nlohmann::json containerStatus(const nlohmann::json& c, const nlohmann::json& state, bool ready, bool started) {
-  // imageID is required in a ContainerStatus; nothing was pulled, zeros stand for the digest.
-  return {{"name", c.value("name", "")}, {"image", c.value("image", "")},
-          {"imageID", c.value("image", "") + "@sha256:" + std::string(64, '0')}, {"ready", ready},
+nlohmann::json containerStatus(const nlohmann::json& pod, const nlohmann::json& c, const nlohmann::json& state, bool ready,
+                               bool started) {
+  std::string id = podImageId(pod, c.value("name", ""));
+  if (id.empty()) id = c.value("image", "") + "@sha256:" + std::string(64, '0');
+  return {{"name", c.value("name", "")}, {"image", c.value("image", "")}, {"imageID", id}, {"ready", ready},
           {"started", started}, {"restartCount", 0}, {"state", state}};
 }
 }  // namespace
 
-nlohmann::json newPod(const nlohmann::json& rs, const nlohmann::json& tmpl) {
+std::string podImageId(const nlohmann::json& pod, const std::string& name) {
+  const auto& status = pod.value("status", nlohmann::json::object());
+  for (const char* list : {"initContainerStatuses", "containerStatuses"})
+    for (const auto& cs : status.value(list, nlohmann::json::array()))
+      if (cs.value("name", "") == name) return cs.value("imageID", "");
+  return "";
+}
+
+nlohmann::json newPod(const nlohmann::json& rs, const nlohmann::json& tmpl, SchemaModel& registry) {
   const auto& meta = tmpl.value("metadata", nlohmann::json::object());
   nlohmann::json pod = {
       {"metadata",
@@ -36,6 +45,15 @@ nlohmann::json newPod(const nlohmann::json& rs, const nlohmann::json& tmpl) {
   pod["spec"]["nodeName"] = "sandbox-node";
   const std::string now = nowRfc3339();
   pod["status"] = {{"phase", "Pending"}, {"startTime", now}, {"podIP", "10.244.1.10"}};
+  for (const auto& [list, statuses] : {std::pair<const char*, const char*>{"initContainers", "initContainerStatuses"},
+                                       {"containers", "containerStatuses"}}) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& c : pod["spec"].value(list, nlohmann::json::array()))
+      out.push_back({{"name", c.value("name", "")}, {"image", c.value("image", "")},
+                     {"imageID", registry.resolvedImageId(c.value("image", ""))}, {"ready", false},
+                     {"started", false}, {"restartCount", 0}, {"state", {{"waiting", {{"reason", "PodInitializing"}}}}}});
+    if (!out.empty()) pod["status"][statuses] = out;
+  }
   return pod;
 }
 
@@ -53,14 +71,14 @@ nlohmann::json podStatus(const nlohmann::json& pod, bool initializing, bool read
                                    : nlohmann::json{{"terminated",
                                                      {{"exitCode", 0}, {"reason", "Completed"}, {"startedAt", started},
                                                       {"finishedAt", started}}}};
-    initStatuses.push_back(containerStatus(c, state, !waiting, waiting));
+    initStatuses.push_back(containerStatus(pod, c, state, !waiting, waiting));
   }
   if (initStatuses.empty()) status.erase("initContainerStatuses");
   else status["initContainerStatuses"] = initStatuses;
   nlohmann::json statuses = nlohmann::json::array();
   for (const auto& c : containers)
-    statuses.push_back(initializing ? containerStatus(c, {{"waiting", {{"reason", "PodInitializing"}}}}, false, false)
-                                    : containerStatus(c, {{"running", {{"startedAt", started}}}}, ready, true));
+    statuses.push_back(initializing ? containerStatus(pod, c, {{"waiting", {{"reason", "PodInitializing"}}}}, false, false)
+                                    : containerStatus(pod, c, {{"running", {{"startedAt", started}}}}, ready, true));
   status["containerStatuses"] = statuses;
   setCondition(status, "PodScheduled", "True", "", "");
   if (initializing) {

@@ -123,7 +123,7 @@ void ReplicaSetController::sync(const std::string& ns, const std::string& name) 
   const nlohmann::json podSpec = tmpl.value("spec", nlohmann::json::object());
   const long desired = std::max(0L, deployutil::replicas(*rs));
   while (static_cast<long>(pods.size()) < desired) {
-    nlohmann::json pod = newPod(*rs, tmpl);
+    nlohmann::json pod = newPod(*rs, tmpl, w_.schema);
     ObjectPtr created = createInternal(w_, *w_.types.byKey(kPods), pod);
     const bool gated = schemaGate(podSpec) != nullptr;
     pods.push_back({metaString(*created, "name"), gated ? kNever : (b.stuck ? kNever : now + b.readyAfter), gated});
@@ -143,16 +143,15 @@ void ReplicaSetController::sync(const std::string& ns, const std::string& name) 
     ObjectPtr pod = w_.store.find(kPods, ns, p.name);
     std::string gateLine;
     if (p.gated && pod) {
-      const nlohmann::json* gate = schemaGate((*pod)["spec"]);
-      const std::string want = w_.schema.imageVersion(gate ? gate->value("image", "") : "");
+      const std::string want = w_.schema.imageVersion(podImageId(*pod, kSchemaGateContainer));
       const std::string have = w_.schema.version(ns);
       auto cmp = compareVersions(have, want);
       if (!have.empty() && cmp && *cmp >= 0) {
         p.gated = false;
         p.readyAt = b.stuck ? kNever : now + b.readyAfter;
       } else {
-        gateLine = "wait-for-schema: waiting for the database schema to have the migrations of " + want +
-                   " (it has " + (have.empty() ? std::string("none") : have) + ")\n";
+        gateLine = "wait-for-schema: waiting for the migrations of " + want + " (the schema has " +
+                   (have.empty() ? std::string("none") : have) + ")\n";
       }
     }
     if (p.readyAt <= now) ++ready;

@@ -77,7 +77,7 @@ TEST_F(PodsTest, AGatedPodWaitsInInitUntilTheSchemaHasItsVersion) {
   EXPECT_EQ(condition(p, "Initialized", "message"), "containers with incomplete status: [wait-for-schema]");
   EXPECT_TRUE(p["status"]["initContainerStatuses"][1]["state"].contains("running")) << p["status"].dump();
   const std::string log = client->get(kPods + "/" + p["metadata"]["name"].get<std::string>() + "/log").body;
-  EXPECT_NE(log.find("waiting for the database schema to have the migrations of v2.74.0 (it has v2.73.2)"),
+  EXPECT_NE(log.find("wait-for-schema: waiting for the migrations of v2.74.0 (the schema has v2.73.2)"),
             std::string::npos) << log;
   // a migration Job of an older version does not move the schema; one of v2.74.0 does
   Json older = migrationJob("migrate-old", "v2.73.0");
