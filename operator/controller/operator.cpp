@@ -2,6 +2,7 @@
 
 #include "common/log.hpp"
 #include "maintenance/labels.hpp"
+#include "maintenance/migration/deployment_state.hpp"
 #include "runtime/store.hpp"
 
 namespace pmo::controller {
@@ -38,7 +39,9 @@ Operator::Operator(kube::Client& client, EventSink& events, RecoveryRunner& reco
   namespace res = kube::resources;
   const std::string ours = std::string(labels::kManagedBy) + "=" + labels::kManagedByValue;
   pms_ = std::make_unique<runtime::Informer>(client_, clock_, informerFor(res::kPhaseMaintenances, options_));
-  deployments_ = std::make_unique<runtime::Informer>(client_, clock_, informerFor(res::kDeployments, options_));
+  auto deploymentOpts = informerFor(res::kDeployments, options_);
+  deploymentOpts.transform = maintenance::compactDeploymentForCache;  // keeps who wrote replicas/paused
+  deployments_ = std::make_unique<runtime::Informer>(client_, clock_, deploymentOpts);
   jobs_ = std::make_unique<runtime::Informer>(client_, clock_, informerFor(res::kJobs, options_, ours));
   cronJobs_ = std::make_unique<runtime::Informer>(client_, clock_, informerFor(res::kCronJobs, options_, ours));
   pods_ = std::make_unique<runtime::Informer>(client_, clock_, informerFor(res::kPods, options_, ours));

@@ -16,7 +16,7 @@ struct JobBuilderTest : ::testing::Test {
   World w;
   Json backend = *w.backend;
   Json migration() {
-    return buildMigrationJob(w.pm, w.spec, backend, "v2.73.2", "2026-11-25T20:00:00Z").value();
+    return buildMigrationJob(w.pm, w.spec, backend, "v2.73.2", w.spec.backendImage + ":v2.73.2", "2026-11-25T20:00:00Z").value();
   }
   const Json& podSpec(const Json& job) { return job["spec"]["template"]["spec"]; }
 };
@@ -88,7 +88,7 @@ TEST_F(JobBuilderTest, MigrationJobIsOwnedLabelledAndBounded) {
 
 TEST_F(JobBuilderTest, MigrationJobNeedsTheNamedContainer) {
   w.spec.backend.container = "api";
-  EXPECT_FALSE(buildMigrationJob(w.pm, w.spec, backend, "v2.73.2", "x").has_value());
+  EXPECT_FALSE(buildMigrationJob(w.pm, w.spec, backend, "v2.73.2", "img", "x").has_value());
 }
 
 TEST_F(JobBuilderTest, BackupJobDumpsWithThePasswordFromTheSecret) {

@@ -24,12 +24,12 @@ TEST(MigrationFailure, FailedBackupStopsBeforeTouchingDeployments) {
   w.managedAt("v2.72.0", "v2.73.2");
   w.spec.migrations.backup = {true, "phase-backups", 5, "postgres:15"};
   w.spec.migrations.gate = MigrationGate::ScaleDown;
+  w.installGate();
   const Json backendBefore = *w.backend;
-  w.step();
-  w.step();
+  w.runUntil(Step::BackingUp);
   w.finishJob(kBackupJob, false);
   Plan p = w.step();
-  EXPECT_EQ(w.step_(), steps::kFailed);
+  EXPECT_EQ(w.at(), Step::Failed);
   EXPECT_EQ(p.status["phase"], "Failed");
   EXPECT_EQ(conditionReason(p.status, conditions::kMigrated), reasons::kBackupFailed);
   EXPECT_NE(migratedMessage(p.status).find("kubectl logs -n phase job/" + std::string(kBackupJob)), std::string::npos);
@@ -47,8 +47,7 @@ TEST(MigrationFailure, FailedBackupStopsBeforeTouchingDeployments) {
 TEST(MigrationFailure, FailedMigrationKeepsTheOldVersionAndSaysHowToRetry) {
   World w;
   w.managedAt("v2.72.0", "v2.73.2");
-  w.step();
-  w.step();
+  w.runUntil(Step::Migrating);
   w.pods.push_back({{"metadata", {{"name", "phase-migrate-v2-73-2-x1"}, {"labels", {{"job-name", kMigrateJob}}},
                                   {"creationTimestamp", "2026-11-25T20:00:05Z"}}},
                     {"status", {{"containerStatuses", Json::array({{{"name", "migrate"},
@@ -72,19 +71,18 @@ TEST(MigrationFailure, DeletingTheFailedJobRetriesIt) {
   World w;
   w.managedAt("v2.72.0", "v2.73.2");
   w.spec.migrations.gate = MigrationGate::ScaleDown;
-  w.step();
-  w.step();
-  w.rollDeployments();
-  w.step();
+  w.runUntil(Step::ScalingDown);
+  w.rollDeployments();  // the old pods stop
+  w.runUntil(Step::Migrating);
   w.finishJob(kMigrateJob, false);
-  w.step();
+  w.runUntil(Step::Failed);
   EXPECT_EQ((*w.backend)["spec"]["replicas"], 0);  // ScaleDown: stays at 0 after a failure
   w.jobs.clear();                                  // kubectl delete job
   Plan p = w.step();
   EXPECT_TRUE(hasEvent(p, "MigrationRetried"));
   ASSERT_EQ(actionsOf(p, Action::Kind::Create).size(), 1u);
   EXPECT_EQ(actionsOf(p, Action::Kind::Create)[0]->name, kMigrateJob);
-  EXPECT_EQ(w.step_(), steps::kMigrating);
+  EXPECT_EQ(w.at(), Step::Migrating);
   w.finishJob(kMigrateJob, true);
   w.settle();
   EXPECT_EQ(w.pm["status"]["currentVersion"], "v2.73.2");
@@ -96,10 +94,9 @@ TEST(MigrationFailure, DeletingTheFailedJobRetriesIt) {
 TEST(MigrationFailure, ReportsAStuckRollout) {
   World w;
   w.managedAt("v2.72.0", "v2.73.2");
-  w.step();
-  w.step();
+  w.runUntil(Step::Migrating);
   w.finishJob(kMigrateJob, true);
-  w.step();
+  w.runUntil(Step::RollingOut);
   (*w.backend)["status"]["conditions"] = Json::array(
       {{{"type", "Progressing"}, {"status", "False"}, {"reason", "ProgressDeadlineExceeded"}}});
   Plan p = w.step();
@@ -142,8 +139,7 @@ TEST(MigrationFailure, MissingPasswordSecretBlocksTheBackup) {
   w.spec.migrations.backup = {true, "phase-backups", 5, "postgres:15"};
   w.spec.database.passwordSecretRef = {"phase-console-secret", "DATABASE_PASSWORD"};
   w.secretFound = false;
-  w.step();
-  Plan p = w.step();
+  Plan p = w.runUntil(Step::BackingUp);
   EXPECT_EQ(conditionReason(p.status, conditions::kMigrated), reasons::kSecretNotFound);
   EXPECT_NE(migratedMessage(p.status).find("spec.database.passwordSecretRef"), std::string::npos);
   EXPECT_TRUE(actionsOf(p, Action::Kind::Create).empty());
@@ -158,10 +154,9 @@ TEST(MigrationFailure, ReplacesAJobLeftByAnEarlierMoveToTheSameVersion) {
   Json old = {{"metadata", {{"name", kMigrateJob}, {"annotations", {{annotations::kMigrationRun, "2026-01-01T00:00:00Z"}}}}},
               {"status", {{"succeeded", 1}}}};
   w.jobs.push_back(old);
-  w.step();
-  Plan p = w.step();
+  Plan p = w.runUntil(Step::Migrating);
   ASSERT_EQ(actionsOf(p, Action::Kind::Delete).size(), 1u);  // never trusted as this move's result
-  EXPECT_EQ(w.step_(), steps::kMigrating);
+  EXPECT_EQ(w.at(), Step::Migrating);
   p = w.step();
   ASSERT_EQ(actionsOf(p, Action::Kind::Create).size(), 1u);
   EXPECT_EQ(p.actions[0].object["metadata"]["annotations"][annotations::kMigrationRun], "2026-11-25T20:00:00Z");
@@ -171,8 +166,7 @@ TEST(MigrationRetarget, AbandonsAMoveWhoseMigrationHasNotStarted) {
   World w;
   w.managedAt("v2.72.0", "v2.73.2");
   w.spec.migrations.backup = {true, "phase-backups", 5, "postgres:15"};
-  w.step();
-  w.step();  // backup running
+  w.runUntil(Step::BackingUp);  // backup running
   w.spec.version = "v2.74.0";
   w.now += std::chrono::seconds(30);
   Plan p = w.step();
@@ -188,8 +182,7 @@ TEST(MigrationRetarget, AbandoningDeletesABackupJobTheCacheHasNotSeenYet) {
   World w;
   w.managedAt("v2.72.0", "v2.73.2");
   w.spec.migrations.backup = {true, "phase-backups", 5, "postgres:15"};
-  w.step();
-  w.step();   // backup Job created, step BackingUp
+  w.runUntil(Step::BackingUp);  // backup Job created
   w.jobs.clear();  // ...but the Job informer has not delivered it when the target moves
   w.spec.version = "v2.74.0";
   Plan p = w.plan();
@@ -200,8 +193,7 @@ TEST(MigrationRetarget, AbandoningDeletesABackupJobTheCacheHasNotSeenYet) {
 TEST(MigrationRetarget, LetsARunningMigrationFinishThenMovesOn) {
   World w;
   w.managedAt("v2.72.0", "v2.73.2");
-  w.step();
-  w.step();  // migration Job running
+  w.runUntil(Step::Migrating);  // migration Job running
   w.spec.version = "v2.74.0";
   Plan p = w.step();
   EXPECT_TRUE(actionsOf(p, Action::Kind::Delete).empty());
@@ -213,7 +205,7 @@ TEST(MigrationRetarget, LetsARunningMigrationFinishThenMovesOn) {
   EXPECT_EQ(p.status["migrations"][0]["result"], "Succeeded");
   EXPECT_EQ(p.status["migration"]["from"], "v2.73.2");
   EXPECT_EQ(p.status["migration"]["to"], "v2.74.0");
-  w.step();
+  w.runUntil(Step::Migrating);
   w.finishJob("phase-migrate-v2-74-0", true);
   w.settle();
   EXPECT_EQ(w.pm["status"]["currentVersion"], "v2.74.0");
@@ -224,12 +216,11 @@ TEST(MigrationRetarget, SettingTheVersionBackAfterAFailureRestoresTheWorkloads) 
   World w;
   w.managedAt("v2.72.0", "v2.73.2");
   w.spec.migrations.gate = MigrationGate::ScaleDown;
-  w.step();
-  w.step();
-  w.rollDeployments();
-  w.step();
+  w.runUntil(Step::ScalingDown);
+  w.rollDeployments();  // the old pods stop
+  w.runUntil(Step::Migrating);
   w.finishJob(kMigrateJob, false);
-  w.step();
+  w.runUntil(Step::Failed);
   w.spec.version = "v2.72.0";
   w.settle();
   EXPECT_FALSE(w.pm["status"].contains("migration"));

@@ -32,35 +32,35 @@ TEST(MigrationFollow, AdoptsTheRunningTagAndStaysQuiet) {
   Plan p = w.plan();
   EXPECT_TRUE(p.actions.empty());
   EXPECT_EQ(p.status, w.pm["status"]);
-  EXPECT_EQ((*w.backend)["spec"]["template"]["spec"]["containers"][0].count("env"), 1u);
-  for (const auto& e : (*w.backend)["spec"]["template"]["spec"]["containers"][0]["env"])
-    EXPECT_NE(e["name"], "EXTERNAL_MIGRATION");  // Follow mode never edits the template
+  // Follow mode edits the template only for the schema gate and EXTERNAL_MIGRATION=true
+  // (Phase's start.sh would otherwise run its own migrate at every start).
+  EXPECT_EQ((*w.backend)["spec"]["template"]["spec"]["containers"][0]["env"].back(),
+            (Json{{"name", "EXTERNAL_MIGRATION"}, {"value", "true"}}));
+  EXPECT_EQ(w.image(w.backend), "phasehq/backend:v2.72.0");
+  EXPECT_EQ(w.gate(w.backend)["name"], schemagate::kGateContainer);
 }
 
 TEST(MigrationFollow, PausesMigratesAndResumesOnAnImageChange) {
   World w = followingAt("v2.72.0");
   w.spec.migrations.backup = {true, "phase-backups", 3, "postgres:15"};
   w.setImages("v2.73.2");  // helm upgrade
-  Plan p = w.step();
+  Plan p = w.runUntil(Step::Pending);  // the pass that sees the image pauses
   EXPECT_TRUE(hasEvent(p, "MigrationStarted"));
-  EXPECT_EQ(p.status["targetVersion"], "v2.73.2");
-  p = w.step();
-  EXPECT_EQ(w.step_(), steps::kPausing);
   EXPECT_TRUE(hasEvent(p, "WorkloadsPaused"));
+  EXPECT_EQ(p.status["targetVersion"], "v2.73.2");
   EXPECT_TRUE(pausedByOperator(*w.backend));
   EXPECT_TRUE(pausedByOperator(*w.worker));
-  p = w.step();
+  p = w.runUntil(Step::BackingUp);
   ASSERT_EQ(actionsOf(p, Action::Kind::Create).size(), 1u);
   EXPECT_EQ(actionsOf(p, Action::Kind::Create)[0]->name, "phase-backup-v2-72-0-to-v2-73-2");
   w.finishJob("phase-backup-v2-72-0-to-v2-73-2", true);
-  p = w.step();
+  p = w.runUntil(Step::Migrating);
   ASSERT_EQ(actionsOf(p, Action::Kind::Create).size(), 1u);
   EXPECT_EQ(actionsOf(p, Action::Kind::Create)[0]->object["spec"]["template"]["spec"]["containers"][0]["image"],
-            "docker.io/phasehq/backend:v2.73.2");
+            "phasehq/backend:v2.73.2");  // exactly the Deployment's image
   w.finishJob("phase-migrate-v2-73-2", true);
   w.rollDeployments();  // paused: nothing rolls yet
-  p = w.step();
-  EXPECT_EQ(w.step_(), steps::kRollingOut);
+  p = w.runUntil(Step::RollingOut);
   EXPECT_FALSE((*w.backend)["spec"]["paused"].get<bool>());
   EXPECT_FALSE((*w.backend)["metadata"]["annotations"].contains(annotations::kPausedByOperator));
   EXPECT_EQ(w.image(w.backend), "phasehq/backend:v2.73.2");  // the chart's image, untouched
@@ -74,9 +74,7 @@ TEST(MigrationFollow, PausesMigratesAndResumesOnAnImageChange) {
 TEST(MigrationFollow, FailedMigrationKeepsTheDeploymentsPaused) {
   World w = followingAt("v2.72.0");
   w.setImages("v2.73.2");
-  w.step();
-  w.step();
-  w.step();
+  w.runUntil(Step::Migrating);
   w.finishJob("phase-migrate-v2-73-2", false, "DeadlineExceeded", "Job was active longer than specified deadline");
   Plan p = w.step();
   EXPECT_EQ(conditionReason(p.status, conditions::kMigrated), reasons::kMigrationFailed);
@@ -106,13 +104,12 @@ TEST(MigrationFollow, NeverUnpausesAPauseItDidNotMake) {
   World w = followingAt("v2.72.0");
   (*w.worker)["spec"]["paused"] = true;  // paused by a person
   w.setImages("v2.73.2");
-  w.step();
-  w.step();
+  w.runUntil(Step::Pending);
   EXPECT_FALSE((*w.worker)["metadata"].contains("annotations") &&
                (*w.worker)["metadata"]["annotations"].contains(annotations::kPausedByOperator));
-  w.step();
+  w.runUntil(Step::Migrating);
   w.finishJob("phase-migrate-v2-73-2", true);
-  w.step();
+  w.runUntil(Step::RollingOut);
   EXPECT_TRUE((*w.worker)["spec"]["paused"].get<bool>());
   EXPECT_FALSE((*w.backend)["spec"]["paused"].get<bool>());
 }

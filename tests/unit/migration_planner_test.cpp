@@ -62,10 +62,8 @@ TEST(MigrationPlanner, ABackupJobMissingOnlyFromALaggingCacheIsNotAnnouncedAgain
   World w;
   w.managedAt("v2.72.0", "v2.73.2");
   w.spec.migrations.backup = {true, "phase-backups", 5, "postgres:15"};
-  w.step();
-  Plan p = w.step();
+  Plan p = w.runUntil(Step::BackingUp);
   ASSERT_TRUE(hasEvent(p, "BackupStarted"));
-  ASSERT_EQ(w.step_(), steps::kBackingUp);
   w.jobs.clear();  // the Job informer has not delivered it yet
   p = w.plan();
   ASSERT_EQ(actionsOf(p, Action::Kind::Create).size(), 1u) << "the create is repeated (AlreadyExists is success)";
@@ -76,42 +74,41 @@ TEST(MigrationPlanner, UpgradesWithBackupAndHoldRollout) {
   World w;
   w.managedAt("v2.72.0", "v2.73.2");
   w.spec.migrations.backup = {true, "phase-backups", 5, "postgres:15"};
+  w.installGate();
   const Json backendBefore = *w.backend, workerBefore = *w.worker;
 
-  Plan p = w.step();  // the move is recorded before anything is created
+  Plan p = w.runUntil(Step::Pending);  // the move is recorded before anything is created
   EXPECT_TRUE(hasEvent(p, "MigrationStarted"));
-  EXPECT_EQ(w.step_(), steps::kPending);
   EXPECT_EQ(p.status["migration"]["from"], "v2.72.0");
   EXPECT_EQ(p.status["migration"]["to"], "v2.73.2");
   EXPECT_TRUE(actionsOf(p, Action::Kind::Create).empty());
 
-  p = w.step();
+  p = w.runUntil(Step::BackingUp);
   ASSERT_EQ(actionsOf(p, Action::Kind::Create).size(), 1u);
   EXPECT_EQ(actionsOf(p, Action::Kind::Create)[0]->name, "phase-backup-v2-72-0-to-v2-73-2");
-  EXPECT_EQ(w.step_(), steps::kBackingUp);
   EXPECT_EQ(p.status["phase"], "BackingUp");
   EXPECT_TRUE(w.step().actions.empty() || actionsOf(w.plan(), Action::Kind::Create).empty());
 
   w.finishJob("phase-backup-v2-72-0-to-v2-73-2", true);
-  p = w.step();
+  p = w.runUntil(Step::Migrating);
   EXPECT_TRUE(hasEvent(p, "BackupSucceeded"));
   EXPECT_EQ(p.status["migration"]["backupPath"], "/backups/phase/v2.72.0-to-v2.73.2-20261125T200000.dump");
   ASSERT_EQ(actionsOf(p, Action::Kind::Create).size(), 1u);
   EXPECT_EQ(actionsOf(p, Action::Kind::Create)[0]->name, "phase-migrate-v2-73-2");
-  EXPECT_EQ(w.step_(), steps::kMigrating);
+  EXPECT_EQ(w.at(), Step::Migrating);
   EXPECT_EQ(*w.backend, backendBefore);  // HoldRollout: untouched while migrating
   EXPECT_EQ(*w.worker, workerBefore);
   EXPECT_TRUE(actionsOf(w.step(), Action::Kind::Create).empty());
 
   w.finishJob("phase-migrate-v2-73-2", true);
-  p = w.step();
+  p = w.runUntil(Step::RollingOut);
   EXPECT_TRUE(hasEvent(p, reasons::kMigrationSucceeded));
   EXPECT_EQ(actionsOf(p, Action::Kind::JsonPatch, "deployments").size(), 2u);
   EXPECT_EQ(w.image(w.backend), "docker.io/phasehq/backend:v2.73.2");
   EXPECT_EQ(w.image(w.worker), "docker.io/phasehq/backend:v2.73.2");
   const Json env = (*w.backend)["spec"]["template"]["spec"]["containers"][0]["env"];
   EXPECT_EQ(env.back(), (Json{{"name", "EXTERNAL_MIGRATION"}, {"value", "true"}}));
-  EXPECT_EQ(w.step_(), steps::kRollingOut);
+  EXPECT_EQ(w.at(), Step::RollingOut);
   EXPECT_EQ(p.status.value("currentVersion", ""), "v2.72.0");  // not before the rollout
 
   p = w.step();  // the rollout has not happened yet
@@ -133,9 +130,7 @@ TEST(MigrationPlanner, ScaleDownGateRecordsAndRestoresReplicas) {
   World w;
   w.managedAt("v2.72.0", "v2.73.2");
   w.spec.migrations.gate = MigrationGate::ScaleDown;
-  w.step();
-  Plan p = w.step();
-  EXPECT_EQ(w.step_(), steps::kScalingDown);
+  Plan p = w.runUntil(Step::ScalingDown);
   EXPECT_TRUE(actionsOf(p, Action::Kind::Create).empty());
   EXPECT_EQ((*w.backend)["spec"]["replicas"], 0);
   EXPECT_EQ((*w.worker)["spec"]["replicas"], 0);
@@ -146,7 +141,7 @@ TEST(MigrationPlanner, ScaleDownGateRecordsAndRestoresReplicas) {
   EXPECT_TRUE(actionsOf(p, Action::Kind::Create).empty());
   EXPECT_EQ(p.status["migration"]["message"], "waiting for 3 backend and worker pods to stop");
   w.rollDeployments();
-  p = w.step();
+  p = w.runUntil(Step::Migrating);
   ASSERT_EQ(actionsOf(p, Action::Kind::Create).size(), 1u);
   w.finishJob("phase-migrate-v2-73-2", true);
   w.settle();
@@ -164,20 +159,18 @@ TEST(MigrationPlanner, WaitsForARunningPurgeJobBeforeMigrating) {
   w.jobs.push_back({{"metadata", {{"name", "phase-purge-spacex-28731"},
                                   {"labels", {{labels::kComponent, labels::kComponentPurge}, {labels::kOwner, "phase"}}}}},
                     {"status", {{"active", 1}}}});
-  w.step();
-  Plan p = w.step();
-  EXPECT_EQ(w.step_(), steps::kWaitingForMaintenanceJobs);
+  Plan p = w.runUntil(Step::WaitingForMaintenanceJobs);
   EXPECT_TRUE(actionsOf(p, Action::Kind::Create).empty());
   EXPECT_EQ(p.requeueAfter, std::chrono::milliseconds(10000));
   w.jobs[0]["status"] = {{"succeeded", 1}};
-  p = w.step();
+  p = w.runUntil(Step::Migrating);
   EXPECT_EQ(actionsOf(p, Action::Kind::Create).size(), 1u);
-  EXPECT_EQ(w.step_(), steps::kMigrating);
 }
 
 TEST(MigrationPlanner, RefusesDowngradeWithoutOptIn) {
   World w;
   w.managedAt("v2.73.2", "v2.72.0");
+  w.installGate();
   Plan p = w.step();
   EXPECT_EQ(conditionReason(p.status, conditions::kMigrated), reasons::kDowngradeRefused);
   const std::string msg = getCondition(p.status, conditions::kMigrated)->message;
@@ -199,9 +192,9 @@ TEST(MigrationPlanner, MigratesADowngradeWhenAllowed) {
   w.managedAt("v2.73.2", "v2.72.0");
   w.setImages("v2.73.2");
   w.spec.migrations.allowDowngrade = true;
-  Plan p = w.step();
+  Plan p = w.runUntil(Step::Pending);
   EXPECT_TRUE(hasEvent(p, "MigrationStarted"));
-  p = w.step();
+  p = w.runUntil(Step::Migrating);
   ASSERT_EQ(actionsOf(p, Action::Kind::Create).size(), 1u);
   EXPECT_EQ(actionsOf(p, Action::Kind::Create)[0]->name, "phase-migrate-v2-72-0");
 }
@@ -215,7 +208,7 @@ TEST(MigrationPlanner, WarnsAboutTheLatestTag) {
   EXPECT_NE(getCondition(p.status, conditions::kMutableVersion)->message.find("cannot be tracked per version"),
             std::string::npos);
   EXPECT_TRUE(hasEvent(p, reasons::kMutableTag));
-  EXPECT_EQ(w.step_(), steps::kPending);  // a move to latest still migrates once
+  EXPECT_EQ(w.at(), Step::Pending);  // a move to latest still migrates once
   EXPECT_EQ(conditionStatus(w.settle().status, conditions::kMutableVersion), "True");
 }
 

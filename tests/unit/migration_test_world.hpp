@@ -10,7 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "maintenance/migration/deployment_patch.hpp"
 #include "maintenance/migration/planner.hpp"
+#include "maintenance/migration/schema_gate.hpp"
+
+namespace pmo::maintenance {
+inline void PrintTo(Step step, std::ostream* os) { *os << stepName(step); }
+}  // namespace pmo::maintenance
 
 namespace pmo::maintenance::testing {
 
@@ -74,6 +80,15 @@ struct World {
     backend = loadFixture("phase_backend_deployment.json");
     worker = loadFixture("phase_worker_deployment.json");
   }
+
+  // The Deployments as the operator leaves them at rest: the schema gate on both,
+  // EXTERNAL_MIGRATION=true on the backend (so a test can compare them before and after a pass).
+  void installGate() {
+    *backend = backend->patch(externalMigrationOps(*backend, spec.backend.container));
+    *backend = backend->patch(schemagate::ensureGateOps(*backend, spec.backend.container, "phase"));
+    *worker = worker->patch(schemagate::ensureGateOps(*worker, spec.worker.container, "phase"));
+  }
+  const Json& gate(const std::optional<Json>& d) const { return (*d)["spec"]["template"]["spec"]["initContainers"].back(); }
 
   // Managed mode at `version` with the status of an operator that already ran it.
   void managedAt(const std::string& current, const std::string& target) {
@@ -199,7 +214,31 @@ struct World {
     return p;
   }
 
-  std::string step_() const { return pm["status"].value("/migration/step"_json_pointer, std::string()); }
+  // The step status.migration records; nullopt when no move is in progress.
+  std::optional<Step> at() const {
+    if (!migrationInProgress(pm["status"])) return std::nullopt;
+    return parseStep(pm["status"].value("/migration/step"_json_pointer, std::string()));
+  }
+
+  // Runs plan/apply passes (at least one) until a pass ends with the move at `target`, and
+  // returns that pass's plan. Plays no controller: Jobs and rollouts move only when the test
+  // says so. Fails when `target` is not reached within `passes`, or when a pass changes
+  // nothing (the move waits for something the test did not do).
+  Plan runUntil(Step target, int passes = 8) {
+    for (int i = 0; i < passes; ++i) {
+      const Json before = pm["status"];
+      Plan p = step();
+      if (at() == target) return p;
+      if (pm["status"] == before && p.actions.empty()) {
+        ADD_FAILURE() << "the move waits at " << (at() ? stepName(*at()) : "(none)") << " before reaching "
+                      << stepName(target);
+        return p;
+      }
+    }
+    ADD_FAILURE() << "the move did not reach " << stepName(target) << " in " << passes << " passes; it is at "
+                  << (at() ? stepName(*at()) : "(none)");
+    return Plan{};
+  }
   std::string image(const std::optional<Json>& d) const {
     return (*d)["spec"]["template"]["spec"]["containers"][0].value("image", "");
   }

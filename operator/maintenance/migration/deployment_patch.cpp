@@ -152,6 +152,15 @@ Json externalMigrationOps(const Json& d, const std::string& container) {
   return ops;
 }
 
+Json annotationOps(const Json& d, const std::string& key, const std::string& value) {
+  Json ops = Json::array();
+  const auto old = annotation(d, key);
+  if (old == value) return ops;
+  if (old) ops.push_back(op("test", annotationPath(key), *old));
+  addAnnotation(ops, d, key, value);
+  return ops;
+}
+
 Json concatOps(std::initializer_list<Json> parts) {
   Json out = Json::array();
   for (const auto& p : parts)

@@ -42,6 +42,11 @@ Json imageOps(const Json& deployment, const std::string& container, const std::s
 // value (or a valueFrom) replaced in place. Empty when already "true".
 Json externalMigrationOps(const Json& deployment, const std::string& container);
 
+// Sets annotation `key` to `value`: `add` into the existing map (replacing a value there,
+// guarded by a test of it), or, with no map, a resourceVersion test and a new map. Empty when
+// already so.
+Json annotationOps(const Json& deployment, const std::string& key, const std::string& value);
+
 // Concatenates op arrays (each carries its own guards).
 Json concatOps(std::initializer_list<Json> parts);
 

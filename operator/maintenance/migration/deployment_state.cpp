@@ -88,4 +88,44 @@ std::string pointerToken(const std::string& key) {
   return out;
 }
 
+std::string lastWriterOf(const Json& d, const std::string& field, const std::string& self) {
+  const Json entries = d.value("/metadata/managedFields"_json_pointer, Json::array());
+  std::string best, bestTime;
+  for (const auto& e : entries.is_array() ? entries : Json::array()) {
+    if (!e.is_object()) continue;
+    const std::string manager = e.value("manager", std::string());
+    if (manager.empty() || manager == self) continue;
+    const Json::json_pointer owned("/fieldsV1/f:spec/f:" + pointerToken(field));
+    if (!e.contains(owned)) continue;
+    const std::string time = e.value("time", std::string());
+    if (best.empty() || time >= bestTime) best = manager, bestTime = time;
+  }
+  if (!best.empty()) return "field manager \"" + best + "\"";
+  const Json::json_pointer label("/metadata/labels/app.kubernetes.io~1managed-by");
+  if (d.contains(label) && d.at(label).is_string()) return d.at(label).get<std::string>() + " (label app.kubernetes.io/managed-by)";
+  return "an unknown client";
+}
+
+void compactDeploymentForCache(Json& d) {
+  if (!d.contains("metadata") || !d["metadata"].is_object()) return;
+  Json& md = d["metadata"];
+  if (md.contains("annotations") && md["annotations"].is_object())
+    md["annotations"].erase("kubectl.kubernetes.io/last-applied-configuration");
+  if (!md.contains("managedFields") || !md["managedFields"].is_array()) return;
+  Json compact = Json::array();
+  for (const auto& e : md["managedFields"]) {
+    if (!e.is_object()) continue;
+    Json spec = Json::object();
+    for (const char* f : {"f:replicas", "f:paused"}) {
+      const Json::json_pointer p(std::string("/fieldsV1/f:spec/") + f);
+      if (e.contains(p)) spec[f] = Json::object();
+    }
+    Json entry = {{"manager", e.value("manager", "")}, {"operation", e.value("operation", "")},
+                  {"time", e.value("time", "")}};
+    if (!spec.empty()) entry["fieldsV1"] = {{"f:spec", spec}};
+    compact.push_back(entry);
+  }
+  md["managedFields"] = compact;
+}
+
 }  // namespace pmo::maintenance

@@ -26,6 +26,16 @@ bool rolloutStuck(const Json& deployment);
 // One line for messages: "3 desired, 1 updated, 1 available".
 std::string rolloutSummary(const Json& deployment);
 
+// Who last set spec.<field> ("replicas", "paused"): the newest metadata.managedFields entry
+// (by time) whose fieldsV1 owns it, other than `self`; else the app.kubernetes.io/managed-by
+// label; else "an unknown client". For Events and conditions, never for decisions.
+std::string lastWriterOf(const Json& deployment, const std::string& field, const std::string& self);
+
+// Informer transform for Deployments: managedFields reduced to {manager, operation, time} and
+// the few spec fields lastWriterOf asks about (the cache stays small), and the
+// last-applied-configuration annotation dropped (its map kept).
+void compactDeploymentForCache(Json& deployment);
+
 // JSON Pointer escaping of one reference token ("a/b" -> "a~1b").
 std::string pointerToken(const std::string& key);
 

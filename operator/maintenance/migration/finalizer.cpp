@@ -1,6 +1,7 @@
 // Deletion of a PhaseMaintenance: give the Deployments back as they were before the
 // operator's gate changes, then let the object go.
 //
+// The schema gate (init container and annotation) is removed with the gate changes.
 // Guarantees: the finalizer is removed only in a pass that observed no operator annotation
 // on either Deployment (so a restore patch that failed is retried first); Deployments that
 // do not exist are not waited for; children (Jobs) go by owner references.
@@ -8,6 +9,7 @@
 #include "maintenance/labels.hpp"
 #include "maintenance/migration/internal.hpp"
 #include "maintenance/migration/planner.hpp"
+#include "maintenance/migration/schema_gate.hpp"
 
 namespace pmo::maintenance {
 namespace {
@@ -34,14 +36,15 @@ Plan planFinalize(const Observed& in) {
                   migrationField(ctx.old, "to") + " (step " + migrationField(ctx.old, "step") +
                   "): Deployments are restored as they were, the migration's Jobs are deleted with this resource");
   }
-  Json b = in.backend ? releaseOps(*in.backend) : Json::array();
-  Json w = in.worker ? releaseOps(*in.worker) : Json::array();
+  Json b = in.backend ? concatOps({releaseOps(*in.backend), schemagate::removeGateOps(*in.backend)}) : Json::array();
+  Json w = in.worker ? concatOps({releaseOps(*in.worker), schemagate::removeGateOps(*in.worker)}) : Json::array();
   if (!b.empty() || !w.empty()) {
     ctx.patchDeployment(spec.backend.deployment, b);
     ctx.patchDeployment(spec.worker.deployment, w);
     if (firstPass)
       ctx.event("Normal", "RestoringWorkloads",
-                "restoring replicas and unpausing backend and worker before removing finalizer " +
+                std::string("restoring replicas, unpausing backend and worker and removing init container \"") +
+                    schemagate::kGateContainer + "\" before removing finalizer " +
                     std::string(annotations::kFinalizer));
     plan.requeueNoLaterThan(kRequeuePatch);
     return plan;

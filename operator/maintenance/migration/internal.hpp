@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "maintenance/migration/planner.hpp"
 #include "maintenance/plan_types.hpp"
 #include "maintenance/version.hpp"
 
@@ -40,7 +41,13 @@ struct Ctx {
   // message if status, reason or message differ from the observed condition.
   void condition(const std::string& type, bool value, const std::string& reason,
                  const std::string& message, const char* eventType = nullptr);
+  // Plans `ops` for the Deployment: appended to the patch already planned for it in this
+  // pass (one write per Deployment per pass, at the position of its first ops), else a new
+  // JsonPatch action. Ops must be computed against the Deployment as projected()
+  // (the observed one with this pass's earlier ops applied).
   void patchDeployment(const std::string& deployment, const Json& ops);
+  // The observed Deployment with the ops this pass already planned for it applied.
+  Json projected(const std::string& deployment, const Json& observed) const;
   void phase(const std::string& value) { plan.status["phase"] = value; }
   // The observed Deployments (callers check references first).
   const Json& backend() const { return *in.backend; }
@@ -50,7 +57,9 @@ struct Ctx {
 // status.migration accessors.
 Json& migration(Ctx& ctx);  // creates it when absent
 std::string migrationField(const Json& status, const char* field);
-void setStep(Ctx& ctx, const std::string& step, const std::string& message);
+// status.migration.step of `status` (nullopt when absent or not a Step).
+std::optional<Step> migrationStep(const Json& status);
+void setStep(Ctx& ctx, Step step, const std::string& message);
 // Appends {from,to,migrationJob,backupJob,backupPath,startTime,completionTime,result,message}
 // newest first, at most kHistoryLimit.
 void recordHistory(Ctx& ctx, const std::string& result, const std::string& message);
@@ -83,6 +92,12 @@ bool releaseWorkloads(Ctx& ctx, const std::string& version, bool setImages);
 // RolledOut from the observed Deployments; true when both rollouts are complete.
 bool reportRollout(Ctx& ctx, const std::string& version);
 
+// The schema gate (schema_gate.hpp) on backend and worker, EXTERNAL_MIGRATION=true on the
+// backend: planned on every pass that found both Deployments, merged into the pass's own
+// patch of each (so a Managed image change and the gate's image land in one rollout).
+// Announced by an Event when the gate is first added.
+void keepSchemaGate(Ctx& ctx);
+
 // The target moved away from status.migration.to. Wait: a running migration Job finishes
 // first (nothing else planned). Continue: status.migration was resolved, either committed
 // (the migration Job succeeded: currentVersion = its version) or abandoned (an active
@@ -90,6 +105,7 @@ bool reportRollout(Ctx& ctx, const std::string& version);
 enum class Retarget { Wait, Continue };
 Retarget retarget(Ctx& ctx, const std::string& newTarget);
 
-std::string phaseForStep(const std::string& step);
+// status.phase while the move waits at `step`.
+const char* phaseForStep(Step step);
 
 }  // namespace pmo::maintenance::migration

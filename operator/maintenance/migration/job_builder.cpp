@@ -9,12 +9,12 @@ namespace pmo::maintenance {
 
 std::optional<Json> buildMigrationJob(const Json& pm, const PhaseMaintenanceSpec& spec,
                                       const Json& backend, const std::string& version,
-                                      const std::string& runId) {
+                                      const std::string& image, const std::string& runId) {
   auto container = derivedContainer(backend, spec.backend.container);
   if (!container) return std::nullopt;
   Json& c = *container;
   c["name"] = "migrate";
-  c["image"] = spec.backendImage + ":" + version;
+  c["image"] = image;
   c["command"] = Json::array({"python", "manage.py", "migrate"});
   c["terminationMessagePolicy"] = "FallbackToLogsOnError";
 

@@ -19,12 +19,13 @@
 
 namespace pmo::maintenance {
 
-// `python manage.py migrate` in backendImage:version with the backend container's env,
+// `python manage.py migrate` in `image` (Managed: backendImage:version; Follow: the backend
+// container's own image) with the backend container's env,
 // envFrom, stateless volume mounts, security context and resources. nullopt when the
 // backend template has no container spec.workloads.backend.container.
 std::optional<Json> buildMigrationJob(const Json& pm, const PhaseMaintenanceSpec& spec,
                                       const Json& backend, const std::string& version,
-                                      const std::string& runId);
+                                      const std::string& image, const std::string& runId);
 
 // `pg_dump -Fc` of spec.database into `dumpPath` on the PVC spec.migrations.backup
 // .persistentVolumeClaim (mounted at /backups), image spec.migrations.backup.image,

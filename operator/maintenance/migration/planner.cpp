@@ -18,7 +18,7 @@ const char* kEventNormal = "Normal";
 // Migrated=False naming the broken reference; requeue without hot-looping.
 void blocked(Ctx& ctx, const std::string& reason, const std::string& message) {
   ctx.condition(conditions::kMigrated, false, reason, message, kEventWarning);
-  ctx.phase(migrationInProgress(ctx.status()) ? phaseForStep(migrationField(ctx.status(), "step")) : "Pending");
+  ctx.phase(migrationInProgress(ctx.status()) ? phaseForStep(migrationStep(ctx.status()).value_or(Step::Pending)) : "Pending");
   ctx.plan.requeueNoLaterThan(kRequeueBlocked);
 }
 
@@ -158,7 +158,7 @@ void refuseDowngrade(Ctx& ctx, const Versions& v) {
 void startMigration(Ctx& ctx, const Versions& v) {
   const auto& spec = ctx.in.spec;
   ctx.status()["migration"] = Json{{"from", v.current}, {"to", v.target}, {"startedAt", formatTime(ctx.in.now)}};
-  setStep(ctx, steps::kPending, "migration from " + v.current + " to " + v.target + " starting");
+  setStep(ctx, Step::Pending, "migration from " + v.current + " to " + v.target + " starting");
   ctx.condition(conditions::kMigrated, false, reasons::kMigrationPending,
                 "migrating from " + v.current + " to " + v.target);
   ctx.condition(conditions::kRolledOut, false, reasons::kWaitingForMigration,
@@ -177,6 +177,39 @@ bool sameVersion(const Versions& v) {
   return cmp && *cmp == 0;
 }
 
+// Everything after the references were found: the move itself.
+void planMove(Ctx& ctx) {
+  const auto& spec = ctx.in.spec;
+  auto v = resolveVersions(ctx);
+  if (!v) return;
+  ctx.status()["targetVersion"] = v->target;
+  if (v->adopted && v->current != "unknown") ctx.status()["currentVersion"] = v->current;
+  reportMutability(ctx, *v);
+
+  if (migrationInProgress(ctx.status())) {
+    if (migrationField(ctx.status(), "to") == v->target) {
+      runSteps(ctx);
+      return;
+    }
+    if (retarget(ctx, v->target) == Retarget::Wait) return;
+    v->current = ctx.status().value("currentVersion", v->current);
+    v->c = parseVersion(v->current);
+    v->adopted = false;
+  }
+  if (sameVersion(*v)) {
+    atRest(ctx, *v);
+    return;
+  }
+  std::optional<int> order;
+  if (v->c) order = compareVersions(*v->t, *v->c);
+  if (order && *order < 0 && !spec.migrations.allowDowngrade) {
+    refuseDowngrade(ctx, *v);
+    return;
+  }
+  startMigration(ctx, *v);
+  runSteps(ctx);  // the gates hold from this pass on; Pending waits for the status write
+}
+
 }  // namespace
 
 Plan planMigration(const Observed& in) {
@@ -186,33 +219,8 @@ Plan planMigration(const Observed& in) {
   if (!checkWorkload(ctx, in.backend, spec.backend, "spec.workloads.backend") ||
       !checkWorkload(ctx, in.worker, spec.worker, "spec.workloads.worker"))
     return plan;
-  auto v = resolveVersions(ctx);
-  if (!v) return plan;
-  ctx.status()["targetVersion"] = v->target;
-  if (v->adopted && v->current != "unknown") ctx.status()["currentVersion"] = v->current;
-  reportMutability(ctx, *v);
-
-  if (migrationInProgress(ctx.status())) {
-    if (migrationField(ctx.status(), "to") == v->target) {
-      runSteps(ctx);
-      return plan;
-    }
-    if (retarget(ctx, v->target) == Retarget::Wait) return plan;
-    v->current = ctx.status().value("currentVersion", v->current);
-    v->c = parseVersion(v->current);
-    v->adopted = false;
-  }
-  if (sameVersion(*v)) {
-    atRest(ctx, *v);
-    return plan;
-  }
-  std::optional<int> order;
-  if (v->c) order = compareVersions(*v->t, *v->c);
-  if (order && *order < 0 && !spec.migrations.allowDowngrade) {
-    refuseDowngrade(ctx, *v);
-    return plan;
-  }
-  startMigration(ctx, *v);
+  planMove(ctx);
+  keepSchemaGate(ctx);
   return plan;
 }
 

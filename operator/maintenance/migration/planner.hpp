@@ -39,17 +39,22 @@ std::optional<Action> ensureFinalizer(const Observed& in);
 // for a retry): the audit-log planner keeps its CronJobs suspended meanwhile.
 bool migrationInProgress(const Json& status);
 
-// Values of status.migration.step.
-namespace steps {
-inline constexpr const char* kPending = "Pending";
-inline constexpr const char* kWaitingForMaintenanceJobs = "WaitingForMaintenanceJobs";
-inline constexpr const char* kPausing = "Pausing";
-inline constexpr const char* kBackingUp = "BackingUp";
-inline constexpr const char* kScalingDown = "ScalingDown";
-inline constexpr const char* kMigrating = "Migrating";
-inline constexpr const char* kRollingOut = "RollingOut";
-inline constexpr const char* kFailed = "Failed";
-}  // namespace steps
+// The steps of a move in progress (status.migration.step). The order of the walk and which
+// steps apply in which mode are one transition table, in maintenance/migration/steps.cpp.
+enum class Step {
+  Pending,                    // recorded; nothing created yet
+  WaitingForMaintenanceJobs,  // a purge or vacuum Job of this instance is running
+  Pausing,                    // Follow mode: backend and worker paused
+  BackingUp,                  // migrations.backup.enabled: the backup Job
+  ScalingDown,                // gate ScaleDown: backend and worker at 0 replicas
+  Migrating,                  // the migration Job
+  RollingOut,                 // the Deployments released and rolling out
+  Failed,                     // a Job failed; resumes when it is deleted or the target moves
+};
+// The value stored in status.migration.step ("Migrating"...).
+const char* stepName(Step step);
+// nullopt for a value this operator never writes.
+std::optional<Step> parseStep(const std::string& name);
 
 // Reasons of the Migrated / RolledOut / MutableVersionTag conditions (and Events).
 namespace reasons {

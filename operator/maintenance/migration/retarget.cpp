@@ -17,13 +17,14 @@ namespace pmo::maintenance::migration {
 
 Retarget retarget(Ctx& ctx, const std::string& newTarget) {
   const Json m = ctx.status()["migration"];
-  const std::string step = m.value("step", ""), from = m.value("from", ""), to = m.value("to", "");
+  const std::optional<Step> step = migrationStep(ctx.status());
+  const std::string from = m.value("from", ""), to = m.value("to", "");
   const std::string runId = m.value("startedAt", "");
   const std::string migrationJob = migrationJobName(ctx.name, to);
   const JobView view = findJob(ctx.in, migrationJob, runId);
   using S = JobView::State;
 
-  if (step == steps::kRollingOut || (step == steps::kMigrating && view.state == S::Succeeded)) {
+  if (step == Step::RollingOut || (step == Step::Migrating && view.state == S::Succeeded)) {
     migration(ctx)["migrationJob"] = migrationJob;
     recordHistory(ctx, "Succeeded",
                   "migrated from " + from + " to " + to + "; the target moved to " + newTarget +
@@ -34,11 +35,11 @@ Retarget retarget(Ctx& ctx, const std::string& newTarget) {
               "migrations of " + to + " ran (Job " + migrationJob + "); moving on to " + newTarget);
     return Retarget::Continue;
   }
-  if (step == steps::kMigrating && (view.state == S::Active || view.state == S::Deleting)) {
+  if (step == Step::Migrating && (view.state == S::Active || view.state == S::Deleting)) {
     const std::string msg = "the target is now " + newTarget + "; the running migration to " + to + " (Job " +
                             migrationJob + ") finishes first";
-    setStep(ctx, steps::kMigrating, msg);
-    ctx.condition(conditions::kMigrated, false, steps::kMigrating, msg);
+    setStep(ctx, Step::Migrating, msg);
+    ctx.condition(conditions::kMigrated, false, stepName(Step::Migrating), msg);
     ctx.plan.requeueNoLaterThan(kRequeueJob);
     return Retarget::Wait;
   }
@@ -46,10 +47,10 @@ Retarget retarget(Ctx& ctx, const std::string& newTarget) {
   // yet while the status says it was started (deleting what is not there is a no-op).
   const std::string backupJob = m.value("backupJob", "");
   const S backup = backupJob.empty() ? S::Absent : findJob(ctx.in, backupJob, runId).state;
-  if (backup == S::Active || (!backupJob.empty() && backup == S::Absent && step == steps::kBackingUp))
+  if (backup == S::Active || (!backupJob.empty() && backup == S::Absent && step == Step::BackingUp))
     ctx.plan.actions.push_back(Action{Action::Kind::Delete, "jobs", backupJob, {}, {}, "", "", ""});
   ctx.event("Normal", "MigrationSuperseded",
-            "the move from " + from + " to " + to + " was abandoned at step " + step + ": the target is now " +
+            "the move from " + from + " to " + to + " was abandoned at step " + migrationField(ctx.status(), "step") + ": the target is now " +
                 newTarget);
   ctx.status().erase("migration");
   return Retarget::Continue;

@@ -5,6 +5,7 @@
 #include "maintenance/image_ref.hpp"
 #include "maintenance/migration/internal.hpp"
 #include "maintenance/migration/planner.hpp"
+#include "maintenance/migration/schema_gate.hpp"
 
 namespace pmo::maintenance::migration {
 
@@ -52,6 +53,28 @@ bool reportRollout(Ctx& ctx, const std::string& version) {
                 "waiting for the rollout of " + version + ": backend " + rolloutSummary(b) + "; worker " +
                     rolloutSummary(w));
   return false;
+}
+
+}  // namespace pmo::maintenance::migration
+
+namespace pmo::maintenance::migration {
+
+void keepSchemaGate(Ctx& ctx) {
+  const auto& spec = ctx.in.spec;
+  bool added = false;
+  for (const auto* ref : {&spec.backend, &spec.worker}) {
+    const Json& observed = ref == &spec.backend ? ctx.backend() : ctx.worker();
+    const Json d = ctx.projected(ref->deployment, observed);
+    Json ops = schemagate::ensureGateOps(d, ref->container, ctx.name);
+    if (ref == &spec.backend) ops = concatOps({ops, externalMigrationOps(d.patch(ops), ref->container)});
+    added = added || !annotation(observed, schemagate::kGateAnnotation);
+    ctx.patchDeployment(ref->deployment, ops);
+  }
+  if (added)
+    ctx.event("Normal", "SchemaGateAdded",
+              std::string("added init container \"") + schemagate::kGateContainer + "\" to Deployments \"" +
+                  spec.backend.deployment + "\" and \"" + spec.worker.deployment +
+                  "\" (one rollout): a pod starts only when the database has every migration of its image");
 }
 
 }  // namespace pmo::maintenance::migration

@@ -33,8 +33,20 @@ void Ctx::condition(const std::string& type, bool value, const std::string& reas
 
 void Ctx::patchDeployment(const std::string& deployment, const Json& ops) {
   if (ops.empty()) return;
+  for (auto& a : plan.actions) {
+    if (a.kind != Action::Kind::JsonPatch || a.resource != "deployments" || a.name != deployment) continue;
+    for (const auto& o : ops) a.patch.push_back(o);
+    return;
+  }
   Action a{Action::Kind::JsonPatch, "deployments", deployment, {}, ops, "", "", ""};
   plan.actions.push_back(std::move(a));
+}
+
+Json Ctx::projected(const std::string& deployment, const Json& observed) const {
+  for (const auto& a : plan.actions)
+    if (a.kind == Action::Kind::JsonPatch && a.resource == "deployments" && a.name == deployment)
+      return observed.patch(a.patch);
+  return observed;
 }
 
 Json& migration(Ctx& ctx) {
@@ -49,9 +61,11 @@ std::string migrationField(const Json& status, const char* field) {
   return m.contains(field) && m[field].is_string() ? m[field].get<std::string>() : "";
 }
 
-void setStep(Ctx& ctx, const std::string& step, const std::string& message) {
+std::optional<Step> migrationStep(const Json& status) { return parseStep(migrationField(status, "step")); }
+
+void setStep(Ctx& ctx, Step step, const std::string& message) {
   Json& m = migration(ctx);
-  m["step"] = step;
+  m["step"] = stepName(step);
   m["message"] = message;
   ctx.phase(phaseForStep(step));
 }
@@ -78,19 +92,12 @@ void pushHistory(Ctx& ctx, Json entry) {
 }
 
 void failMigration(Ctx& ctx, const std::string& reason, const std::string& message) {
-  const bool transition = migrationField(ctx.old, "step") != steps::kFailed;
-  setStep(ctx, steps::kFailed, message);
+  const bool transition = migrationStep(ctx.old) != Step::Failed;
+  setStep(ctx, Step::Failed, message);
   ctx.condition(conditions::kMigrated, false, reason, message, "Warning");
   if (transition) recordHistory(ctx, "Failed", message);
 }
 
-std::string phaseForStep(const std::string& step) {
-  if (step == steps::kBackingUp) return "BackingUp";
-  if (step == steps::kScalingDown || step == steps::kMigrating) return "Migrating";
-  if (step == steps::kRollingOut) return "RollingOut";
-  if (step == steps::kFailed) return "Failed";
-  return "Pending";
-}
 
 }  // namespace pmo::maintenance::migration
 

@@ -1,10 +1,10 @@
-// The steps of a move in progress (status.migration), in order:
-//   Pending -> WaitingForMaintenanceJobs -> Pausing (Follow) -> BackingUp (backup.enabled)
-//   -> ScalingDown (gate ScaleDown) -> Migrating -> RollingOut -> (done: status.migration removed)
-// Each pass resumes at the recorded step (the cursor never moves back, so a purge Job that
-// starts after the wait does not stall a migration), runs every step that is already
-// satisfied by the observed state, and stops at the first that needs a write or a wait.
-#include <vector>
+// The steps of a move in progress (status.migration) as a state machine: the enum Step
+// (planner.hpp) and one transition table (kTable below). A pass resumes at the recorded
+// step, walks the table in order through the steps that apply to the spec, runs every
+// step that the observed state already satisfies, and stops at the first that needs a
+// write or a wait. The cursor never moves back (a purge Job that starts after the wait
+// does not stall a migration). Failed leaves the walk until its Job is deleted.
+#include <array>
 
 #include "maintenance/migration/deployment_patch.hpp"
 #include "maintenance/migration/deployment_state.hpp"
@@ -20,37 +20,15 @@ namespace {
 
 enum class Outcome { Done, Wait };
 
-const std::vector<std::string>& canonicalOrder() {
-  static const std::vector<std::string> order = {steps::kPending,     steps::kWaitingForMaintenanceJobs,
-                                                 steps::kPausing,     steps::kBackingUp,
-                                                 steps::kScalingDown, steps::kMigrating,
-                                                 steps::kRollingOut};
-  return order;
-}
-
-std::size_t rank(const std::string& step) {
-  const auto& order = canonicalOrder();
-  for (std::size_t i = 0; i < order.size(); ++i)
-    if (order[i] == step) return i;
-  return 0;
-}
-
-bool applies(const Ctx& ctx, const std::string& step) {
-  const auto& spec = ctx.in.spec;
-  if (step == steps::kPausing) return !spec.managed();
-  if (step == steps::kBackingUp) return spec.migrations.backup.enabled;
-  if (step == steps::kScalingDown) return spec.migrations.gate == MigrationGate::ScaleDown;
-  return true;
-}
-
 struct Move {
-  std::string from, to, runId, oldStep;
+  std::string from, to, runId;
+  std::optional<Step> oldStep;
 };
 
 // Waits at `step`: records it, reports Migrated=False with the step as reason.
-Outcome wait(Ctx& ctx, const std::string& step, const std::string& message, std::chrono::milliseconds after) {
+Outcome wait(Ctx& ctx, Step step, const std::string& message, std::chrono::milliseconds after) {
   setStep(ctx, step, message);
-  ctx.condition(conditions::kMigrated, false, step, message);
+  ctx.condition(conditions::kMigrated, false, stepName(step), message);
   ctx.plan.requeueNoLaterThan(after);
   return Outcome::Wait;
 }
@@ -80,25 +58,20 @@ std::string workloadsStateText(const Ctx& ctx, const Move& mv) {
   return text + "keep running " + mv.from + ". ";
 }
 
-Outcome waitForMaintenanceJobs(Ctx& ctx) {
+Outcome waitForMaintenanceJobs(Ctx& ctx, const Move&) {
   const Json* job = activeMaintenanceJob(ctx.in);
   if (!job) return Outcome::Done;
-  return wait(ctx, steps::kWaitingForMaintenanceJobs,
+  return wait(ctx, Step::WaitingForMaintenanceJobs,
               "waiting for audit-log Job \"" + job->value("/metadata/name"_json_pointer, std::string()) +
                   "\" to finish before migrating",
               kRequeueMaintenanceJobs);
 }
 
+// The pause itself is planned by holdGates (every pass, before anything else); this step
+// waits until both Deployments are paused (by the operator or by someone else).
 Outcome pause(Ctx& ctx, const Move& mv) {
-  const auto& spec = ctx.in.spec;
-  const Json b = pausePatch(ctx.backend()), w = pausePatch(ctx.worker());
-  if (b.empty() && w.empty()) return Outcome::Done;
-  ctx.patchDeployment(spec.backend.deployment, b);
-  ctx.patchDeployment(spec.worker.deployment, w);
-  if (mv.oldStep != steps::kPausing)
-    ctx.event("Normal", "WorkloadsPaused",
-              "paused backend and worker (spec.paused) until the migrations of " + mv.to + " ran");
-  return wait(ctx, steps::kPausing, "pausing backend and worker until " + mv.to + " is migrated", kRequeuePatch);
+  if (isPaused(ctx.backend()) && isPaused(ctx.worker())) return Outcome::Done;
+  return wait(ctx, Step::Pausing, "pausing backend and worker until " + mv.to + " is migrated", kRequeuePatch);
 }
 
 Outcome backUp(Ctx& ctx, const Move& mv) {
@@ -111,7 +84,7 @@ Outcome backUp(Ctx& ctx, const Move& mv) {
     const std::string msg = "spec.database.passwordSecretRef: Secret \"" + spec.database.passwordSecretRef.name +
                             "\" with key \"" + spec.database.passwordSecretRef.key + "\" was not found in namespace \"" +
                             ctx.ns + "\"; the backup Job reads PGPASSWORD from it. Create it or correct the reference";
-    setStep(ctx, steps::kBackingUp, msg);
+    setStep(ctx, Step::BackingUp, msg);
     ctx.condition(conditions::kMigrated, false, reasons::kSecretNotFound, msg, "Warning");
     ctx.plan.requeueNoLaterThan(kRequeueBlocked);
     return Outcome::Wait;
@@ -124,17 +97,17 @@ Outcome backUp(Ctx& ctx, const Move& mv) {
       ctx.plan.actions.push_back(std::move(create));
       // Once per move: the Job may be missing only from a cache that has not seen it yet
       // (its create then meets AlreadyExists), which is no new backup.
-      if (mv.oldStep != steps::kBackingUp)
+      if (mv.oldStep != Step::BackingUp)
         ctx.event("Normal", "BackupStarted", "backing up the database to " + path + " (Job " + name + ")");
-      return wait(ctx, steps::kBackingUp, "backing up the database before migrating (Job " + name + ")", kRequeueJob);
+      return wait(ctx, Step::BackingUp, "backing up the database before migrating (Job " + name + ")", kRequeueJob);
     }
     case S::Stale:
       ctx.plan.actions.push_back(Action{Action::Kind::Delete, "jobs", name, {}, {}, "", "", ""});
       [[fallthrough]];
     case S::Deleting:
-      return wait(ctx, steps::kBackingUp, "replacing Job " + name + " left by an earlier migration", kRequeueJob);
+      return wait(ctx, Step::BackingUp, "replacing Job " + name + " left by an earlier migration", kRequeueJob);
     case S::Active:
-      return wait(ctx, steps::kBackingUp, "backing up the database before migrating (Job " + name + ")", kRequeueJob);
+      return wait(ctx, Step::BackingUp, "backing up the database before migrating (Job " + name + ")", kRequeueJob);
     case S::Failed:
       failMigration(ctx, reasons::kBackupFailed,
                     jobFailureText(ctx, "backup", name, view) + "Nothing was migrated. " + workloadsStateText(ctx, mv) +
@@ -156,15 +129,15 @@ Outcome scaleDown(Ctx& ctx, const Move& mv) {
   if (!b.empty() || !w.empty()) {
     ctx.patchDeployment(spec.backend.deployment, b);
     ctx.patchDeployment(spec.worker.deployment, w);
-    if (mv.oldStep != steps::kScalingDown)
+    if (mv.oldStep != Step::ScalingDown)
       ctx.event("Normal", "WorkloadsScaledDown",
                 "scaled backend and worker to 0 (gate ScaleDown); replicas recorded in annotation " +
                     std::string(annotations::kReplicasBefore));
-    return wait(ctx, steps::kScalingDown, "scaling backend and worker to 0", kRequeuePatch);
+    return wait(ctx, Step::ScalingDown, "scaling backend and worker to 0", kRequeuePatch);
   }
   const int running = observedReplicas(ctx.backend()) + observedReplicas(ctx.worker());
   if (running > 0)
-    return wait(ctx, steps::kScalingDown, "waiting for " + std::to_string(running) + " backend and worker pods to stop",
+    return wait(ctx, Step::ScalingDown, "waiting for " + std::to_string(running) + " backend and worker pods to stop",
                 kRequeueJob);
   return Outcome::Done;
 }
@@ -174,22 +147,26 @@ Outcome migrate(Ctx& ctx, const Move& mv) {
   const std::string name = migrationJobName(ctx.name, mv.to);
   migration(ctx)["migrationJob"] = name;
   const JobView view = findJob(ctx.in, name, mv.runId);
-  const std::string running = "running python manage.py migrate in " + spec.backendImage + ":" + mv.to + " (Job " + name + ")";
+  // Follow mode: exactly the image the backend Deployment names (a mirror, a digest), the
+  // code that will run; Managed mode: spec.backendImage at the target.
+  const std::string image =
+      spec.managed() ? spec.backendImage + ":" + mv.to : containerImage(ctx.backend(), spec.backend.container);
+  const std::string running = "running python manage.py migrate in " + image + " (Job " + name + ")";
   using S = JobView::State;
   switch (view.state) {
     case S::Absent: {
-      auto job = buildMigrationJob(ctx.in.object, spec, ctx.backend(), mv.to, mv.runId);
-      if (!job) return wait(ctx, steps::kMigrating, "backend container missing", kRequeueBlocked);
+      auto job = buildMigrationJob(ctx.in.object, spec, ctx.backend(), mv.to, image, mv.runId);
+      if (!job) return wait(ctx, Step::Migrating, "backend container missing", kRequeueBlocked);
       ctx.plan.actions.push_back(Action{Action::Kind::Create, "jobs", name, *job, {}, "", "", ""});
-      return wait(ctx, steps::kMigrating, running, kRequeueJob);
+      return wait(ctx, Step::Migrating, running, kRequeueJob);
     }
     case S::Stale:
       ctx.plan.actions.push_back(Action{Action::Kind::Delete, "jobs", name, {}, {}, "", "", ""});
       [[fallthrough]];
     case S::Deleting:
-      return wait(ctx, steps::kMigrating, "replacing Job " + name + " left by an earlier migration", kRequeueJob);
+      return wait(ctx, Step::Migrating, "replacing Job " + name + " left by an earlier migration", kRequeueJob);
     case S::Active:
-      return wait(ctx, steps::kMigrating, running, kRequeueJob);
+      return wait(ctx, Step::Migrating, running, kRequeueJob);
     case S::Failed:
       failMigration(ctx, reasons::kMigrationFailed,
                     jobFailureText(ctx, "migration", name, view) + workloadsStateText(ctx, mv) + retryText(ctx, mv, name));
@@ -202,18 +179,18 @@ Outcome migrate(Ctx& ctx, const Move& mv) {
 Outcome rollOut(Ctx& ctx, const Move& mv) {
   const auto& spec = ctx.in.spec;
   const std::string job = migrationField(ctx.status(), "migrationJob");
-  if (mv.oldStep != steps::kRollingOut)
+  if (mv.oldStep != Step::RollingOut)
     ctx.event("Normal", reasons::kMigrationSucceeded,
               "migrations of " + mv.to + " ran (Job " + job + "); rolling out backend and worker");
   ctx.condition(conditions::kMigrated, true, reasons::kMigrationSucceeded,
                 "migrations of " + mv.to + " ran (Job " + job + "); waiting for the rollout");
   if (releaseWorkloads(ctx, mv.to, spec.managed())) {
-    setStep(ctx, steps::kRollingOut, "rolling out " + mv.to + " to backend and worker");
+    setStep(ctx, Step::RollingOut, "rolling out " + mv.to + " to backend and worker");
     ctx.condition(conditions::kRolledOut, false, reasons::kRollingOut, "rolling out " + mv.to);
     ctx.plan.requeueNoLaterThan(kRequeuePatch);
     return Outcome::Wait;
   }
-  setStep(ctx, steps::kRollingOut, "waiting for backend and worker to run " + mv.to);
+  setStep(ctx, Step::RollingOut, "waiting for backend and worker to run " + mv.to);
   if (!reportRollout(ctx, mv.to)) {
     ctx.plan.requeueNoLaterThan(kRequeueRollout);
     return Outcome::Wait;
@@ -227,45 +204,129 @@ Outcome rollOut(Ctx& ctx, const Move& mv) {
   return Outcome::Done;
 }
 
-Outcome runStep(Ctx& ctx, const std::string& step, const Move& mv) {
-  if (step == steps::kWaitingForMaintenanceJobs) return waitForMaintenanceJobs(ctx);
-  if (step == steps::kPausing) return pause(ctx, mv);
-  if (step == steps::kBackingUp) return backUp(ctx, mv);
-  if (step == steps::kScalingDown) return scaleDown(ctx, mv);
-  if (step == steps::kMigrating) return migrate(ctx, mv);
-  if (step == steps::kRollingOut) return rollOut(ctx, mv);
-  return Outcome::Done;  // Pending
+// The move's run id (startedAt) is stored before any Job carries it: a status write that
+// fails after a create would otherwise leave a Job that the next pass finds stale.
+Outcome recorded(Ctx& ctx, const Move& mv) {
+  if (migrationField(ctx.old, "startedAt") == mv.runId) return Outcome::Done;
+  ctx.plan.requeueNoLaterThan(kRequeueStart);
+  return Outcome::Wait;
 }
 
+bool always(const PhaseMaintenanceSpec&) { return true; }
+bool never(const PhaseMaintenanceSpec&) { return false; }
+bool followMode(const PhaseMaintenanceSpec& spec) { return !spec.managed(); }
+bool backupEnabled(const PhaseMaintenanceSpec& spec) { return spec.migrations.backup.enabled; }
+bool scaleDownGate(const PhaseMaintenanceSpec& spec) { return spec.migrations.gate == MigrationGate::ScaleDown; }
+
+// One row per step, in the order of the walk.
+struct Transition {
+  Step step;
+  const char* name;   // status.migration.step
+  const char* phase;  // status.phase while waiting here
+  bool (*applies)(const PhaseMaintenanceSpec&);
+  Outcome (*run)(Ctx&, const Move&);
+};
+
+const std::array<Transition, 8> kTable = {{
+    {Step::Pending, "Pending", "Pending", always, recorded},
+    {Step::Pausing, "Pausing", "Pending", followMode, pause},
+    {Step::WaitingForMaintenanceJobs, "WaitingForMaintenanceJobs", "Pending", always, waitForMaintenanceJobs},
+    {Step::BackingUp, "BackingUp", "BackingUp", backupEnabled, backUp},
+    {Step::ScalingDown, "ScalingDown", "Migrating", scaleDownGate, scaleDown},
+    {Step::Migrating, "Migrating", "Migrating", always, migrate},
+    {Step::RollingOut, "RollingOut", "RollingOut", always, rollOut},
+    {Step::Failed, "Failed", "Failed", never, nullptr},  // left by failMigration, never walked into
+}};
+
+const Transition& row(Step step) {
+  for (const auto& t : kTable)
+    if (t.step == step) return t;
+  return kTable.front();
+}
+
+std::size_t position(Step step) { return static_cast<std::size_t>(&row(step) - kTable.data()); }
+
 // A failed move stays failed until the failed Job is deleted (then that step runs again)
-// or the target changes (retarget). Returns the step to resume at, or "" to stay.
-std::string resumeAfterFailure(Ctx& ctx, const Move& mv) {
+// or the target changes (retarget). Returns the step to resume at, or nullopt to stay.
+std::optional<Step> resumeAfterFailure(Ctx& ctx, const Move& mv) {
   const std::string migrationJob = migrationField(ctx.status(), "migrationJob");
   const std::string job = migrationJob.empty() ? migrationField(ctx.status(), "backupJob") : migrationJob;
   const JobView view = findJob(ctx.in, job, mv.runId);
   if (job.empty() || view.state == JobView::State::Absent) {
     ctx.event("Normal", "MigrationRetried", "Job " + job + " was deleted: retrying the move from " + mv.from + " to " + mv.to);
-    return migrationJob.empty() ? steps::kBackingUp : steps::kMigrating;
+    return migrationJob.empty() ? Step::BackingUp : Step::Migrating;
   }
-  ctx.phase("Failed");
+  ctx.phase(phaseForStep(Step::Failed));
   if (view.state == JobView::State::Deleting) ctx.plan.requeueNoLaterThan(kRequeueJob);
-  return "";
+  return std::nullopt;
 }
 
 }  // namespace
 
+const char* phaseForStep(Step step) { return row(step).phase; }
+
+// The gates of a move hold on every pass, whatever the cursor, until the rollout releases
+// them: Follow mode keeps backend and worker paused (from the pass that saw the new image
+// on), and ScaleDown keeps at 0 a Deployment the operator scaled down. What someone else
+// undid is done again, with a Warning Event naming who.
+void holdGates(Ctx& ctx, const Move& mv, Step at) {
+  const auto& spec = ctx.in.spec;
+  if (at == Step::RollingOut) return;
+  bool paused = false;
+  for (const auto* ref : {&spec.backend, &spec.worker}) {
+    const Json& d = ref == &spec.backend ? ctx.backend() : ctx.worker();
+    const Json projected = ctx.projected(ref->deployment, d);
+    if (!spec.managed()) {
+      const Json ops = pausePatch(projected);
+      if (!ops.empty() && annotation(d, annotations::kPausedByOperator))
+        ctx.event("Warning", "GateReasserted",
+                  "Deployment \"" + ref->deployment + "\" was unpaused by " +
+                      lastWriterOf(d, "paused", labels::kManagedByValue) + " while moving to " + mv.to +
+                      ": paused again until its migrations ran");
+      paused = paused || !ops.empty();
+      ctx.patchDeployment(ref->deployment, ops);
+    }
+    if (spec.migrations.gate == MigrationGate::ScaleDown && annotation(d, annotations::kReplicasBefore) &&
+        desiredReplicas(d) != 0) {
+      ctx.patchDeployment(ref->deployment, scaleDownPatch(ctx.projected(ref->deployment, d)));
+      ctx.event("Warning", "GateReasserted",
+                "Deployment \"" + ref->deployment + "\" was scaled to " + std::to_string(desiredReplicas(d)) +
+                    " by " + lastWriterOf(d, "replicas", labels::kManagedByValue) + " while moving to " + mv.to +
+                    " (gate ScaleDown): back to 0 until its migrations ran");
+    }
+  }
+  if (paused && !annotation(ctx.backend(), annotations::kPausedByOperator) &&
+      !annotation(ctx.worker(), annotations::kPausedByOperator))
+    ctx.event("Normal", "WorkloadsPaused",
+              "paused backend and worker (spec.paused) until the migrations of " + mv.to + " ran");
+}
+
 void runSteps(Ctx& ctx) {
   const Json& m = ctx.status()["migration"];
-  Move mv{m.value("from", ""), m.value("to", ""), m.value("startedAt", ""), migrationField(ctx.old, "step")};
-  std::string step = m.value("step", steps::kPending);
-  if (step == steps::kFailed) {
-    step = resumeAfterFailure(ctx, mv);
-    if (step.empty()) return;
+  Move mv{m.value("from", ""), m.value("to", ""), m.value("startedAt", ""), migrationStep(ctx.old)};
+  std::optional<Step> at = migrationStep(ctx.status()).value_or(Step::Pending);
+  holdGates(ctx, mv, *at);
+  if (at == Step::Failed) {
+    at = resumeAfterFailure(ctx, mv);
+    if (!at) return;
   }
-  for (const auto& s : canonicalOrder()) {
-    if (rank(s) < rank(step) || !applies(ctx, s)) continue;
-    if (runStep(ctx, s, mv) == Outcome::Wait) return;
+  for (std::size_t i = position(*at); i < kTable.size(); ++i) {
+    const Transition& t = kTable[i];
+    if (!t.applies(ctx.in.spec)) continue;
+    if (t.run(ctx, mv) == Outcome::Wait) return;
   }
 }
 
 }  // namespace pmo::maintenance::migration
+
+namespace pmo::maintenance {
+
+const char* stepName(Step step) { return migration::row(step).name; }
+
+std::optional<Step> parseStep(const std::string& name) {
+  for (const auto& t : migration::kTable)
+    if (name == t.name) return t.step;
+  return std::nullopt;
+}
+
+}  // namespace pmo::maintenance
