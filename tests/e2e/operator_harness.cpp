@@ -55,8 +55,16 @@ void OperatorHarness::installPhase(const std::string& password, const std::strin
     const std::string ns = obj.value("/metadata/namespace"_json_pointer, std::string());
     if (kind == "Namespace") client_->create(res::kNamespaces, "", obj);
     else if (kind == "Secret") client_->create(res::kSecrets, ns, obj);  // the server folds stringData into data
-    else if (kind == "Deployment") client_->create(res::kDeployments, ns, obj);
-    else throw std::runtime_error("phase-instance.yaml: no resource for kind " + kind);
+    else if (kind == "Deployment") {
+      client_->create(res::kDeployments, ns, obj);
+      // An installed Phase ran its migrations: the sandbox's schema is at the image's version,
+      // so the operator's wait-for-schema gate lets these pods start.
+      const std::string image = obj.value("/spec/template/spec/containers/0/image"_json_pointer, std::string());
+      if (sandbox_->controls().schemaVersion(ns).empty())
+        sandbox_->controls().setSchemaVersion(ns, sandbox_->controls().imageVersion(image));
+    } else {
+      throw std::runtime_error("phase-instance.yaml: no resource for kind " + kind);
+    }
   }
 }
 

@@ -53,6 +53,8 @@ KindRules rulesFor(const ResourceType& t) {
   if (t.custom) r.kubeFinalizers = false;
   if (t.group.empty() && t.kind == "Namespace") r.name = NameRule::Dns1123Label;
   if (t.group.empty() && t.kind == "Service") r.name = NameRule::Dns1035Label;
+  // ValidateStatefulSetName: a DNS label in current Kubernetes (a subdomain before); the stricter rule
+  if (t.group == "apps" && t.kind == "StatefulSet") r.name = NameRule::Dns1123Label;
   if (t.group.empty() && t.kind == "Event") r.meta = false;
   if (t.group == "rbac.authorization.k8s.io") r.name = NameRule::PathSegment, r.kubeFinalizers = false;
   return r;
@@ -62,6 +64,9 @@ KindRules rulesFor(const ResourceType& t) {
 void kindRules(Errors& e, const ResourceType& t, const Json& o, const Json* old) {
   const std::string key = t.group + "/" + t.kind;
   if (key == "apps/Deployment") validation::deployment(e, o, old);
+  else if (key == "apps/StatefulSet") validation::statefulSet(e, o, old);
+  else if (key == "networking.k8s.io/Ingress") validation::ingress(e, o, old);
+  else if (key == "autoscaling/HorizontalPodAutoscaler") validation::horizontalPodAutoscaler(e, o, old);
   else if (key == "batch/Job") validation::job(e, o, old);
   else if (key == "batch/CronJob") validation::cronJob(e, o, old);
   else if (key == "/Pod") validation::pod(e, o, old);

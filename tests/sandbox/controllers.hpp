@@ -13,9 +13,12 @@
 // revisions, rolling updates bounded by maxSurge/maxUnavailable, Recreate, proportional
 // scaling (also while paused), rollback by template, revision history pruning, Progressing
 // and Available conditions with ProgressDeadlineExceeded, ScalingReplicaSet Events.
-// ReplicaSets (replicaset_controller.cpp): status follows spec.replicas with simulated pods
-// (no Pod objects) that become ready after the DeploymentBehaviour's readyAfter (default
-// Options::rolloutDuration), never when `stuck`; scale-down removes unready pods first.
+// ReplicaSets (replicaset_controller.cpp): status follows spec.replicas with Pod objects that
+// become ready after the DeploymentBehaviour's readyAfter (default Options::rolloutDuration),
+// never when `stuck`, and, when their template has the schema gate, only once the namespace's
+// schema has their version (pod_schema.hpp); scale-down removes unready pods first.
+// HorizontalPodAutoscalers (hpa_controller.cpp): set their target's replicas within
+// [minReplicas, maxReplicas].
 // No controller writes when nothing changed, so a cluster at rest stays at rest.
 #include <map>
 #include <set>
@@ -51,16 +54,39 @@ class ReplicaSetController {
   void install();
   void resync();
   void behaviourChanged();  // pods not ready yet follow the new DeploymentBehaviour
+  void schemaChanged(const std::string& ns);  // gated pods look at the schema again; needs the store lock
 
  private:
+  struct SimPod {
+    std::string name;
+    std::chrono::system_clock::time_point readyAt;  // max(): never (stuck, or gated)
+    bool gated = false;                             // still waiting in the schema gate
+  };
   void enqueue(const std::string& ns, const std::string& name);
   void sync(const std::string& ns, const std::string& name);
+  std::vector<SimPod> adopt(const nlohmann::json& rs, std::chrono::system_clock::time_point now,
+                            const DeploymentBehaviour& b);
   DeploymentBehaviour behaviourOf(const nlohmann::json& rs) const;
   World& w_;
   TaskRunner& runner_;
   // guarded by the store lock
-  std::set<std::string> queued_;                                            // ns/name
-  std::map<std::string, std::vector<std::chrono::system_clock::time_point>> pods_;  // rs uid -> ready at
+  std::set<std::string> queued_;                       // ns/name
+  std::map<std::string, std::vector<SimPod>> pods_;    // rs uid -> its pods
+};
+
+class HpaController {
+ public:
+  HpaController(World& w, TaskRunner& runner);
+  void install();
+  void resync();
+  void recommendationChanged(const std::string& ns, const std::string& name);
+
+ private:
+  void enqueue(const std::string& ns, const std::string& name);
+  void sync(const std::string& ns, const std::string& name);
+  World& w_;
+  TaskRunner& runner_;
+  std::set<std::string> queued_;  // ns/name, guarded by the store lock
 };
 
 class DeploymentController {

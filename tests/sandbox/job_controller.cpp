@@ -127,6 +127,10 @@ void JobController::finish(const std::string& ns, const std::string& name, const
   }
   ObjectPtr job = w_.store.find(kJobs, ns, name);
   if (!job || metaString(*job, "uid") != uid) return;
+  // A migration that succeeded raises the schema before the Job says Complete, so whoever
+  // sees the Job complete sees the schema moved too.
+  if (auto image = migrationImage(*job); image && b.succeed)
+    w_.schema.advance(ns, w_.schema.imageVersion(*image), w_.store.currentRv());
   nlohmann::json status = (*job).value("status", nlohmann::json::object());
   status["active"] = 0;
   status["ready"] = 0;

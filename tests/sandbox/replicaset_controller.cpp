@@ -1,20 +1,28 @@
-// The simulated ReplicaSet controller and kubelet: no Pod objects, only their count and
-// readiness. Guarantees: status.replicas (and fullyLabeledReplicas) follow spec.replicas at
-// once (pods created, or deleted unready-first as the real controller's ActivePods order);
-// a pod is ready DeploymentBehaviour::readyAfter after its creation (never when stuck) and
-// available minReadySeconds later; status.observedGeneration follows metadata.generation.
-// Status fields serialize as apps/v1 ReplicaSetStatus does (replicas always, others
-// omitted when zero). A ReplicaSet being deleted is left alone. No write when nothing changed.
+// The simulated ReplicaSet controller and kubelet. Guarantees: each ReplicaSet has one Pod
+// object per replica (`<rs>-xxxxx`, the template's labels, spec and a controller owner
+// reference), created at once when spec.replicas grows and deleted unready-first (the real
+// controller's ActivePods order) when it shrinks; status.replicas (and fullyLabeledReplicas)
+// follow spec.replicas at once. A pod is ready DeploymentBehaviour::readyAfter after its init
+// containers finished (never when stuck) and available minReadySeconds later. A pod whose
+// template has the schema gate (pod_schema.hpp) stays in Init (phase Pending, Initialized
+// False, the gate's line in its log) until its namespace's schema has its version; then it
+// starts like any other. Status fields serialize as apps/v1 ReplicaSetStatus does (replicas
+// always, others omitted when zero); status.observedGeneration follows metadata.generation.
+// A ReplicaSet being deleted is left alone (the garbage collector deletes its pods). No write
+// when nothing changed.
 #include <algorithm>
 
 #include "sandbox/controllers.hpp"
 #include "sandbox/deployment_util.hpp"
 #include "sandbox/objects.hpp"
+#include "sandbox/pod_status.hpp"
 
 namespace pmo::sandbox {
 
 namespace {
 const std::string kReplicaSets = "apps/replicasets";
+const std::string kPods = "pods";
+const std::string kJobs = "batch/jobs";
 using Clock = std::chrono::system_clock;
 constexpr Clock::time_point kNever = Clock::time_point::max();
 
@@ -23,13 +31,21 @@ std::string controllerName(const nlohmann::json& o) {
     if (r.value("controller", false)) return r.value("name", "");
   return "";
 }
+
+bool ownedBy(const nlohmann::json& o, const std::string& uid) {
+  for (const auto& r : o["metadata"].value("ownerReferences", nlohmann::json::array()))
+    if (r.value("uid", "") == uid) return true;
+  return false;
+}
 }  // namespace
 
 ReplicaSetController::ReplicaSetController(World& w, TaskRunner& runner) : w_(w), runner_(runner) {}
 
 void ReplicaSetController::install() {
   w_.store.addListener([this](const StoreEvent& e) {
-    if (e.typeKey != kReplicaSets || !w_.deploymentsEnabled) return;
+    if (!w_.deploymentsEnabled) return;
+    if (e.typeKey == kJobs && e.type == "MODIFIED") return schemaChanged(e.ns);  // a migration may have finished
+    if (e.typeKey != kReplicaSets) return;
     if (e.type == "DELETED") {
       pods_.erase(metaString(*e.object, "uid"));
       return;
@@ -48,6 +64,15 @@ void ReplicaSetController::resync() {
   for (const auto& rs : w_.store.list(kReplicaSets, "")) enqueue(metaString(*rs, "namespace"), metaString(*rs, "name"));
 }
 
+void ReplicaSetController::schemaChanged(const std::string& ns) {
+  for (const auto& rs : w_.store.list(kReplicaSets, ns)) {
+    auto it = pods_.find(metaString(*rs, "uid"));
+    if (it == pods_.end()) continue;
+    if (std::any_of(it->second.begin(), it->second.end(), [](const SimPod& p) { return p.gated; }))
+      enqueue(ns, metaString(*rs, "name"));
+  }
+}
+
 DeploymentBehaviour ReplicaSetController::behaviourOf(const nlohmann::json& rs) const {
   const std::string owner = controllerName(rs);
   return w_.deploymentBehaviourFor(owner.empty() ? metaString(rs, "name") : owner);
@@ -60,10 +85,26 @@ void ReplicaSetController::behaviourChanged() {
     auto it = pods_.find(metaString(*rs, "uid"));
     if (it == pods_.end()) continue;
     const DeploymentBehaviour b = behaviourOf(*rs);
-    for (auto& readyAt : it->second)
-      if (readyAt > now) readyAt = b.stuck ? kNever : now + b.readyAfter;
+    for (auto& p : it->second)
+      if (!p.gated && p.readyAt > now) p.readyAt = b.stuck ? kNever : now + b.readyAfter;
     enqueue(metaString(*rs, "namespace"), metaString(*rs, "name"));
   }
+}
+
+// The pods a ReplicaSet had before this controller saw it (a restart, or a re-enabled
+// controller): its Pod objects, ready or not as their Ready condition says.
+std::vector<ReplicaSetController::SimPod> ReplicaSetController::adopt(const nlohmann::json& rs, Clock::time_point now,
+                                                                      const DeploymentBehaviour& b) {
+  std::vector<SimPod> pods;
+  const std::string uid = metaString(rs, "uid");
+  for (const auto& pod : w_.store.list(kPods, metaString(rs, "namespace"))) {
+    if (!ownedBy(*pod, uid) || (*pod)["metadata"].contains("deletionTimestamp")) continue;
+    SimPod p{metaString(*pod, "name"), now + b.readyAfter, schemaGate((*pod)["spec"]) != nullptr};
+    if (podReady(*pod)) p.readyAt = Clock::time_point{}, p.gated = false;
+    if (b.stuck && p.readyAt > now) p.readyAt = kNever;
+    pods.push_back(p);
+  }
+  return pods;
 }
 
 void ReplicaSetController::sync(const std::string& ns, const std::string& name) {
@@ -76,29 +117,53 @@ void ReplicaSetController::sync(const std::string& ns, const std::string& name) 
   const DeploymentBehaviour b = behaviourOf(*rs);
   const std::string uid = metaString(*rs, "uid");
   auto found = pods_.find(uid);
-  if (found == pods_.end()) {  // first sight (or a restart): the status says what runs
-    std::vector<Clock::time_point> pods;
-    for (long i = 0; i < deployutil::statusCount(*rs, "replicas"); ++i)
-      pods.push_back(i < deployutil::statusCount(*rs, "readyReplicas") ? Clock::time_point{} : now + b.readyAfter);
-    found = pods_.emplace(uid, std::move(pods)).first;
-  }
+  if (found == pods_.end()) found = pods_.emplace(uid, adopt(*rs, now, b)).first;
   auto& pods = found->second;
+  const nlohmann::json tmpl = (*rs)["spec"].value("template", nlohmann::json::object());
+  const nlohmann::json podSpec = tmpl.value("spec", nlohmann::json::object());
   const long desired = std::max(0L, deployutil::replicas(*rs));
-  while (static_cast<long>(pods.size()) < desired) pods.push_back(b.stuck ? kNever : now + b.readyAfter);
+  while (static_cast<long>(pods.size()) < desired) {
+    nlohmann::json pod = newPod(*rs, tmpl, w_.schema);
+    ObjectPtr created = createInternal(w_, *w_.types.byKey(kPods), pod);
+    const bool gated = schemaGate(podSpec) != nullptr;
+    pods.push_back({metaString(*created, "name"), gated ? kNever : (b.stuck ? kNever : now + b.readyAfter), gated});
+  }
   if (static_cast<long>(pods.size()) > desired) {
-    std::sort(pods.begin(), pods.end());  // the unready (latest) go first
+    // the unready (latest) go first
+    std::stable_sort(pods.begin(), pods.end(), [](const SimPod& a, const SimPod& c) { return a.readyAt < c.readyAt; });
+    for (size_t i = static_cast<size_t>(desired); i < pods.size(); ++i)
+      if (ObjectPtr pod = w_.store.find(kPods, ns, pods[i].name))
+        deleteInternal(w_, *w_.types.byKey(kPods), pod, "Background");
     pods.resize(static_cast<size_t>(desired));
   }
   const long minReady = (*rs)["spec"].value("minReadySeconds", 0L);
   long ready = 0, available = 0;
   Clock::time_point next = kNever;
-  for (const auto& readyAt : pods) {
-    if (readyAt <= now) ++ready;
-    else next = std::min(next, readyAt);
-    if (readyAt == kNever) continue;
-    const auto availableAt = readyAt + std::chrono::seconds(minReady);
-    if (availableAt <= now) ++available;
-    else next = std::min(next, availableAt);
+  for (auto& p : pods) {
+    ObjectPtr pod = w_.store.find(kPods, ns, p.name);
+    std::string gateLine;
+    if (p.gated && pod) {
+      const std::string want = w_.schema.imageVersion(podImageId(*pod, kSchemaGateContainer));
+      const std::string have = w_.schema.version(ns);
+      auto cmp = compareVersions(have, want);
+      if (!have.empty() && cmp && *cmp >= 0) {
+        p.gated = false;
+        p.readyAt = b.stuck ? kNever : now + b.readyAfter;
+      } else {
+        gateLine = "wait-for-schema: waiting for the migrations of " + want + " (the schema has " +
+                   (have.empty() ? std::string("none") : have) + ")\n";
+      }
+    }
+    if (p.readyAt <= now) ++ready;
+    else next = std::min(next, p.readyAt);
+    if (p.readyAt != kNever) {
+      const auto availableAt = p.readyAt + std::chrono::seconds(minReady);
+      if (availableAt <= now) ++available;
+      else next = std::min(next, availableAt);
+    }
+    if (!pod) continue;
+    if (!gateLine.empty()) w_.podLogs[ns + "/" + p.name] = gateLine;
+    writeStatusInternal(w_, kPods, pod, podStatus(*pod, p.gated, p.readyAt <= now));
   }
   nlohmann::json status = (*rs).value("status", nlohmann::json::object());
   status["replicas"] = static_cast<long>(pods.size());

@@ -54,6 +54,11 @@ TypeRegistry::TypeRegistry() {
        false, {}},
       {"networking.k8s.io", "v1", "networkpolicies", "networkpolicy", "NetworkPolicy", true, {"netpol"}, false,
        false, {}},
+      // What Phase's Helm chart renders besides Deployments: its Postgres, its Ingress, its HPAs.
+      {"apps", "v1", "statefulsets", "statefulset", "StatefulSet", true, {"sts"}, true, true, {"all"}},
+      {"networking.k8s.io", "v1", "ingresses", "ingress", "Ingress", true, {"ing"}, true, true, {}},
+      {"autoscaling", "v2", "horizontalpodautoscalers", "horizontalpodautoscaler", "HorizontalPodAutoscaler", true,
+       {"hpa"}, true, false, {"all"}},
   };
   for (const auto& b : builtins) {
     auto t = std::make_shared<ResourceType>();

@@ -4,6 +4,7 @@
 // kubectl and the end-to-end tests, which drive the same Controls over HTTP under
 // /sandbox/v1/ (see sandbox/README.md).
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -100,6 +101,18 @@ class Controls {
   // reference, status.active, lastScheduleTime). Returns the Job's name; throws
   // std::runtime_error when the CronJob does not exist.
   virtual std::string triggerCronJob(const std::string& ns, const std::string& name) = 0;
+  // The Phase schema of a namespace (pod_schema.hpp): set outright (an install whose
+  // migrations already ran), read now or as it was at a resourceVersion. A migration Job that
+  // succeeds raises it to its image's version.
+  virtual void setSchemaVersion(const std::string& ns, const std::string& version) = 0;
+  virtual std::string schemaVersion(const std::string& ns) const = 0;
+  virtual std::string schemaVersionAt(const std::string& ns, uint64_t resourceVersion) const = 0;
+  // What the registry resolves an image to (`docker.io/phasehq/backend:latest` -> v2.74.0);
+  // without an entry an image's version is its tag.
+  virtual void setImageVersion(const std::string& image, const std::string& version) = 0;
+  virtual std::string imageVersion(const std::string& image) const = 0;
+  // The replica count the simulated metrics call for, for an HPA ("ns", "name").
+  virtual void setHpaRecommendation(const std::string& ns, const std::string& name, long replicas) = 0;
   // A bearer token of the ServiceAccount, as the TokenRequest API mints one: valid for
   // `expiration` and while the ServiceAccount (that uid) exists. Throws std::runtime_error
   // when the ServiceAccount does not exist.

@@ -22,8 +22,9 @@ namespace {
 
 class ControlsImpl : public Controls {
  public:
-  ControlsImpl(World& w, JobController& jobs, DeploymentController& deployments, ReplicaSetController& replicaSets)
-      : w_(w), jobs_(jobs), deployments_(deployments), replicaSets_(replicaSets) {}
+  ControlsImpl(World& w, JobController& jobs, DeploymentController& deployments, ReplicaSetController& replicaSets,
+               HpaController& hpas)
+      : w_(w), jobs_(jobs), deployments_(deployments), replicaSets_(replicaSets), hpas_(hpas) {}
   void setJobController(bool enabled) override {
     bool was = w_.jobsEnabled.exchange(enabled);
     if (enabled && !was) jobs_.resync();
@@ -33,6 +34,7 @@ class ControlsImpl : public Controls {
     if (enabled && !was) {
       replicaSets_.resync();
       deployments_.resync();
+      hpas_.resync();
     }
   }
   void setJobBehaviour(const std::string& prefix, const JobBehaviour& b) override {
@@ -96,6 +98,31 @@ class ControlsImpl : public Controls {
   std::string triggerCronJob(const std::string& ns, const std::string& name) override {
     return jobs_.triggerCronJob(ns, name);
   }
+  void setSchemaVersion(const std::string& ns, const std::string& version) override {
+    auto lock = w_.store.lock();
+    if (w_.schema.advance(ns, version, w_.store.currentRv(), true)) replicaSets_.schemaChanged(ns);
+  }
+  std::string schemaVersion(const std::string& ns) const override {
+    auto lock = w_.store.lock();
+    return w_.schema.version(ns);
+  }
+  std::string schemaVersionAt(const std::string& ns, uint64_t resourceVersion) const override {
+    auto lock = w_.store.lock();
+    return w_.schema.versionAt(ns, resourceVersion);
+  }
+  void setImageVersion(const std::string& image, const std::string& version) override {
+    auto lock = w_.store.lock();
+    w_.schema.setImageVersion(image, version);
+  }
+  std::string imageVersion(const std::string& image) const override {
+    auto lock = w_.store.lock();
+    return w_.schema.imageVersion(image);
+  }
+  void setHpaRecommendation(const std::string& ns, const std::string& name, long replicas) override {
+    auto lock = w_.store.lock();
+    w_.hpaRecommendations[ns + "/" + name] = replicas;
+    hpas_.recommendationChanged(ns, name);
+  }
   std::string createServiceAccountToken(const std::string& ns, const std::string& name,
                                         std::chrono::seconds expiration) override {
     auto lock = w_.store.lock();
@@ -111,6 +138,7 @@ class ControlsImpl : public Controls {
   JobController& jobs_;
   DeploymentController& deployments_;
   ReplicaSetController& replicaSets_;
+  HpaController& hpas_;
 };
 
 void writeFile(const std::string& path, const std::string& content) {
@@ -124,13 +152,14 @@ void writeFile(const std::string& path, const std::string& content) {
 struct Server::Impl {
   explicit Impl(Options o)
       : world(std::move(o)), gc(world), jobs(world, runner), deployments(world, runner), replicaSets(world, runner),
-        controls(world, jobs, deployments, replicaSets) {}
+        hpas(world, runner), controls(world, jobs, deployments, replicaSets, hpas) {}
   World world;
   TaskRunner runner;
   GarbageCollector gc;
   JobController jobs;
   DeploymentController deployments;
   ReplicaSetController replicaSets;
+  HpaController hpas;
   ControlsImpl controls;
   std::unique_ptr<HttpServer> http;
   std::string caPem;
@@ -166,6 +195,7 @@ void Server::start() {
   impl_->jobs.install();
   impl_->deployments.install();
   impl_->replicaSets.install();
+  impl_->hpas.install();
   {
     auto lock = w.store.lock();
     auto nsType = w.types.byKey("namespaces");

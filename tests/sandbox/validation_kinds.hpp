@@ -18,6 +18,12 @@ void podSpec(Errors& e, const Json& spec, const std::string& path, bool isPod);
 
 // pkg/apis/apps/validation and pkg/registry/apps/deployment (selector immutability).
 void deployment(Errors& e, const Json& d, const Json* old);
+// pkg/apis/apps/validation: StatefulSets (spec, and the fields an update may change).
+void statefulSet(Errors& e, const Json& sts, const Json* old);
+// pkg/apis/networking/validation: Ingresses.
+void ingress(Errors& e, const Json& ing, const Json* old);
+// pkg/apis/autoscaling/validation: HorizontalPodAutoscalers (autoscaling/v2).
+void horizontalPodAutoscaler(Errors& e, const Json& hpa, const Json* old);
 // pkg/apis/batch/validation.
 void job(Errors& e, const Json& j, const Json* old);
 void cronJob(Errors& e, const Json& cj, const Json* old);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "sandbox/pod_schema.hpp"
 #include "sandbox/resource_types.hpp"
 #include "sandbox/sandbox.hpp"
 #include "sandbox/store.hpp"
@@ -69,6 +70,8 @@ struct World {
 
   // guarded by the store lock
   std::map<std::string, std::string> podLogs;  // "ns/name" -> log
+  SchemaModel schema;                          // each namespace's Phase schema (pod_schema.hpp)
+  std::map<std::string, long> hpaRecommendations;  // "ns/name" -> replicas the metrics call for
   bool gcDirty = false;
   std::condition_variable gcWake;  // waits with the store mutex
 

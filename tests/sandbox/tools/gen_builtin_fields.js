@@ -28,6 +28,8 @@ const roots = [
   ['rbac.authorization.k8s.io', 'ClusterRoleBinding', 'V1ClusterRoleBinding'],
   ['policy', 'PodDisruptionBudget', 'V1PodDisruptionBudget'],
   ['networking.k8s.io', 'NetworkPolicy', 'V1NetworkPolicy'],
+  ['apps', 'StatefulSet', 'V1StatefulSet'], ['networking.k8s.io', 'Ingress', 'V1Ingress'],
+  ['autoscaling', 'HorizontalPodAutoscaler', 'V2HorizontalPodAutoscaler'],
 ];
 
 // resource.Quantity fields: the client models type them as plain strings, the API server
@@ -37,7 +39,8 @@ const quantities = new Set([
   'V1VolumeResourceRequirements.limits', 'V1VolumeResourceRequirements.requests',
   'V1EmptyDirVolumeSource.sizeLimit', 'V1PodSpec.overhead', 'V1ResourceFieldSelector.divisor',
   'V1PersistentVolumeClaimStatus.capacity', 'V1PersistentVolumeClaimStatus.allocatedResources',
-  'V1ContainerStatus.allocatedResources',
+  'V1ContainerStatus.allocatedResources', 'V2MetricTarget.averageValue', 'V2MetricTarget.value',
+  'V2MetricValueStatus.averageValue', 'V2MetricValueStatus.value',
 ]);
 
 function attributes(model) {

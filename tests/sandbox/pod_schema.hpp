@@ -1,0 +1,59 @@
+#pragma once
+// The database schema of each namespace's Phase, as the simulated cluster sees it, and the
+// pod gate that waits for it (the `wait-for-schema` init container the operator puts on the
+// backend and worker pod templates).
+//
+// Guarantees (all guarded by the store lock):
+// - A namespace's schema version only moves forward: a migration Job (a container running
+//   `manage.py migrate`, not `--check`) that succeeds raises it to its image's version, and
+//   Controls::setSchemaVersion sets it outright (an install that already ran migrations).
+// - Every change is recorded with the store's resourceVersion at that moment, so a watcher
+//   can ask which version the schema had when a pod event happened (schemaVersionAt).
+// - An image's version is what the registry would resolve it to (Controls::setImageVersion,
+//   e.g. `...:latest` -> v2.74.0), else its tag (a digest stays a digest).
+// - A pod whose template has the gate passes it only when the schema is at or beyond its
+//   version (versions compare as vMAJOR.MINOR.PATCH numbers; other strings only equal
+//   themselves); until then it stays in Init, not Ready, with the gate's line in its log.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace pmo::sandbox {
+
+inline constexpr const char* kSchemaGateContainer = "wait-for-schema";
+
+class SchemaModel {
+ public:
+  // "" while no migration has run in the namespace.
+  std::string version(const std::string& ns) const;
+  std::string versionAt(const std::string& ns, uint64_t rv) const;
+  // Raises (or, with force, sets) the namespace's version at resourceVersion rv; true when it changed.
+  bool advance(const std::string& ns, const std::string& version, uint64_t rv, bool force = false);
+
+  void setImageVersion(const std::string& image, const std::string& version) { images_[image] = version; }
+  // An image's version now; a digest reference (`repo@sha256:...`) that resolvedImageId made
+  // keeps the version it was resolved to.
+  std::string imageVersion(const std::string& image) const;
+  // What the kubelet would record as the container's imageID: `repo@sha256:<digest>` of the
+  // version the image resolves to now (so a moved tag gives another digest).
+  std::string resolvedImageId(const std::string& image);
+
+ private:
+  std::map<std::string, std::vector<std::pair<uint64_t, std::string>>> history_;  // ns -> (rv, version)
+  std::map<std::string, std::string> images_;  // image (or digest reference) -> version
+};
+
+// <0, 0, >0 as a is older than, the same as, newer than b; nullopt when they cannot be compared.
+std::optional<int> compareVersions(const std::string& a, const std::string& b);
+// The tag (or digest) of an image reference; "" without one.
+std::string imageTag(const std::string& image);
+// The image a Job's migration container runs, when the Job runs `manage.py migrate` (not --check).
+std::optional<std::string> migrationImage(const nlohmann::json& job);
+// The gate init container of a pod spec, or nullptr.
+const nlohmann::json* schemaGate(const nlohmann::json& podSpec);
+
+}  // namespace pmo::sandbox
