@@ -1,5 +1,6 @@
 #include "maintenance/plan_types.hpp"
 
+#include <cstdio>
 #include <ctime>
 
 namespace pmo::maintenance {
@@ -55,6 +56,15 @@ std::string formatTime(TimePoint t) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+std::string formatMicroTime(TimePoint t) {
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count() % 1000000;
+  std::string s = formatTime(t);
+  char frac[8];
+  std::snprintf(frac, sizeof frac, ".%06lld", static_cast<long long>(micros < 0 ? micros + 1000000 : micros));
+  return s.insert(s.size() - 1, frac);
 }
 
 std::optional<TimePoint> parseTime(const std::string& text) {

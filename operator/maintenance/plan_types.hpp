@@ -97,6 +97,9 @@ struct Plan {
 
 // RFC 3339 UTC with seconds ("2026-11-25T20:36:13Z"), as the API server writes times.
 std::string formatTime(TimePoint t);
+// RFC 3339 with microseconds (metav1.MicroTime): for values that must differ between two
+// events of the same second, such as the run id of a migration attempt.
+std::string formatMicroTime(TimePoint t);
 std::optional<TimePoint> parseTime(const std::string& text);
 
 }  // namespace pmo::maintenance

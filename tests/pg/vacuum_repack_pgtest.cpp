@@ -203,7 +203,7 @@ TEST_F(RepackPg, CliRunsTheRealClientWithNoSecretInItsOutput) {
   EXPECT_NE(bad.err.find("--method must be plain, full or repack"), std::string::npos) << bad.err;
   auto contradiction = pmo::testing::run({PMO_OPERATOR_BINARY, "vacuum", "--full", "--method", "plain"});
   EXPECT_EQ(contradiction.exitCode, 2) << contradiction.err;
-  auto noClient = pmo::testing::run({PMO_OPERATOR_BINARY, "vacuum", "--method", "repack", "--pg-repack",
+  auto noClient = pmo::testing::runCli({PMO_OPERATOR_BINARY, "vacuum", "--method", "repack", "--pg-repack",
                                      dir.path() + "/nothing", "--database-url=" + db_->url().reveal()});
   EXPECT_EQ(noClient.exitCode, 1);
   EXPECT_NE(noClient.err.find("use method Full"), std::string::npos) << noClient.err;

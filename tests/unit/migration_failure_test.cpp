@@ -159,7 +159,7 @@ TEST(MigrationFailure, ReplacesAJobLeftByAnEarlierMoveToTheSameVersion) {
   EXPECT_EQ(w.at(), Step::Migrating);
   p = w.step();
   ASSERT_EQ(actionsOf(p, Action::Kind::Create).size(), 1u);
-  EXPECT_EQ(p.actions[0].object["metadata"]["annotations"][annotations::kMigrationRun], "2026-11-25T20:00:00Z");
+  EXPECT_EQ(p.actions[0].object["metadata"]["annotations"][annotations::kMigrationRun], "2026-11-25T20:00:00.000000Z");
 }
 
 TEST(MigrationRetarget, AbandonsAMoveWhoseMigrationHasNotStarted) {

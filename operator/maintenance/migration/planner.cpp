@@ -209,7 +209,7 @@ void refuseDowngrade(Ctx& ctx, const Versions& v) {
 
 void startMigration(Ctx& ctx, const Versions& v) {
   const auto& spec = ctx.in.spec;
-  ctx.status()["migration"] = Json{{"from", v.current}, {"to", v.target}, {"startedAt", formatTime(ctx.in.now)}};
+  ctx.status()["migration"] = Json{{"from", v.current}, {"to", v.target}, {"startedAt", formatMicroTime(ctx.in.now)}};
   setStep(ctx, Step::Pending, "migration from " + v.current + " to " + v.target + " starting");
   ctx.condition(conditions::kMigrated, false, reasons::kMigrationPending,
                 "migrating from " + v.current + " to " + v.target);
