@@ -118,7 +118,7 @@ void adopt(OperatorHarness& h, const Json& spec, const std::string& version = kO
       << "the operator keeps a wait-for-schema init container on the chart's pod templates\n" << h.operatorLog();
 }
 
-// DISABLED (upgop, fdb1166/6027093): the gate runs in its own init container whose image the
+// DISABLED, a known gap (README "With Phase's Helm chart"): the gate runs in its own init container whose image the
 // operator copies from the backend container and re-asserts on its passes; a `helm upgrade`
 // changes only the backend container's image (three-way strategic merge), so until the
 // operator's next pass (never, while it is stopped) the new pods run `migrate --check` in the
@@ -175,10 +175,9 @@ TEST(ChartUpgradeE2E, AHelmUpgradeDuringAScaleDownMigrationIsScaledBackToZeroWit
   if (::testing::Test::HasFailure()) std::cerr << h.operatorLog();
 }
 
-// DISABLED (upgop): Managed mode's `Conflict` condition (stop reverting after the first time,
-// name the manager and the chart's global.version) is not implemented on upgop yet; the
-// operator reports no Conflict within 30 s.
-TEST(ChartUpgradeE2E, DISABLED_ManagedModeUnderAChartThatKeepsItsOwnVersionReportsAConflictAndDoesNotFlap) {
+// Managed mode's `Conflict`: set back once, then stop reverting and name the manager and
+// the chart's global.version.
+TEST(ChartUpgradeE2E, ManagedModeUnderAChartThatKeepsItsOwnVersionReportsAConflictAndDoesNotFlap) {
   OperatorHarness h;
   installChart(h);
   PodSchemaCheck check(h, kNs, {chart::kRepository});
@@ -205,8 +204,8 @@ TEST(ChartUpgradeE2E, DISABLED_ManagedModeUnderAChartThatKeepsItsOwnVersionRepor
   if (::testing::Test::HasFailure()) std::cerr << h.operatorLog();
 }
 
-// DISABLED (upgop): waiting for a running Job it does not own that runs `manage.py migrate`
-// is not implemented on upgop yet (its Job starts while the hook runs); the gate-image lag
+// DISABLED, not built yet: waiting for a running Job it does not own that runs `manage.py migrate`
+// (its Job starts while the hook runs); the gate-image lag
 // above also lets the new pods serve before either migration.
 TEST(ChartUpgradeE2E, DISABLED_TheChartsHookJobRunningIsWaitedForBeforeTheOperatorsMigration) {
   OperatorHarness h;
@@ -233,7 +232,7 @@ TEST(ChartUpgradeE2E, DISABLED_TheChartsHookJobRunningIsWaitedForBeforeTheOperat
   if (::testing::Test::HasFailure()) std::cerr << h.operatorLog();
 }
 
-// DISABLED (upgop): the migration Job does run the mirror's image (6027093), but the gate-image
+// DISABLED, the same gap: the migration Job does run the mirror's image, but the gate-image
 // lag described above lets the mirror's v2.74.0 pods serve before the migration.
 TEST(ChartUpgradeE2E, DISABLED_FollowModeWithAMirroredRepositoryMigratesWithTheMirrorsImage) {
   OperatorHarness h;
