@@ -1,5 +1,7 @@
 #include "controller/ownership.hpp"
 
+#include "maintenance/migration/deployment_state.hpp"
+
 namespace pmo::controller::ownership {
 
 using maintenance::Action;
@@ -8,18 +10,7 @@ namespace {
 
 constexpr const char* kResource = "deployments";
 
-// RFC 6901: "/" in a key is written "~1" ("~" as "~0").
-std::string pointerKey(const std::string& key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
-  }
-  return out;
-}
-
-std::string annotationPath() { return "/metadata/annotations/" + pointerKey(kOwnedBy); }
+std::string annotationPath() { return "/metadata/annotations/" + maintenance::pointerToken(kOwnedBy); }
 
 std::string claimOn(const Json& deployment) {
   const Json a = deployment.value("/metadata/annotations"_json_pointer, Json::object());

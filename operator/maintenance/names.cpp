@@ -4,18 +4,10 @@
 #include <cstdio>
 #include <ctime>
 
+#include "common/fnv1a.hpp"
+
 namespace pmo::maintenance {
 namespace {
-
-// FNV-1a, 32 bits: stable across builds and platforms (std::hash is not).
-std::uint32_t fnv1a(const std::string& s) {
-  std::uint32_t h = 2166136261u;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 16777619u;
-  }
-  return h;
-}
 
 std::string trimDashes(std::string s) {
   while (!s.empty() && s.back() == '-') s.pop_back();
@@ -55,7 +47,7 @@ std::string boundedName(const std::string& full) {
   std::string name = trimDashes(full);
   if (name.size() <= kMaxNameLength) return name;
   char suffix[10];
-  std::snprintf(suffix, sizeof suffix, "-%08x", fnv1a(name));
+  std::snprintf(suffix, sizeof suffix, "-%08x", fnv1a32(name));
   std::string head = trimDashes(name.substr(0, kMaxNameLength - 9));
   return head + suffix;
 }

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "common/fnv1a.hpp"
 #include "maintenance/labels.hpp"
 
 namespace pmo::maintenance {
@@ -10,16 +11,6 @@ namespace {
 
 bool alnum(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-// FNV-1a, 32 bits: stable across builds and platforms (std::hash is not).
-std::uint32_t fnv1a(const std::string& s) {
-  std::uint32_t h = 2166136261u;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 16777619u;
-  }
-  return h;
 }
 
 }  // namespace
@@ -58,7 +49,7 @@ std::string ownerLabelValue(const std::string& pmName) {
   constexpr std::size_t kMaxLabelValue = 63;  // k8s.io/apimachinery/pkg/util/validation: LabelValueMaxLength
   if (pmName.size() <= kMaxLabelValue) return labelValue(pmName);
   char suffix[10];
-  std::snprintf(suffix, sizeof suffix, "-%08x", fnv1a(pmName));
+  std::snprintf(suffix, sizeof suffix, "-%08x", fnv1a32(pmName));
   return labelValue(pmName.substr(0, kMaxLabelValue - 9)) + suffix;
 }
 

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstdio>
 
+#include "common/fnv1a.hpp"
 #include "common/log.hpp"
 #include "runtime/time_format.hpp"
 
@@ -75,16 +76,6 @@ std::string eventName(const std::string& objName, const std::string& suffix) {
   return head + suffix;
 }
 
-// FNV-1a, 64 bits: a stable digest for names (not a security boundary).
-std::uint64_t fnv1a(const std::string& text) {
-  std::uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : text) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 }  // namespace
 
 void EventRecorder::recordOnce(const kube::Json& object, EventType eventType, const std::string& reason,
@@ -96,7 +87,7 @@ void EventRecorder::recordOnce(const kube::Json& object, EventType eventType, co
     if (ns.empty()) ns = "default";
     char suffix[32];
     std::snprintf(suffix, sizeof suffix, ".f%016llx",
-                  static_cast<unsigned long long>(fnv1a(md.value("uid", "") + "\x1f" + factKey + "\x1f" + reason)));
+                  static_cast<unsigned long long>(fnv1a64(md.value("uid", "") + "\x1f" + factKey + "\x1f" + reason)));
     const std::string name = eventName(md.value("name", ""), suffix);
     client_.create(kEvents, ns, build(object, type, reason, truncateUtf8(rawMessage, kMaxMessage), ns, name,
                                       formatTime(clock_->wallNow())));

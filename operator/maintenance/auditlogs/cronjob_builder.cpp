@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstdio>
 
+#include "common/fnv1a.hpp"
 #include "maintenance/database_tls.hpp"
 #include "maintenance/job_common.hpp"
 #include "maintenance/labels.hpp"
@@ -12,16 +13,6 @@
 
 namespace pmo::maintenance {
 namespace {
-
-// FNV-1a: stable across builds and platforms (std::hash is not).
-std::uint64_t fnv1a64(const std::string& s) {
-  std::uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
 
 std::string hex8(const std::string& s) {
   char buf[12];
