@@ -179,7 +179,7 @@ class RecoveryStage {
     rec.requestId = r.requestId;
     rec.appliedAt = res.appliedAt;
     rec.organisations = r.organisations;
-    for (const auto& p : res.policies) rec.policies.push_back({p.id, p.name, p.organisationId, p.updatedAt, p.organisationName});
+    rec.policies = res.policies;
     rec.restoreAfter = r.restoreAfterText;
     rec.restoreAfterDuration = r.restoreAfter;
     rec.ledgerKey = res.requestKey;
@@ -192,8 +192,7 @@ class RecoveryStage {
   }
 
   void restore(const m::RestoreNetworkPolicies& r) {
-    std::vector<db::PolicyChange> changed;
-    for (const auto& p : r.policies) changed.push_back({p.id, p.name, p.organisationId, p.organisationName, p.updatedAt});
+    const std::vector<db::PolicyChange>& changed = r.policies;
     db::NetworkRestoreResult res;
     const auto action = m::RecoveryAction::ResetNetworkPolicies;
     if (!attempt(action, r.requestId, {}, [&] {

@@ -16,14 +16,25 @@ Observed observed() {
   return in;
 }
 
+// A policy changed at the reset's time, its fields named (never positional).
+NetworkPolicy policy(const std::string& id, const std::string& name, const std::string& orgId,
+                     const std::string& orgName) {
+  NetworkPolicy p;
+  p.id = id;
+  p.name = name;
+  p.organisationId = orgId;
+  p.organisationName = orgName;
+  p.updatedAt = "2026-11-25T20:00:00.123456Z";
+  return p;
+}
+
 NetworkResetRecord reset(const std::string& id, const std::string& restoreAfter = "") {
   NetworkResetRecord r;
   r.requestId = id;
   r.appliedAt = "2026-11-25T20:00:00.123456Z";
   r.organisations = {"SpaceX"};
-  r.policies = {{"p1", "office", "org-1", "2026-11-25T20:00:00.123456Z", "SpaceX"},
-                {"p2", "vpn", "org-1", "2026-11-25T20:00:00.123456Z", "SpaceX"},
-                {"p3", "ci", "org-1", "2026-11-25T20:00:00.123456Z", "SpaceX"}};
+  for (const auto& [id, name] : {std::pair{"p1", "office"}, std::pair{"p2", "vpn"}, std::pair{"p3", "ci"}})
+    r.policies.push_back(policy(id, name, "org-1", "SpaceX"));
   r.restoreAfter = restoreAfter;
   if (!restoreAfter.empty()) r.restoreAfterDuration = std::chrono::hours(2);
   return r;
@@ -115,8 +126,8 @@ TEST(RecoveryPlanner, ALargeResetKeepsCountsAndTheFirstPoliciesInStatus) {
   r.ledgerKey = "phase-ns/phase/resetGlobalNetworkPolicies/all-1";
   r.policies.clear();
   for (int i = 0; i < 5000; ++i)
-    r.policies.push_back({"policy-" + std::to_string(i), "name-" + std::to_string(i), "org-" + std::to_string(i / 3),
-                          "2026-11-25T20:00:00.123456Z", "Organisation " + std::to_string(i / 3)});
+    r.policies.push_back(policy("policy-" + std::to_string(i), "name-" + std::to_string(i),
+                                "org-" + std::to_string(i / 3), "Organisation " + std::to_string(i / 3)));
   Json status = Json::object();
   const Action ev = recordNetworkReset(status, r, 2, in.now);
   const Json& e = status["recoveries"]["resetGlobalNetworkPolicies"][0];

@@ -13,17 +13,6 @@ void from_json(const json& j, Organisation& o) {
   j.at("name").get_to(o.name);
 }
 
-void to_json(json& j, const PolicyChange& p) {
-  j = {{"id", p.id}, {"name", p.name}, {"organisationId", p.organisationId},
-       {"organisationName", p.organisationName}, {"updatedAt", p.updatedAt}};
-}
-void from_json(const json& j, PolicyChange& p) {
-  j.at("id").get_to(p.id);
-  j.at("name").get_to(p.name);
-  j.at("organisationId").get_to(p.organisationId);
-  j.at("organisationName").get_to(p.organisationName);
-  j.at("updatedAt").get_to(p.updatedAt);
-}
 
 void to_json(json& j, const RestoredPolicy& p) {
   j = {{"id", p.id}, {"name", p.name}, {"organisationId", p.organisationId}, {"updatedAt", p.updatedAt}};

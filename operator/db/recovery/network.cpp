@@ -16,8 +16,13 @@ constexpr const char* kPolicyScope =
 std::vector<PolicyChange> policiesFrom(const pqxx::result& r) {
   std::vector<PolicyChange> out;
   for (const auto& row : r) {
-    out.push_back({row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<std::string>(),
-                   row[3].as<std::string>(), row[4].as<std::string>()});
+    PolicyChange p;
+    p.id = row[0].as<std::string>();
+    p.name = row[1].as<std::string>();
+    p.organisationId = row[2].as<std::string>();
+    p.organisationName = row[3].as<std::string>();
+    p.updatedAt = row[4].as<std::string>();
+    out.push_back(std::move(p));
   }
   std::sort(out.begin(), out.end(), [](const PolicyChange& a, const PolicyChange& b) {
     return std::tie(a.organisationName, a.name, a.id) < std::tie(b.organisationName, b.name, b.id);

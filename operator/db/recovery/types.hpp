@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "maintenance/recovery/policy.hpp"
+
 namespace pmo::db {
 
 // Identifies one request for the at-most-once ledger, e.g.
@@ -45,13 +47,8 @@ struct Organisation {
 };
 
 // One network access policy turned from global to not global.
-struct PolicyChange {
-  std::string id;
-  std::string name;
-  std::string organisationId;
-  std::string organisationName;
-  std::string updatedAt;  // after the change (dry run: the current value), UTC with microseconds
-};
+// A policy a reset changed (dry run: would change; updatedAt the current value).
+using PolicyChange = maintenance::NetworkPolicy;
 
 struct NetworkResetResult {
   std::string requestKey;   // empty when no ledger was used

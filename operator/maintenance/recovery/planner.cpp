@@ -149,9 +149,7 @@ RecoveryDecision planRecovery(const Observed& in) {
       continue;
     }
     RestoreNetworkPolicies r{str(*it, "requestId"), {}};
-    for (const auto& p : (*it)["policies"])
-      r.policies.push_back(
-          {str(p, "id"), str(p, "name"), str(p, "organisationId"), str(p, "updatedAt"), str(p, "organisationName")});
+    for (const auto& p : (*it)["policies"]) r.policies.push_back(p.get<NetworkPolicy>());
     d.restore.push_back(std::move(r));
   }
   return d;

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "maintenance/plan_types.hpp"
+#include "maintenance/recovery/policy.hpp"
 
 namespace pmo::maintenance {
 
@@ -35,14 +36,9 @@ inline constexpr std::size_t kMaxRecordedPolicies = 20;  // per entry, of polici
 
 enum class RecoveryAction { ResetNetworkPolicies, DisableSSO };
 
-// A network access policy as recorded in status (and handed back for the restore).
-struct RecordedPolicy {
-  std::string id;
-  std::string name;
-  std::string organisationId;
-  std::string updatedAt;  // after the reset, exact to the microsecond (the restore compares it)
-  std::string organisationName;
-};
+// A network access policy as recorded in status (and handed back for the restore): the
+// same type the database ledger records (policy.hpp).
+using RecordedPolicy = NetworkPolicy;
 
 // A policy the restore left alone.
 struct SkippedPolicyRecord {
