@@ -96,7 +96,7 @@ Acted actInvalid(const Observation& seen) {
   const auto before = maintenance::getCondition(out.status, cond::kSpecValid);
   maintenance::setCondition(out.status, {cond::kSpecValid, "False", "InvalidSpec", message}, seen.generation,
                             seen.in.now);
-  out.status["phase"] = "Invalid";
+  maintenance::setPhase(out.status, maintenance::Phase::Invalid);
   summarise(out.status, seen.generation, seen.in.now);
   if (!before || before->status != "False" || before->message != message)
     out.events.push_back({"Warning", "InvalidSpec", message, ""});
@@ -114,7 +114,7 @@ Json validStatus(const Observation& seen) {
 Acted actSuspended(const Observation& seen) {
   Acted out = startActed(seen);
   out.status = validStatus(seen);
-  out.status["phase"] = "Suspended";
+  maintenance::setPhase(out.status, maintenance::Phase::Suspended);
   summarise(out.status, seen.generation, seen.in.now);
   return out;
 }
@@ -128,7 +128,7 @@ Acted actConflict(const Observation& seen, const std::string& message) {
   const auto before = maintenance::getCondition(out.status, cond::kConflict);
   maintenance::setCondition(out.status, {cond::kConflict, "True", kClaimReason, message}, seen.generation,
                             seen.in.now);
-  out.status["phase"] = "Blocked";
+  maintenance::setPhase(out.status, maintenance::Phase::Blocked);
   summarise(out.status, seen.generation, seen.in.now);
   if (!before || before->status != "True" || before->message != message)
     out.events.push_back({"Warning", "Conflict", message, ""});

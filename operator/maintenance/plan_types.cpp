@@ -49,6 +49,24 @@ std::optional<Condition> getCondition(const Json& status, const std::string& typ
   return std::nullopt;
 }
 
+const char* phaseName(Phase phase) {
+  switch (phase) {
+    case Phase::Pending: return "Pending";
+    case Phase::BackingUp: return "BackingUp";
+    case Phase::Migrating: return "Migrating";
+    case Phase::RollingOut: return "RollingOut";
+    case Phase::Ready: return "Ready";
+    case Phase::Failed: return "Failed";
+    case Phase::Blocked: return "Blocked";
+    case Phase::Suspended: return "Suspended";
+    case Phase::Invalid: return "Invalid";
+    case Phase::Deleting: return "Deleting";
+  }
+  return "Pending";
+}
+
+void setPhase(Json& status, Phase phase) { status["phase"] = phaseName(phase); }
+
 std::string formatTime(TimePoint t) {
   const std::time_t tt = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};

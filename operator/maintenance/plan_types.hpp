@@ -96,6 +96,14 @@ struct Plan {
 };
 
 // RFC 3339 UTC with seconds ("2026-11-25T20:36:13Z"), as the API server writes times.
+// status.phase, a one-word summary (the CRD's enum lists the same values; crd_test checks it).
+enum class Phase { Pending, BackingUp, Migrating, RollingOut, Ready, Failed, Blocked, Suspended, Invalid, Deleting };
+inline constexpr Phase kAllPhases[] = {Phase::Pending, Phase::BackingUp, Phase::Migrating, Phase::RollingOut,
+                                       Phase::Ready,   Phase::Failed,    Phase::Blocked,   Phase::Suspended,
+                                       Phase::Invalid, Phase::Deleting};
+const char* phaseName(Phase phase);
+void setPhase(Json& status, Phase phase);
+
 std::string formatTime(TimePoint t);
 // RFC 3339 with microseconds (metav1.MicroTime): for values that must differ between two
 // events of the same second, such as the run id of a migration attempt.

@@ -9,6 +9,7 @@
 #include "maintenance/spec/cron.hpp"
 #include "maintenance/spec/spec.hpp"
 #include "maintenance/spec/schema.hpp"
+#include "maintenance/plan_types.hpp"
 #include "maintenance/version.hpp"
 #include "spec_test_yaml.hpp"
 
@@ -212,6 +213,13 @@ TEST(Crd, EnumsAreTheOperatorsEnums) {
   EXPECT_EQ(node("spec.migrations.gate")["enum"], asJson(schema::kGates));
   EXPECT_EQ(node("spec.auditLogs.vacuum.method")["enum"], asJson(schema::kVacuumMethods));
   EXPECT_EQ(node("status.phase")["enum"], asJson(schema::kStatusPhases));
+}
+
+// The phases the operator writes are the CRD's enum, in its order, and nothing else.
+TEST(Crd, StatusPhaseEnumIsWhatTheOperatorWrites) {
+  std::vector<std::string> written;
+  for (const auto phase : pmo::maintenance::kAllPhases) written.emplace_back(pmo::maintenance::phaseName(phase));
+  EXPECT_EQ(written, std::vector<std::string>(schema::kStatusPhases.begin(), schema::kStatusPhases.end()));
 }
 
 // The status fields the planner and reconciler write must be in the schema, or a real API

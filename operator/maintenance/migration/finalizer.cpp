@@ -28,8 +28,8 @@ Plan planFinalize(const Observed& in) {
   Plan plan;
   Ctx ctx(in, plan);
   const auto& spec = in.spec;
-  const bool firstPass = ctx.old.value("phase", "") != "Deleting";
-  ctx.phase("Deleting");
+  const bool firstPass = ctx.old.value("phase", "") != phaseName(Phase::Deleting);
+  ctx.phase(Phase::Deleting);
   if (firstPass && migrationInProgress(ctx.old)) {
     ctx.event("Warning", "MigrationAbandoned",
               "deleted during the move from " + migrationField(ctx.old, "from") + " to " +

@@ -51,7 +51,7 @@ struct Ctx {
                         const char* eventType = nullptr);
   // The observed Deployment with the ops this pass already planned for it applied.
   Json projected(const std::string& deployment, const Json& observed) const;
-  void phase(const std::string& value) { plan.status["phase"] = value; }
+  void phase(Phase value) { setPhase(plan.status, value); }
   void setConditionStatus(const std::string& type, const std::string& status, const std::string& reason,
                           const std::string& message, const char* eventType);
   // The observed Deployments (callers check references first).
@@ -111,6 +111,6 @@ enum class Retarget { Wait, Continue };
 Retarget retarget(Ctx& ctx, const std::string& newTarget);
 
 // status.phase while the move waits at `step`.
-const char* phaseForStep(Step step);
+Phase phaseForStep(Step step);
 
 }  // namespace pmo::maintenance::migration

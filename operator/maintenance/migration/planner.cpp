@@ -19,7 +19,7 @@ const char* kEventNormal = "Normal";
 // Migrated=False naming the broken reference; requeue without hot-looping.
 void blocked(Ctx& ctx, const std::string& reason, const std::string& message) {
   ctx.condition(conditions::kMigrated, false, reason, message, kEventWarning);
-  ctx.phase(migrationInProgress(ctx.status()) ? phaseForStep(migrationStep(ctx.status()).value_or(Step::Pending)) : "Pending");
+  ctx.phase(migrationInProgress(ctx.status()) ? phaseForStep(migrationStep(ctx.status()).value_or(Step::Pending)) : Phase::Pending);
   ctx.plan.requeueNoLaterThan(kRequeueBlocked);
 }
 
@@ -176,7 +176,7 @@ void atRest(Ctx& ctx, const Versions& v) {
   if (wrote) {
     ctx.condition(conditions::kRolledOut, false, reasons::kRollingOut, "bringing backend and worker to " + v.target);
   }
-  ctx.phase(done ? "Ready" : "RollingOut");
+  ctx.phase(done ? Phase::Ready : Phase::RollingOut);
   if (!done) ctx.plan.requeueNoLaterThan(wrote ? kRequeuePatch : kRequeueRollout);
 }
 
@@ -204,7 +204,7 @@ void refuseDowngrade(Ctx& ctx, const Versions& v) {
                           {"message", msg}});
   }
   ctx.condition(conditions::kMigrated, false, reasons::kDowngradeRefused, msg, kEventWarning);
-  ctx.phase("Failed");
+  ctx.phase(Phase::Failed);
 }
 
 void startMigration(Ctx& ctx, const Versions& v) {

@@ -200,7 +200,7 @@ Outcome rollOut(Ctx& ctx, const Move& mv) {
   ctx.status().erase("migration");
   ctx.condition(conditions::kMigrated, true, reasons::kUpToDate, mv.to + " is migrated");
   ctx.event("Normal", reasons::kRolloutComplete, "backend and worker run " + mv.to);
-  ctx.phase("Ready");
+  ctx.phase(Phase::Ready);
   return Outcome::Done;
 }
 
@@ -222,20 +222,20 @@ bool scaleDownGate(const PhaseMaintenanceSpec& spec) { return spec.migrations.ga
 struct Transition {
   Step step;
   const char* name;   // status.migration.step
-  const char* phase;  // status.phase while waiting here
+  Phase phase;        // status.phase while waiting here
   bool (*applies)(const PhaseMaintenanceSpec&);
   Outcome (*run)(Ctx&, const Move&);
 };
 
 const std::array<Transition, 8> kTable = {{
-    {Step::Pending, "Pending", "Pending", always, recorded},
-    {Step::Pausing, "Pausing", "Pending", followMode, pause},
-    {Step::WaitingForMaintenanceJobs, "WaitingForMaintenanceJobs", "Pending", always, waitForMaintenanceJobs},
-    {Step::BackingUp, "BackingUp", "BackingUp", backupEnabled, backUp},
-    {Step::ScalingDown, "ScalingDown", "Migrating", scaleDownGate, scaleDown},
-    {Step::Migrating, "Migrating", "Migrating", always, migrate},
-    {Step::RollingOut, "RollingOut", "RollingOut", always, rollOut},
-    {Step::Failed, "Failed", "Failed", never, nullptr},  // left by failMigration, never walked into
+    {Step::Pending, "Pending", Phase::Pending, always, recorded},
+    {Step::Pausing, "Pausing", Phase::Pending, followMode, pause},
+    {Step::WaitingForMaintenanceJobs, "WaitingForMaintenanceJobs", Phase::Pending, always, waitForMaintenanceJobs},
+    {Step::BackingUp, "BackingUp", Phase::BackingUp, backupEnabled, backUp},
+    {Step::ScalingDown, "ScalingDown", Phase::Migrating, scaleDownGate, scaleDown},
+    {Step::Migrating, "Migrating", Phase::Migrating, always, migrate},
+    {Step::RollingOut, "RollingOut", Phase::RollingOut, always, rollOut},
+    {Step::Failed, "Failed", Phase::Failed, never, nullptr},  // left by failMigration, never walked into
 }};
 
 const Transition& row(Step step) {
@@ -263,7 +263,7 @@ std::optional<Step> resumeAfterFailure(Ctx& ctx, const Move& mv) {
 
 }  // namespace
 
-const char* phaseForStep(Step step) { return row(step).phase; }
+Phase phaseForStep(Step step) { return row(step).phase; }
 
 // The gates of a move hold on every pass, whatever the cursor, until the rollout releases
 // them: Follow mode keeps backend and worker paused (from the pass that saw the new image
