@@ -252,6 +252,19 @@ TEST(ChaosE2E, UpgradesKeepTheirInvariantsUnderNetworkApiAndProcessFaults) {
   for (const auto& v : versions)
     EXPECT_EQ(jobNames.count(maintenance::migrationJobName("phase", v)), 1u) << "the migration Job of " << v;
 
+  // A replica that lost its lease under the faults exits to restart as a follower; the
+  // kubelet would start it again, so the test does, and waits for a leader to renew.
+  for (int i = 0; i < 2; ++i)
+    if (!h.operatorRunning(i)) chaos.start(i);
+  h.sandbox().controls().clearRequests();
+  ASSERT_TRUE(eventually(
+      [&] {
+        for (const auto& q : h.sandbox().controls().requests())
+          if (q.resource == "leases" && q.verb == "update") return true;
+        return false;
+      },
+      30s))
+      << "no replica leads after the faults";
   std::this_thread::sleep_for(3s);
   h.sandbox().controls().clearRequests();
   std::this_thread::sleep_for(12s);

@@ -210,6 +210,11 @@ void OperatorHarness::startOperatorAsContainer(const Json& container, const std:
   startOperatorWith(args, env, index);
 }
 
+bool OperatorHarness::operatorRunning(int index) {
+  return index >= 0 && static_cast<std::size_t>(index) < operators_.size() && operators_[index] &&
+         operators_[index]->running();
+}
+
 void OperatorHarness::killOperator(int index) { operators_.at(index)->kill(); }
 
 int OperatorHarness::stopOperator(int index) {

@@ -86,6 +86,7 @@ class OperatorHarness {
   void startOperatorAsContainer(const Json& container, const std::string& podNamespace, const std::string& podName,
                                 const std::vector<std::string>& extraArgs = {}, int index = 0);
   void killOperator(int index = 0);      // SIGKILL
+  bool operatorRunning(int index = 0);   // started and not exited
   int stopOperator(int index = 0);       // SIGTERM; returns the exit code
   std::string operatorLog(int index = 0) const;
 
