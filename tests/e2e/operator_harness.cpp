@@ -259,6 +259,14 @@ Json OperatorHarness::waitForPm(const std::function<bool(const Json&)>& pred, st
   return last;
 }
 
+Json scratchDatabaseSpec(const ScratchDatabase& db) {
+  Json database = demoDatabase(db.params().host, db.params().port);
+  database["name"] = db.name();
+  database["user"] = db.params().user;
+  database["sslMode"] = "disable";
+  return database;
+}
+
 Json demoDatabase(const std::string& host, int port) {
   Json db = {{"host", host},
              {"name", "phase_db"},

@@ -15,6 +15,7 @@
 #include "kube/config.hpp"
 #include "kube/http_client.hpp"
 #include "sandbox/sandbox.hpp"
+#include "support/pg_fixture.hpp"
 #include "support/process.hpp"
 
 namespace pmo::testing {
@@ -108,6 +109,10 @@ class OperatorHarness {
 // spec.database for the demo Phase instance installCrdAndPhase installs: its Secret and
 // key; host and port where the test's database (or none) listens.
 Json demoDatabase(const std::string& host = "127.0.0.1", int port = 0);
+
+// spec.database for a test database: demoDatabase() at its host and port, with its name and
+// user, TLS off (the test cluster's loopback listener).
+Json scratchDatabaseSpec(const ScratchDatabase& db);
 
 // "v2.73.2" from "docker.io/phasehq/backend:v2.73.2".
 std::string imageTag(const std::string& image);

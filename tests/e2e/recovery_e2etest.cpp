@@ -19,13 +19,8 @@ INSERT INTO api_networkaccesspolicy (id, name, organisation_id, allowed_ips, is_
 )SQL";
 
 Json specFor(const ScratchDatabase& db, const std::string& requestId) {
-  const auto& p = db.params();
-  Json database = demoDatabase(p.host, p.port);
-  database["name"] = db.name();
-  database["user"] = p.user;
-  database["sslMode"] = "disable";
   return {{"version", "v2.72.0"},
-          {"database", database},
+          {"database", scratchDatabaseSpec(db)},
           {"recovery",
            {{"resetGlobalNetworkPolicies", {{"requestId", requestId}, {"organisations", Json::array({"SpaceX"})}}}}}};
 }

@@ -46,10 +46,7 @@ TEST(RecoveryWakeupE2E, ARecoveryRunsWithinSecondsOfItsSecretAppearing) {
   OperatorHarness h;
   h.installCrdAndPhase(password, db.params().host, db.params().port);
   h.startOperator();
-  Json database = demoDatabase(db.params().host, db.params().port);
-  database["name"] = db.name();
-  database["user"] = db.params().user;
-  database["sslMode"] = "disable";
+  Json database = scratchDatabaseSpec(db);
   database["passwordSecretRef"] = {{"name", "late-secret"}, {"key", "DATABASE_PASSWORD"}};
   h.applyPhaseMaintenance(resetRequest(database, "late-1"));
   h.waitForPm([](const Json& p) { return conditionReason(p, "DatabaseReachable") == "SecretNotFound"; }, 30s,

@@ -37,10 +37,7 @@ TEST(VacuumRepackE2E, TheCronJobForMethodRepackRebuildsTheRealTableAndReportsIt)
   OperatorHarness h;
   h.installCrdAndPhase(password, db.params().host, db.params().port);
   h.startOperator();
-  Json database = demoDatabase(db.params().host, db.params().port);
-  database["name"] = db.name();
-  database["user"] = db.params().user;
-  database["sslMode"] = "disable";
+  const Json database = scratchDatabaseSpec(db);
   h.applyPhaseMaintenance({{"version", "v2.72.0"},
                            {"database", database},
                            {"auditLogs", {{"vacuum", {{"method", "Repack"}, {"lockTimeout", "10s"}}}}}});

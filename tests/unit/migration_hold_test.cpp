@@ -12,11 +12,7 @@ namespace {
 using testing::World;
 using testing::actionsOf;
 using testing::hasEvent;
-
-bool pausedByOperator(const Json& d) {
-  return d["spec"].value("paused", false) &&
-         d.value("/metadata/annotations"_json_pointer, Json::object()).value(annotations::kPausedByOperator, "") == "true";
-}
+using testing::pausedByOperator;
 
 World followingAt(const std::string& version) {
   World w;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "maintenance/labels.hpp"
 #include "maintenance/migration/deployment_patch.hpp"
 #include "maintenance/migration/planner.hpp"
 #include "maintenance/migration/schema_gate.hpp"
@@ -46,6 +47,12 @@ inline bool hasEvent(const Plan& p, const std::string& reason) {
   for (const auto& r : eventReasons(p))
     if (r == reason) return true;
   return false;
+}
+
+// Paused, and by the operator (its annotation), not by someone else.
+inline bool pausedByOperator(const Json& d) {
+  return d["spec"].value("paused", false) &&
+         d.value("/metadata/annotations"_json_pointer, Json::object()).value(annotations::kPausedByOperator, "") == "true";
 }
 
 inline std::string conditionReason(const Json& status, const char* type) {
