@@ -70,7 +70,7 @@ DbInvocation prepareStats(const args::Parsed& parsed) {
     db::TableStats stats;
     db::withRetry(params, {}, [&](pqxx::connection& conn) { stats = db::readTableStats(conn, table); });
     if (output == "json") {
-      std::cout << db::toJson(stats).dump() << "\n";
+      std::cout << nlohmann::json(stats).dump() << "\n";
     } else {
       printConnectionCheck(std::cout, stats);
       printStatsTable(std::cout, stats, std::nullopt);

@@ -97,9 +97,7 @@ DbOutcome vacuum(const db::VacuumOptions& options, const db::ConnectionParams& p
   } else {
     std::cerr << "vacuum: " << (r.skipped() ? "skipped: " : "") << r.message << "\n";
   }
-  nlohmann::json summary = db::toJson(r);
-  summary["success"] = !r.gaveUp();
-  return {r.gaveUp() ? kExitFailure : kExitOk, summary};
+  return {r.gaveUp() ? kExitFailure : kExitOk, db::toJson(r)};
 }
 
 DbInvocation prepareVacuum(const args::Parsed& parsed) {
@@ -107,7 +105,10 @@ DbInvocation prepareVacuum(const args::Parsed& parsed) {
   DbInvocation invocation;
   invocation.run = [options](const db::ConnectionParams& params) { return vacuum(options, params); };
   invocation.failureSummary = [table = options.table, method = options.method](const std::exception&) {
-    return nlohmann::json{{"table", table}, {"method", db::toString(method)}};
+    maintenance::VacuumSummary failed;  // no outcome: only table and method are written
+    failed.table = table;
+    failed.method = db::toString(method);
+    return nlohmann::json(failed);
   };
   return invocation;
 }

@@ -31,16 +31,7 @@ std::optional<std::string> optionalText(const pqxx::field& f) {
   return f.as<std::string>();
 }
 
-nlohmann::json optionalJson(const std::optional<std::string>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-}
-
 }  // namespace
-
-double TableStats::deadRatio() const {
-  const auto all = liveTuples + deadTuples;
-  return all <= 0 ? 0.0 : static_cast<double>(deadTuples) / static_cast<double>(all);
-}
 
 std::string quoteTableName(const std::string& table) {
   const auto dot = table.find('.');
@@ -95,27 +86,6 @@ TableStats readTableStats(pqxx::connection& conn, const std::string& table) {
   s.lastAutoanalyze = optionalText(row[13]);
   tx.commit();
   return s;
-}
-
-nlohmann::json toJson(const TableStats& s) {
-  return {
-      {"table", s.table},
-      {"checkedAt", s.checkedAt},
-      {"currentUser", s.currentUser},
-      {"currentDatabase", s.currentDatabase},
-      {"owner", s.owner},
-      {"currentUserCanVacuum", s.currentUserCanVacuum},
-      {"tableBytes", s.tableBytes},
-      {"indexBytes", s.indexBytes},
-      {"totalBytes", s.totalBytes},
-      {"liveTuples", s.liveTuples},
-      {"deadTuples", s.deadTuples},
-      {"deadRatio", s.deadRatio()},
-      {"lastVacuum", optionalJson(s.lastVacuum)},
-      {"lastAutovacuum", optionalJson(s.lastAutovacuum)},
-      {"lastAnalyze", optionalJson(s.lastAnalyze)},
-      {"lastAutoanalyze", optionalJson(s.lastAutoanalyze)},
-  };
 }
 
 std::string humanBytes(std::int64_t bytes) {

@@ -12,32 +12,16 @@
 #include <optional>
 #include <string>
 
-#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
+
+#include "maintenance/auditlogs/summaries.hpp"
 
 namespace pmo::db {
 
 inline constexpr const char* kAuditLogTable = "api_secretevent";
 
-struct TableStats {
-  std::string table;            // as requested: "api_secretevent" or "schema.table"
-  std::string checkedAt;        // server's now(), UTC, "2024-05-01T10:00:00.123456Z"
-  std::string currentUser;
-  std::string currentDatabase;
-  std::string owner;            // the table's owner role
-  bool currentUserCanVacuum = false;  // superuser, table owner or database owner (PostgreSQL 15 rule)
-  std::int64_t tableBytes = 0;  // pg_relation_size: the main fork (heap data)
-  std::int64_t indexBytes = 0;  // pg_indexes_size
-  std::int64_t totalBytes = 0;  // pg_total_relation_size: heap, indexes, TOAST, FSM, VM
-  std::int64_t liveTuples = 0;  // n_live_tup
-  std::int64_t deadTuples = 0;  // n_dead_tup
-  std::optional<std::string> lastVacuum, lastAutovacuum, lastAnalyze, lastAutoanalyze;  // UTC, as checkedAt
-
-  // dead / (live + dead); 0 for an empty table.
-  double deadRatio() const;
-};
-
-nlohmann::json toJson(const TableStats& stats);
+// The diagnostics, and their JSON form, are a pure value the vacuum's summary shares.
+using TableStats = maintenance::TableStats;
 
 // Validates a table name ("name" or "schema.name"; each part a plain SQL identifier:
 // a letter or _, then letters, digits, _ or $, at most 63 bytes) and returns it quoted

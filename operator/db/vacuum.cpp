@@ -283,20 +283,21 @@ VacuumResult vacuumTable(const ConnectionParams& params, const VacuumOptions& op
 }
 
 nlohmann::json toJson(const VacuumResult& r) {
-  return {
-      {"table", r.table},
-      {"method", toString(r.method)},
-      {"full", r.full()},
-      {"outcome", toString(r.outcome)},
-      {"skipped", r.skipped()},
-      {"gaveUp", r.gaveUp()},
-      {"message", r.message},
-      {"before", toJson(r.before)},
-      {"after", r.after ? toJson(*r.after) : nlohmann::json(nullptr)},
-      {"bytesReclaimed", r.bytesReclaimed},
-      {"durationSeconds", r.durationSeconds},
-      {"lockAttempts", r.lockAttempts},
-  };
+  maintenance::VacuumSummary s;
+  s.table = r.table;
+  s.method = toString(r.method);
+  s.outcome = toString(r.outcome);
+  s.full = r.full();
+  s.skipped = r.skipped();
+  s.gaveUp = r.gaveUp();
+  s.message = r.message;
+  s.before = r.before;
+  s.after = r.after;
+  s.bytesReclaimed = r.bytesReclaimed;
+  s.durationSeconds = r.durationSeconds;
+  s.lockAttempts = r.lockAttempts;
+  s.success = !r.gaveUp();
+  return s;
 }
 
 }  // namespace pmo::db

@@ -74,8 +74,7 @@ struct VacuumResult {
   bool gaveUp() const { return outcome == VacuumOutcome::GaveUp; }
 };
 
-// {"table","method","full","outcome","skipped","gaveUp","message","before","after",
-//  "bytesReclaimed","durationSeconds","lockAttempts"}
+// The one-line summary (maintenance::VacuumSummary): success unless it gave up.
 nlohmann::json toJson(const VacuumResult& result);
 
 // Pure: the reason to skip, or nullopt to go ahead.

@@ -100,7 +100,7 @@ TEST_F(AuditTablePg, StatsAreSaneAfterInsertsAndDeletes) {
   EXPECT_EQ(s.liveTuples, kEvents - 1000);
   EXPECT_NEAR(s.deadRatio(), 0.25, 1e-9);
   EXPECT_FALSE(s.lastVacuum);
-  const auto j = toJson(s);
+  const nlohmann::json j = s;
   EXPECT_EQ(j.at("deadTuples"), 1000);
   EXPECT_TRUE(j.at("lastVacuum").is_null());
 }

@@ -194,36 +194,36 @@ PurgeResult runPurge(const ConnectionParams& params, const PurgeOptions& options
 }
 
 nlohmann::json purgeSummary(const PurgeOptions& o, const PurgeResult& r) {
-  nlohmann::json j;
-  j["organisation"] = o.organisation;
-  j["appId"] = o.appId.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.appId);
-  j["retainDays"] = o.retainDays;
-  j["cutoff"] = r.cutoff;
-  j["deleted"] = r.deleted;
-  j["tagRowsDeleted"] = r.tagRowsDeleted;
-  j["remaining"] = r.remaining;
-  j["batches"] = r.batches;
-  j["durationSeconds"] = r.durationSeconds;
-  j["rowsPerSecond"] = r.durationSeconds > 0 ? r.deleted / r.durationSeconds : 0.0;
-  j["longestBatchSeconds"] = r.longestBatchSeconds;
-  j["dryRun"] = o.dryRun;
-  if (o.dryRun) j["wouldDelete"] = r.matchedAtStart;
-  j["nothingToDo"] = r.nothingToDo;
-  j["matchedAtStart"] = r.matchedAtStart;
-  j["backoffs"] = r.backoffs;
-  j["backoffSeconds"] = r.backoffSeconds;
-  if (r.backoffs > 0) j["backoffReason"] = r.backoffReason;
-  j["stoppedEarly"] = r.stoppedEarly;
+  maintenance::PurgeSummary s;
+  s.organisation = o.organisation;
+  s.appId = o.appId;
+  s.retainDays = o.retainDays;
+  s.cutoff = r.cutoff;
+  s.deleted = r.deleted;
+  s.tagRowsDeleted = r.tagRowsDeleted;
+  s.remaining = r.remaining;
+  s.batches = r.batches;
+  s.durationSeconds = r.durationSeconds;
+  s.rowsPerSecond = r.durationSeconds > 0 ? r.deleted / r.durationSeconds : 0.0;
+  s.longestBatchSeconds = r.longestBatchSeconds;
+  s.dryRun = o.dryRun;
+  s.wouldDelete = r.matchedAtStart;  // written only for a dry run
+  s.nothingToDo = r.nothingToDo;
+  s.matchedAtStart = r.matchedAtStart;
+  s.backoffs = r.backoffs;
+  s.backoffSeconds = r.backoffSeconds;
+  s.backoffReason = r.backoffReason;
+  s.stoppedEarly = r.stoppedEarly;
   if (o.deadline) {
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(o.deadline->time_since_epoch()).count();
-    j["deadline"] = rfc3339Micros(us);  // --deadline or now + --max-duration, the earlier
-    if (r.stoppedEarly) j["stopReason"] = "deadline: no batch starts that would end after it; the rest is left for the next run";
+    s.deadline = rfc3339Micros(us);  // --deadline or now + --max-duration, the earlier
+    if (r.stoppedEarly) s.stopReason = "deadline: no batch starts that would end after it; the rest is left for the next run";
   }
-  j["skippedLocked"] = r.skippedLocked;
+  s.skippedLocked = r.skippedLocked;
   if (r.skippedLocked > 0)
-    j["skippedReason"] = "held by another transaction (row locks on the events or their tag rows); left for the next run";
-  j["success"] = true;
-  return j;
+    s.skippedReason = "held by another transaction (row locks on the events or their tag rows); left for the next run";
+  s.success = true;
+  return s;
 }
 
 std::int64_t purgeCutoffMicros(std::int64_t nowMicros, long retainDays) {

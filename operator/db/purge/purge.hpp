@@ -35,6 +35,7 @@
 
 #include "db/connection.hpp"
 #include "db/session.hpp"
+#include "maintenance/auditlogs/summaries.hpp"
 
 namespace pmo::db {
 
@@ -113,10 +114,7 @@ void runPurge(const ConnectionParams& params, const PurgeOptions& options, Purge
 PurgeResult runPurge(const ConnectionParams& params, const PurgeOptions& options, const ProgressFn& progress = nullptr,
                      const RetryFn& onRetry = nullptr);
 
-// The one-line summary: organisation, appId, retainDays, cutoff, deleted,
-// tagRowsDeleted, remaining, batches, durationSeconds, rowsPerSecond, dryRun,
-// stoppedEarly, skippedLocked (with skippedReason when not 0), success (and nothingToDo,
-// longestBatchSeconds).
+// The one-line summary (maintenance::PurgeSummary, its fields and JSON form), success true.
 nlohmann::json purgeSummary(const PurgeOptions& options, const PurgeResult& result);
 
 }  // namespace pmo::db

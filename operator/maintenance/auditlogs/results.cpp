@@ -178,7 +178,7 @@ Interpreted interpretPurge(const Observed& in, const Json& entry, const Finished
   return r;
 }
 
-Json tableStatus(const TableStatsSummary& t, const std::string& table) {
+Json tableStatus(const TableStats& t, const std::string& table) {
   return {{"name", !t.table.empty() ? t.table : !table.empty() ? table : "api_secretevent"},
           {"totalBytes", t.totalBytes},
           {"tableBytes", t.tableBytes},
