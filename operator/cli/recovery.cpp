@@ -167,7 +167,7 @@ DbOutcome showSso(const std::vector<std::string>& orgs, const db::ConnectionPara
   });
   printSsoStates(states, {}, {}, false);
   nlohmann::json summary = {{"success", true}, {"show", true}};
-  for (const auto& s : states) summary["organisations"].push_back(db::toJson(s));
+  for (const auto& s : states) summary["organisations"].push_back(s);
   return {kExitOk, summary};
 }
 

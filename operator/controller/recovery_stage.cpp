@@ -163,8 +163,12 @@ class RecoveryStage {
         return false;
       }
       reached_ = true;
-      emit(m::recordRejection(out_.status, {action, requestId, orgs, e.what()}, generation_, in_.now),
-           key(action, requestId));
+      m::RecoveryRejection rejected;
+      rejected.action = action;
+      rejected.requestId = requestId;
+      rejected.organisations = orgs;
+      rejected.reason = e.what();
+      emit(m::recordRejection(out_.status, rejected, generation_, in_.now), key(action, requestId));
       return false;
     }
   }
@@ -203,7 +207,7 @@ class RecoveryStage {
     rec.requestId = r.requestId;
     rec.restoredAt = res.appliedAt;
     for (const auto& p : res.restored) rec.restored.push_back(p.id);
-    for (const auto& p : res.skipped) rec.skipped.push_back({p.id, p.name, p.reason});
+    rec.skipped = res.skipped;
     emit(m::recordNetworkRestore(out_.status, rec, generation_, in_.now), key(action, r.requestId));
   }
 
@@ -219,11 +223,7 @@ class RecoveryStage {
     rec.organisations = r.organisations;
     rec.disableProviders = r.disableProviders;
     rec.rowsChanged = static_cast<long long>(res.enforcementLifted.size() + res.providersDisabled.size());
-    for (const auto& org : res.before) {
-      m::SsoOrganisationBefore b{org.name, org.requireSso, {}};
-      for (const auto& p : org.providers) b.providers.push_back({p.id, p.providerType, p.enabled});
-      rec.before.push_back(std::move(b));
-    }
+    rec.before = res.before;
     emit(m::recordSSODisable(out_.status, rec, generation_, in_.now), key(r.action, r.requestId));
   }
 

@@ -28,6 +28,24 @@ NetworkPolicy policy(const std::string& id, const std::string& name, const std::
   return p;
 }
 
+SsoProviderState provider(const std::string& id, const std::string& type, bool enabled) {
+  SsoProviderState p;
+  p.id = id;
+  p.providerType = type;
+  p.name = type + " sign-in";
+  p.enabled = enabled;
+  return p;
+}
+
+OrganisationSsoState ssoBefore(const std::string& name, bool requireSso, std::vector<SsoProviderState> providers = {}) {
+  OrganisationSsoState o;
+  o.id = "id-" + name;
+  o.name = name;
+  o.requireSso = requireSso;
+  o.providers = std::move(providers);
+  return o;
+}
+
 NetworkResetRecord reset(const std::string& id, const std::string& restoreAfter = "") {
   NetworkResetRecord r;
   r.requestId = id;
@@ -67,7 +85,7 @@ TEST(RecoveryPlanner, ARecordedRequestIsNeverDecidedAgain) {
   in.spec.recovery.disableSSOEnforcement = DisableSSORequest{"s-1", {"SpaceX"}, false};
   Json status = Json::object();
   recordNetworkReset(status, reset("r-42"), 2, in.now);
-  SsoDisableRecord sso{"s-1", "2026-11-25T20:00:01Z", {"SpaceX"}, false, 1, {{"SpaceX", true, {}}}};
+  SsoDisableRecord sso{"s-1", "2026-11-25T20:00:01Z", {"SpaceX"}, false, 1, {ssoBefore("SpaceX", true)}};
   recordSSODisable(status, sso, 2, in.now);
   in.object["status"] = status;
   const RecoveryDecision d = planRecovery(in);
@@ -140,7 +158,7 @@ TEST(RecoveryPlanner, ALargeResetKeepsCountsAndTheFirstPoliciesInStatus) {
             std::string::npos)
       << ev.message;
 
-  std::vector<SkippedPolicyRecord> skipped;
+  std::vector<SkippedPolicy> skipped;
   for (int i = 0; i < 4000; ++i) skipped.push_back({"policy-" + std::to_string(i), "n", "edited since 2026-11-25T21:00:00Z"});
   const Action restored = recordNetworkRestore(status, {"all-1", "2026-11-25T22:00:03Z", {"policy-4999"}, skipped}, 2,
                                                at("2026-11-25T22:00:03Z"));
@@ -279,7 +297,8 @@ TEST(RecoveryPlanner, RestoreAfterIsBetweenAMomentAndThirtyDays) {
 TEST(RecoveryPlanner, TheSsoRecordKeepsTheStateBefore) {
   Json status = Json::object();
   SsoDisableRecord r{"s-7", "2026-11-25T20:00:00Z", {"SpaceX", "Acme"}, true, 3,
-                     {{"SpaceX", true, {{"prov-1", "google", true}, {"prov-2", "okta", true}}}, {"Acme", false, {}}}};
+                     {ssoBefore("SpaceX", true, {provider("prov-1", "google", true), provider("prov-2", "okta", true)}),
+                      ssoBefore("Acme", false)}};
   const Action ev = recordSSODisable(status, r, 2, at("2026-11-25T20:00:00Z"));
   const Json& e = status["recoveries"]["disableSSOEnforcement"][0];
   EXPECT_EQ(e["rowsChanged"], 3);
@@ -288,6 +307,9 @@ TEST(RecoveryPlanner, TheSsoRecordKeepsTheStateBefore) {
   EXPECT_EQ(e["before"][0]["requireSso"], true);
   EXPECT_EQ(e["before"][0]["providers"][1]["providerType"], "okta");
   EXPECT_EQ(e["before"][0]["providers"][1]["enabled"], true);
+  EXPECT_EQ(e["before"][1].dump(), R"({"organisation":"Acme","providers":[],"requireSso":false})")
+      << "status keeps names and settings; ids of organisations and provider names stay in the ledger";
+  EXPECT_EQ(e["before"][0]["providers"][0].dump(), R"({"enabled":true,"id":"prov-1","providerType":"google"})");
   EXPECT_EQ(ev.message, "request s-7: SSO enforcement lifted in SpaceX, 2 SSO providers disabled (kept, can be "
                         "re-enabled); Phase may ask for SSO for up to 60 s more (its cached decision)");
   EXPECT_EQ(getCondition(status, conditions::kRecovered)->reason, recovery_reasons::kSSOEnforcementDisabled);

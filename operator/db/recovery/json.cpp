@@ -6,7 +6,8 @@ namespace pmo::db {
 
 using nlohmann::json;
 
-// nlohmann's conversion hooks for the element types (found by ADL from this namespace).
+// nlohmann's conversion hooks for the element types found by ADL: Organisation and
+// RestoredPolicy here, the records the planner shares in maintenance/recovery/records.cpp.
 void to_json(json& j, const Organisation& o) { j = {{"id", o.id}, {"name", o.name}}; }
 void from_json(const json& j, Organisation& o) {
   j.at("id").get_to(o.id);
@@ -22,33 +23,6 @@ void from_json(const json& j, RestoredPolicy& p) {
   j.at("name").get_to(p.name);
   j.at("organisationId").get_to(p.organisationId);
   j.at("updatedAt").get_to(p.updatedAt);
-}
-
-void to_json(json& j, const SkippedPolicy& p) { j = {{"id", p.id}, {"name", p.name}, {"reason", p.reason}}; }
-void from_json(const json& j, SkippedPolicy& p) {
-  j.at("id").get_to(p.id);
-  j.at("name").get_to(p.name);
-  j.at("reason").get_to(p.reason);
-}
-
-void to_json(json& j, const SsoProviderState& p) {
-  j = {{"id", p.id}, {"providerType", p.providerType}, {"name", p.name}, {"enabled", p.enabled}};
-}
-void from_json(const json& j, SsoProviderState& p) {
-  j.at("id").get_to(p.id);
-  j.at("providerType").get_to(p.providerType);
-  j.at("name").get_to(p.name);
-  j.at("enabled").get_to(p.enabled);
-}
-
-void to_json(json& j, const OrganisationSsoState& s) {
-  j = {{"id", s.id}, {"name", s.name}, {"requireSso", s.requireSso}, {"providers", s.providers}};
-}
-void from_json(const json& j, OrganisationSsoState& s) {
-  j.at("id").get_to(s.id);
-  j.at("name").get_to(s.name);
-  j.at("requireSso").get_to(s.requireSso);
-  j.at("providers").get_to(s.providers);
 }
 
 namespace {
@@ -117,12 +91,6 @@ NetworkRestoreResult networkRestoreResultFromJson(const json& j) {
   j.at("restored").get_to(r.restored);
   j.at("skipped").get_to(r.skipped);
   return r;
-}
-
-json toJson(const OrganisationSsoState& s) {
-  json j;
-  to_json(j, s);
-  return j;
 }
 
 json toJson(const SsoDisableResult& r) {

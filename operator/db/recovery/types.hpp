@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "maintenance/recovery/policy.hpp"
+#include "maintenance/recovery/records.hpp"
 
 namespace pmo::db {
 
@@ -46,9 +46,12 @@ struct Organisation {
   std::string name;
 };
 
-// One network access policy turned from global to not global.
 // A policy a reset changed (dry run: would change; updatedAt the current value).
 using PolicyChange = maintenance::NetworkPolicy;
+// The records the planner shares (maintenance/recovery/records.hpp, their JSON beside them).
+using SkippedPolicy = maintenance::SkippedPolicy;
+using SsoProviderState = maintenance::SsoProviderState;
+using OrganisationSsoState = maintenance::OrganisationSsoState;
 
 struct NetworkResetResult {
   std::string requestKey;   // empty when no ledger was used
@@ -68,32 +71,12 @@ struct RestoredPolicy {
   std::string updatedAt;  // after the restore
 };
 
-struct SkippedPolicy {
-  std::string id;
-  std::string name;
-  std::string reason;  // "edited since ...", "deleted", "already global"
-};
-
 struct NetworkRestoreResult {
   std::string requestKey;
   bool alreadyApplied = false;
   std::string appliedAt;
   std::vector<RestoredPolicy> restored;
   std::vector<SkippedPolicy> skipped;
-};
-
-struct SsoProviderState {
-  std::string id;
-  std::string providerType;
-  std::string name;
-  bool enabled = false;
-};
-
-struct OrganisationSsoState {
-  std::string id;
-  std::string name;
-  bool requireSso = false;
-  std::vector<SsoProviderState> providers;  // sorted by provider type, id
 };
 
 struct SsoDisableResult {
@@ -109,7 +92,6 @@ struct SsoDisableResult {
 
 nlohmann::json toJson(const NetworkResetResult& r);
 nlohmann::json toJson(const NetworkRestoreResult& r);
-nlohmann::json toJson(const OrganisationSsoState& s);
 nlohmann::json toJson(const SsoDisableResult& r);
 // Throw nlohmann::json::exception when a field is missing or of the wrong type.
 NetworkResetResult networkResetResultFromJson(const nlohmann::json& j);

@@ -69,13 +69,13 @@ Action event(const char* type, const char* reason, std::string message) {
   return Action{Action::Kind::Event, "", "", {}, {}, type, reason, std::move(message)};
 }
 
-Json policiesJson(const std::vector<RecordedPolicy>& policies) {
+// The first kMaxRecordedPolicies of `records`, in their JSON form (records.hpp).
+template <class Record>
+Json firstRecords(const std::vector<Record>& records) {
   Json out = Json::array();
-  for (const auto& p : policies) {
+  for (const auto& r : records) {
     if (out.size() == kMaxRecordedPolicies) break;
-    Json j = {{"id", p.id}, {"name", p.name}, {"organisationId", p.organisationId}, {"updatedAt", p.updatedAt}};
-    if (!p.organisationName.empty()) j["organisationName"] = p.organisationName;
-    out.push_back(std::move(j));
+    out.push_back(r);
   }
   return out;
 }
@@ -118,21 +118,38 @@ RecoveryDecision planRecovery(const Observed& in) {
     std::string error;
     const auto restoreAfter = parseRestoreAfter(req->restoreAfter, error);
     if (!error.empty()) {
-      d.rejected.push_back({RecoveryAction::ResetNetworkPolicies, req->requestId, req->organisations, error});
+      RecoveryRejection rejected;
+      rejected.action = RecoveryAction::ResetNetworkPolicies;
+      rejected.requestId = req->requestId;
+      rejected.organisations = req->organisations;
+      rejected.reason = error;
+      d.rejected.push_back(std::move(rejected));
     } else {
-      d.run.push_back({RecoveryAction::ResetNetworkPolicies, req->requestId, req->organisations, false,
-                       req->restoreAfter, restoreAfter});
+      RunRecovery run;
+      run.action = RecoveryAction::ResetNetworkPolicies;
+      run.requestId = req->requestId;
+      run.organisations = req->organisations;
+      run.restoreAfterText = req->restoreAfter;
+      run.restoreAfter = restoreAfter;
+      d.run.push_back(std::move(run));
     }
   }
   if (const auto& req = in.spec.recovery.disableSSOEnforcement;
       req && !req->requestId.empty() && !recorded(ssos, req->requestId)) {
     if (req->organisations.empty()) {
-      d.rejected.push_back({RecoveryAction::DisableSSO, req->requestId, {},
-                            "spec.recovery.disableSSOEnforcement.organisations names no organisation; name the "
-                            "locked-out organisations and use a new requestId"});
+      RecoveryRejection rejected;
+      rejected.action = RecoveryAction::DisableSSO;
+      rejected.requestId = req->requestId;
+      rejected.reason = "spec.recovery.disableSSOEnforcement.organisations names no organisation; name the "
+                        "locked-out organisations and use a new requestId";
+      d.rejected.push_back(std::move(rejected));
     } else {
-      d.run.push_back({RecoveryAction::DisableSSO, req->requestId, req->organisations, req->disableProviders, "",
-                       std::nullopt});
+      RunRecovery run;
+      run.action = RecoveryAction::DisableSSO;
+      run.requestId = req->requestId;
+      run.organisations = req->organisations;
+      run.disableProviders = req->disableProviders;
+      d.run.push_back(std::move(run));
     }
   }
 
@@ -148,7 +165,8 @@ RecoveryDecision planRecovery(const Observed& in) {
       if (!d.requeueAfter || wait < *d.requeueAfter) d.requeueAfter = wait;
       continue;
     }
-    RestoreNetworkPolicies r{str(*it, "requestId"), {}};
+    RestoreNetworkPolicies r;
+    r.requestId = str(*it, "requestId");
     for (const auto& p : (*it)["policies"]) r.policies.push_back(p.get<NetworkPolicy>());
     d.restore.push_back(std::move(r));
   }
@@ -165,7 +183,7 @@ Action recordNetworkReset(Json& status, const NetworkResetRecord& r, long genera
                 {"appliedAt", r.appliedAt},
                 {"organisations", r.organisations},
                 {"rowsChanged", static_cast<long long>(n)},
-                {"policies", policiesJson(r.policies)},
+                {"policies", firstRecords(r.policies)},
                 {"result", "Applied"},
                 {"message", ""}};
   if (!r.ledgerKey.empty()) entry["ledgerKey"] = r.ledgerKey;
@@ -190,13 +208,9 @@ Action recordNetworkReset(Json& status, const NetworkResetRecord& r, long genera
 Action recordNetworkRestore(Json& status, const NetworkRestoreRecord& r, long generation, TimePoint now) {
   std::string msg = "request " + r.requestId + ": " + std::to_string(r.restored.size()) +
                     " network access policies made global again";
-  Json skipped = Json::array();
+  Json skipped = firstRecords(r.skipped);
   std::vector<std::string> skippedIds;
-  for (const auto& s : r.skipped) {
-    if (skipped.size() == kMaxRecordedPolicies) break;
-    skipped.push_back({{"id", s.id}, {"name", s.name}, {"reason", s.reason}});
-    skippedIds.push_back(s.id);
-  }
+  for (std::size_t i = 0; i < skipped.size(); ++i) skippedIds.push_back(r.skipped[i].id);
   if (!r.skipped.empty())
     msg += ", " + std::to_string(r.skipped.size()) + " skipped (edited since, deleted or already global): " +
            joinNames(skippedIds) +
@@ -222,13 +236,10 @@ Action recordSSODisable(Json& status, const SsoDisableRecord& r, long generation
   long long providers = 0;
   Json before = Json::array();
   for (const auto& o : r.before) {
-    if (o.requireSso) lifted.push_back(o.organisation);
-    Json ps = Json::array();
-    for (const auto& p : o.providers) {
+    if (o.requireSso) lifted.push_back(o.name);
+    for (const auto& p : o.providers)
       if (r.disableProviders && p.enabled) ++providers;
-      ps.push_back({{"id", p.id}, {"providerType", p.providerType}, {"enabled", p.enabled}});
-    }
-    before.push_back({{"organisation", o.organisation}, {"requireSso", o.requireSso}, {"providers", ps}});
+    before.push_back(toStatusJson(o));
   }
   std::string msg = "request " + r.requestId + ": ";
   msg += lifted.empty() ? "SSO was not enforced in " + scope(r.organisations)

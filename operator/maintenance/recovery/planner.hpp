@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "maintenance/plan_types.hpp"
-#include "maintenance/recovery/policy.hpp"
+#include "maintenance/recovery/records.hpp"
 
 namespace pmo::maintenance {
 
@@ -37,15 +37,8 @@ inline constexpr std::size_t kMaxRecordedPolicies = 20;  // per entry, of polici
 enum class RecoveryAction { ResetNetworkPolicies, DisableSSO };
 
 // A network access policy as recorded in status (and handed back for the restore): the
-// same type the database ledger records (policy.hpp).
+// same type the database ledger records (records.hpp).
 using RecordedPolicy = NetworkPolicy;
-
-// A policy the restore left alone.
-struct SkippedPolicyRecord {
-  std::string id;
-  std::string name;
-  std::string reason;  // "edited since ...", "deleted", "already global"
-};
 
 // A request to carry out now.
 struct RunRecovery {
@@ -98,19 +91,7 @@ struct NetworkRestoreRecord {
   std::string requestId;
   std::string restoredAt;              // RFC 3339
   std::vector<std::string> restored;   // ids set global again
-  std::vector<SkippedPolicyRecord> skipped;  // left alone (edited since, deleted, already global)
-};
-
-struct SsoProviderRecord {
-  std::string id;
-  std::string providerType;
-  bool enabled = false;  // before the change
-};
-
-struct SsoOrganisationBefore {
-  std::string organisation;  // name
-  bool requireSso = false;
-  std::vector<SsoProviderRecord> providers;
+  std::vector<SkippedPolicy> skipped;  // left alone (edited since, deleted, already global)
 };
 
 struct SsoDisableRecord {
@@ -119,7 +100,7 @@ struct SsoDisableRecord {
   std::vector<std::string> organisations;
   bool disableProviders = false;
   long long rowsChanged = 0;  // organisations whose enforcement was lifted + providers disabled
-  std::vector<SsoOrganisationBefore> before;
+  std::vector<OrganisationSsoState> before;  // status keeps toStatusJson of each
 };
 
 // Each writes the entry into status.recoveries.<list> (replacing one with the same
