@@ -101,6 +101,26 @@ std::optional<std::chrono::milliseconds> parseRestoreAfter(const std::string& te
   return std::nullopt;
 }
 
+// A run or a rejection of a spec request, with the fields every request has.
+template <class Request>
+RunRecovery runOf(RecoveryAction action, const Request& req) {
+  RunRecovery run;
+  run.action = action;
+  run.requestId = req.requestId;
+  run.organisations = req.organisations;
+  return run;
+}
+
+template <class Request>
+RecoveryRejection rejectionOf(RecoveryAction action, const Request& req, std::string reason) {
+  RecoveryRejection rejected;
+  rejected.action = action;
+  rejected.requestId = req.requestId;
+  rejected.organisations = req.organisations;
+  rejected.reason = std::move(reason);
+  return rejected;
+}
+
 }  // namespace
 
 const char* recoveryListName(RecoveryAction action) {
@@ -118,17 +138,9 @@ RecoveryDecision planRecovery(const Observed& in) {
     std::string error;
     const auto restoreAfter = parseRestoreAfter(req->restoreAfter, error);
     if (!error.empty()) {
-      RecoveryRejection rejected;
-      rejected.action = RecoveryAction::ResetNetworkPolicies;
-      rejected.requestId = req->requestId;
-      rejected.organisations = req->organisations;
-      rejected.reason = error;
-      d.rejected.push_back(std::move(rejected));
+      d.rejected.push_back(rejectionOf(RecoveryAction::ResetNetworkPolicies, *req, error));
     } else {
-      RunRecovery run;
-      run.action = RecoveryAction::ResetNetworkPolicies;
-      run.requestId = req->requestId;
-      run.organisations = req->organisations;
+      RunRecovery run = runOf(RecoveryAction::ResetNetworkPolicies, *req);
       run.restoreAfterText = req->restoreAfter;
       run.restoreAfter = restoreAfter;
       d.run.push_back(std::move(run));
@@ -137,17 +149,11 @@ RecoveryDecision planRecovery(const Observed& in) {
   if (const auto& req = in.spec.recovery.disableSSOEnforcement;
       req && !req->requestId.empty() && !recorded(ssos, req->requestId)) {
     if (req->organisations.empty()) {
-      RecoveryRejection rejected;
-      rejected.action = RecoveryAction::DisableSSO;
-      rejected.requestId = req->requestId;
-      rejected.reason = "spec.recovery.disableSSOEnforcement.organisations names no organisation; name the "
-                        "locked-out organisations and use a new requestId";
-      d.rejected.push_back(std::move(rejected));
+      d.rejected.push_back(rejectionOf(RecoveryAction::DisableSSO, *req,
+                                       "spec.recovery.disableSSOEnforcement.organisations names no organisation; "
+                                       "name the locked-out organisations and use a new requestId"));
     } else {
-      RunRecovery run;
-      run.action = RecoveryAction::DisableSSO;
-      run.requestId = req->requestId;
-      run.organisations = req->organisations;
+      RunRecovery run = runOf(RecoveryAction::DisableSSO, *req);
       run.disableProviders = req->disableProviders;
       d.run.push_back(std::move(run));
     }

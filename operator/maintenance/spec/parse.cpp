@@ -18,6 +18,14 @@ using nlohmann::json;
 
 std::string valueText(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
+// A member of the spec that must be an object, with its path ("spec.database.tls").
+struct Section {
+  const json* node = nullptr;  // nullptr: absent or null, or not an object (reported)
+  std::string path;
+  explicit operator bool() const { return node != nullptr; }
+  const json& operator*() const { return *node; }
+};
+
 class Reader {
  public:
   explicit Reader(std::vector<FieldError>& errors) : errors_(errors) {}
@@ -57,6 +65,15 @@ class Reader {
                            "(kubectl explain phasemaintenance." + explainPath + ")",
                            FieldError::Kind::Unknown});
     return true;
+  }
+
+  // The member `key` of `parent` (at `parentPath`) as a Section whose members were checked
+  // against `known`; an empty Section when it is absent or null, or not an object.
+  Section section(const json& parent, const std::string& parentPath, const char* key,
+                  std::initializer_list<const char*> known) {
+    Section s{member(parent, key), parentPath + "." + key};
+    if (s.node && !object(*s.node, s.path, known)) s.node = nullptr;
+    return s;
   }
 
   void string(const json& obj, const char* key, const std::string& path, std::string& out) {
@@ -119,41 +136,33 @@ class Reader {
 
 void parseWorkload(Reader& r, const json& spec, const std::string& path, const char* key,
                    WorkloadRef& out) {
-  const json* w = Reader::member(spec, key);
-  std::string p = path + "." + key;
-  if (!w || !r.object(*w, p, {"deployment", "container"})) return;
-  r.string(*w, "deployment", p, out.deployment);
-  r.string(*w, "container", p, out.container);
+  const Section w = r.section(spec, path, key, {"deployment", "container"});
+  if (!w) return;
+  r.string(*w, "deployment", w.path, out.deployment);
+  r.string(*w, "container", w.path, out.container);
 }
 
 // A {name, key} reference whose key defaults to `defaultKey`, as the CRD defaults it.
 std::optional<SecretKeyRef> parseKeyRef(Reader& r, const json& parent, const char* key, const std::string& path,
                                         const char* defaultKey) {
-  const json* node = Reader::member(parent, key);
-  const std::string p = path + "." + key;
-  if (!node || !r.object(*node, p, {"name", "key"})) return std::nullopt;
+  const Section node = r.section(parent, path, key, {"name", "key"});
+  if (!node) return std::nullopt;
   SecretKeyRef ref{"", defaultKey};
-  r.string(*node, "name", p, ref.name);
-  r.string(*node, "key", p, ref.key);
+  r.string(*node, "name", node.path, ref.name);
+  r.string(*node, "key", node.path, ref.key);
   return ref;
 }
 
 void parseDatabaseTls(Reader& r, const json& database, const std::string& path, DatabaseTlsSpec& tls) {
-  const json* node = Reader::member(database, "tls");
-  const std::string p = path + ".tls";
-  if (!node || !r.object(*node, p, {"ca", "clientCertSecretRef"})) return;
-  if (const json* ca = Reader::member(*node, "ca")) {
-    const std::string cp = p + ".ca";
-    if (r.object(*ca, cp, {"secretKeyRef", "configMapKeyRef"})) {
-      tls.caGiven = true;
-      tls.caSecret = parseKeyRef(r, *ca, "secretKeyRef", cp, "ca.crt");
-      tls.caConfigMap = parseKeyRef(r, *ca, "configMapKeyRef", cp, "ca.crt");
-    }
+  const Section node = r.section(database, path, "tls", {"ca", "clientCertSecretRef"});
+  if (!node) return;
+  if (const Section ca = r.section(*node, node.path, "ca", {"secretKeyRef", "configMapKeyRef"})) {
+    tls.caGiven = true;
+    tls.caSecret = parseKeyRef(r, *ca, "secretKeyRef", ca.path, "ca.crt");
+    tls.caConfigMap = parseKeyRef(r, *ca, "configMapKeyRef", ca.path, "ca.crt");
   }
-  if (const json* client = Reader::member(*node, "clientCertSecretRef")) {
-    const std::string cp = p + ".clientCertSecretRef";
-    if (r.object(*client, cp, {"name"})) r.string(*client, "name", cp, tls.clientCertSecret);
-  }
+  if (const Section client = r.section(*node, node.path, "clientCertSecretRef", {"name"}))
+    r.string(*client, "name", client.path, tls.clientCertSecret);
 }
 
 void parseDatabase(Reader& r, const json& spec, DatabaseSpec& db) {
@@ -173,12 +182,9 @@ void parseDatabase(Reader& r, const json& spec, DatabaseSpec& db) {
   db.sslMode = db.tls.hasCa() ? "verify-full" : "prefer";
   r.string(*d, "sslMode", p, db.sslMode);
   db.passwordSecretRef.key = "DATABASE_PASSWORD";  // the CRD default, used when key is absent
-  if (const json* ref = Reader::member(*d, "passwordSecretRef")) {
-    std::string rp = p + ".passwordSecretRef";
-    if (r.object(*ref, rp, {"name", "key"})) {
-      r.string(*ref, "name", rp, db.passwordSecretRef.name);
-      r.string(*ref, "key", rp, db.passwordSecretRef.key);
-    }
+  if (const Section ref = r.section(*d, p, "passwordSecretRef", {"name", "key"})) {
+    r.string(*ref, "name", ref.path, db.passwordSecretRef.name);
+    r.string(*ref, "key", ref.path, db.passwordSecretRef.key);
   }
 }
 
@@ -211,12 +217,11 @@ void parseMigrations(Reader& r, const json& spec, MigrationsSpec& m) {
 }
 
 void parseAuditLogs(Reader& r, const json& spec, AuditLogsSpec& a) {
-  const json* node = Reader::member(spec, "auditLogs");
-  const std::string p = "spec.auditLogs";
-  if (!node || !r.object(*node, p, {"purge", "vacuum", "timeZone", "startingDeadlineSeconds",
-                                    "successfulJobsHistoryLimit", "failedJobsHistoryLimit",
-                                    "resources"}))
-    return;
+  const Section node = r.section(spec, "spec", "auditLogs",
+                                 {"purge", "vacuum", "timeZone", "startingDeadlineSeconds",
+                                  "successfulJobsHistoryLimit", "failedJobsHistoryLimit", "resources"});
+  if (!node) return;
+  const std::string& p = node.path;
   if (const json* purge = Reader::member(*node, "purge")) {
     if (!purge->is_array()) {
       r.invalid(p + ".purge", *purge, "must be a list of purge rules");
@@ -234,71 +239,65 @@ void parseAuditLogs(Reader& r, const json& spec, AuditLogsSpec& a) {
       }
     }
   }
-  if (const json* v = Reader::member(*node, "vacuum")) {
-    std::string vp = p + ".vacuum";
-    if (r.object(*v, vp, {"schedule", "full", "method", "lockTimeout", "minDeadTuples"})) {
-      VacuumSpec vacuum;
-      vacuum.schedule = "30 3 * * 0";
-      r.string(*v, "schedule", vp, vacuum.schedule);
-      r.boolean(*v, "full", vp, vacuum.full);
-      r.string(*v, "method", vp, vacuum.method);
-      r.string(*v, "lockTimeout", vp, vacuum.lockTimeout);
-      r.integer(*v, "minDeadTuples", vp, vacuum.minDeadTuples);
-      a.vacuum = vacuum;
-    }
+  if (const Section v = r.section(*node, p, "vacuum", {"schedule", "full", "method", "lockTimeout", "minDeadTuples"})) {
+    VacuumSpec vacuum;
+    vacuum.schedule = "30 3 * * 0";
+    r.string(*v, "schedule", v.path, vacuum.schedule);
+    r.boolean(*v, "full", v.path, vacuum.full);
+    r.string(*v, "method", v.path, vacuum.method);
+    r.string(*v, "lockTimeout", v.path, vacuum.lockTimeout);
+    r.integer(*v, "minDeadTuples", v.path, vacuum.minDeadTuples);
+    a.vacuum = vacuum;
   }
   r.string(*node, "timeZone", p, a.timeZone);
   r.integer(*node, "startingDeadlineSeconds", p, a.startingDeadlineSeconds);
   r.integer(*node, "successfulJobsHistoryLimit", p, a.successfulJobsHistoryLimit);
   r.integer(*node, "failedJobsHistoryLimit", p, a.failedJobsHistoryLimit);
-  if (const json* res = Reader::member(*node, "resources")) {
-    std::string rp = p + ".resources";
-    if (r.object(*res, rp, {"requests", "limits"})) {
-      json parsed = json::object();
-      for (const char* key : {"requests", "limits"}) {
-        const json* map = Reader::member(*res, key);
-        if (!map) continue;
-        if (!map->is_object()) {
-          r.invalid(rp + "." + key, *map, "must be a map of resource name to quantity");
-          continue;
-        }
-        json entries = json::object();
-        for (auto it = map->begin(); it != map->end(); ++it) {
-          if (it->is_string() || it->is_number_integer()) entries[it.key()] = *it;
-          else
-            r.invalid(rp + "." + key + "." + it.key(), *it,
-                      "must be a quantity such as \"100m\" or \"128Mi\"");
-        }
-        parsed[key] = entries;
+  if (const Section res = r.section(*node, p, "resources", {"requests", "limits"})) {
+    json parsed = json::object();
+    for (const char* key : {"requests", "limits"}) {
+      const json* map = Reader::member(*res, key);
+      if (!map) continue;
+      if (!map->is_object()) {
+        r.invalid(res.path + "." + key, *map, "must be a map of resource name to quantity");
+        continue;
       }
-      a.resources = parsed;
+      json entries = json::object();
+      for (auto it = map->begin(); it != map->end(); ++it) {
+        if (it->is_string() || it->is_number_integer()) entries[it.key()] = *it;
+        else
+          r.invalid(res.path + "." + key + "." + it.key(), *it, "must be a quantity such as \"100m\" or \"128Mi\"");
+      }
+      parsed[key] = entries;
     }
+    a.resources = parsed;
   }
 }
 
+// The fields every break-glass request has: the requestId that makes it run once, and the
+// organisations it names.
+template <class Request>
+void parseRequest(Reader& r, const Section& node, Request& req) {
+  r.string(*node, "requestId", node.path, req.requestId);
+  r.stringList(*node, "organisations", node.path, req.organisations);
+}
+
 void parseRecovery(Reader& r, const json& spec, RecoverySpec& rec) {
-  const json* node = Reader::member(spec, "recovery");
-  const std::string p = "spec.recovery";
-  if (!node || !r.object(*node, p, {"resetGlobalNetworkPolicies", "disableSSOEnforcement"})) return;
-  if (const json* n = Reader::member(*node, "resetGlobalNetworkPolicies")) {
-    std::string np = p + ".resetGlobalNetworkPolicies";
-    if (r.object(*n, np, {"requestId", "organisations", "restoreAfter"})) {
-      ResetNetworkPoliciesRequest req;
-      r.string(*n, "requestId", np, req.requestId);
-      r.stringList(*n, "organisations", np, req.organisations);
-      r.string(*n, "restoreAfter", np, req.restoreAfter);
-      rec.resetGlobalNetworkPolicies = req;
-    }
+  const Section node = r.section(spec, "spec", "recovery", {"resetGlobalNetworkPolicies", "disableSSOEnforcement"});
+  if (!node) return;
+  if (const Section n =
+          r.section(*node, node.path, "resetGlobalNetworkPolicies", {"requestId", "organisations", "restoreAfter"})) {
+    ResetNetworkPoliciesRequest req;
+    parseRequest(r, n, req);
+    r.string(*n, "restoreAfter", n.path, req.restoreAfter);
+    rec.resetGlobalNetworkPolicies = req;
   }
-  if (const json* s = Reader::member(*node, "disableSSOEnforcement")) {
-    std::string sp = p + ".disableSSOEnforcement";
-    if (r.object(*s, sp, {"requestId", "organisations", "disableProviders"})) {
-      DisableSSORequest req;
-      r.string(*s, "requestId", sp, req.requestId);
-      r.stringList(*s, "organisations", sp, req.organisations);
-      r.boolean(*s, "disableProviders", sp, req.disableProviders);
-      rec.disableSSOEnforcement = req;
-    }
+  if (const Section n =
+          r.section(*node, node.path, "disableSSOEnforcement", {"requestId", "organisations", "disableProviders"})) {
+    DisableSSORequest req;
+    parseRequest(r, n, req);
+    r.boolean(*n, "disableProviders", n.path, req.disableProviders);
+    rec.disableSSOEnforcement = req;
   }
 }
 
@@ -329,11 +328,9 @@ SpecParseResult parseSpec(const nlohmann::json& object) {
   r.string(*spec, "version", "spec", s.version);
   r.string(*spec, "backendImage", "spec", s.backendImage);
   r.string(*spec, "operatorImage", "spec", s.operatorImage);
-  if (const json* w = Reader::member(*spec, "workloads")) {
-    if (r.object(*w, "spec.workloads", {"backend", "worker"})) {
-      parseWorkload(r, *w, "spec.workloads", "backend", s.backend);
-      parseWorkload(r, *w, "spec.workloads", "worker", s.worker);
-    }
+  if (const Section w = r.section(*spec, "spec", "workloads", {"backend", "worker"})) {
+    parseWorkload(r, *w, w.path, "backend", s.backend);
+    parseWorkload(r, *w, w.path, "worker", s.worker);
   }
   parseDatabase(r, *spec, s.database);
   parseMigrations(r, *spec, s.migrations);
