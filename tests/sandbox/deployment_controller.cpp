@@ -13,8 +13,6 @@
 namespace pmo::sandbox {
 
 namespace {
-const std::string kDeployments = "apps/deployments";
-const std::string kReplicaSets = "apps/replicasets";
 using Json = nlohmann::json;
 }  // namespace
 

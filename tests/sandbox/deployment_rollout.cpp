@@ -12,15 +12,6 @@ namespace pmo::sandbox {
 
 namespace du = deployutil;
 using Json = nlohmann::json;
-using du::createdBefore;
-using du::isActive;
-using du::specTotal;
-using du::statusTotal;
-
-namespace {
-const std::string kReplicaSets = "apps/replicasets";
-std::string nameOf(const Json& o) { return metaString(o, "name"); }
-}  // namespace
 
 // cleanupDeployment: old ReplicaSets beyond revisionHistoryLimit, oldest revision first
 void DeploymentSync::cleanup() {

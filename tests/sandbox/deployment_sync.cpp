@@ -11,16 +11,6 @@ namespace pmo::sandbox {
 
 namespace du = deployutil;
 using Json = nlohmann::json;
-using du::createdBefore;
-using du::isActive;
-using du::specTotal;
-using du::statusTotal;
-
-namespace {
-const std::string kDeployments = "apps/deployments";
-const std::string kReplicaSets = "apps/replicasets";
-std::string nameOf(const Json& o) { return metaString(o, "name"); }
-}  // namespace
 
 void DeploymentSync::event(const std::string& reason, const std::string& message) {
   static long long seq = 0;

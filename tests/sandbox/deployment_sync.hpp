@@ -17,6 +17,10 @@
 
 namespace pmo::sandbox {
 
+// Store keys of the kinds the Deployment controller reads and writes.
+inline const std::string kDeployments = "apps/deployments";
+inline const std::string kReplicaSets = "apps/replicasets";
+
 struct DeploymentSync {
   using Json = nlohmann::json;
   DeploymentSync(World& world, Json deployment) : w(world), d(std::move(deployment)) {}
@@ -28,6 +32,28 @@ struct DeploymentSync {
   std::chrono::system_clock::time_point nowTp = std::chrono::system_clock::now();
   std::string now = runtime::formatTime(nowTp);
   std::optional<std::chrono::system_clock::time_point> recheckAt;  // requeueStuckDeployment
+
+  // The helpers of the steps below, on ReplicaSets (deployment_util.go, controller_utils.go).
+  static std::string nameOf(const Json& o) { return metaString(o, "name"); }
+  // controller.ReplicaSetsByCreationTimestamp
+  static bool createdBefore(const Json* a, const Json* b) {
+    const std::string ta = metaString(*a, "creationTimestamp"), tb = metaString(*b, "creationTimestamp");
+    return ta != tb ? ta < tb : metaString(*a, "name") < metaString(*b, "name");
+  }
+  static bool isActive(const Json* rs) { return rs && deployutil::replicas(*rs) > 0; }
+  // GetReplicaCountForReplicaSets (spec) and the status sums
+  static long specTotal(const std::vector<Json*>& rss) {
+    long n = 0;
+    for (const auto* rs : rss)
+      if (rs) n += deployutil::replicas(*rs);
+    return n;
+  }
+  static long statusTotal(const std::vector<Json*>& rss, const char* field) {
+    long n = 0;
+    for (const auto* rs : rss)
+      if (rs) n += deployutil::statusCount(*rs, field);
+    return n;
+  }
 
   std::vector<Json*> all() {
     std::vector<Json*> v = oldRSs;
@@ -74,27 +100,5 @@ struct DeploymentSync {
   // rolloutRecreate (recreate.go): old ones to 0, wait for their pods, then the new one
   void rolloutRecreate();
 };
-
-namespace deployutil {
-// controller.ReplicaSetsByCreationTimestamp
-inline bool createdBefore(const nlohmann::json* a, const nlohmann::json* b) {
-  const std::string ta = metaString(*a, "creationTimestamp"), tb = metaString(*b, "creationTimestamp");
-  return ta != tb ? ta < tb : metaString(*a, "name") < metaString(*b, "name");
-}
-inline bool isActive(const nlohmann::json* rs) { return rs && replicas(*rs) > 0; }
-// GetReplicaCountForReplicaSets (spec) and the status sums
-inline long specTotal(const std::vector<nlohmann::json*>& rss) {
-  long n = 0;
-  for (const auto* rs : rss)
-    if (rs) n += replicas(*rs);
-  return n;
-}
-inline long statusTotal(const std::vector<nlohmann::json*>& rss, const char* field) {
-  long n = 0;
-  for (const auto* rs : rss)
-    if (rs) n += statusCount(*rs, field);
-  return n;
-}
-}  // namespace deployutil
 
 }  // namespace pmo::sandbox

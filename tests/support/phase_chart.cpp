@@ -1,18 +1,13 @@
 #include "support/phase_chart.hpp"
 
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
+
+#include "support/fixtures.hpp"
 
 namespace pmo::testing::phase_chart {
 
 nlohmann::json object(const std::string& name, const std::string& ns) {
-  const std::string path = std::string(PMO_SOURCE_DIR) + "/tests/fixtures/phase-chart/" + name + ".json";
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("phase chart fixture missing: " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  nlohmann::json o = nlohmann::json::parse(ss.str());
+  nlohmann::json o = loadFixture("phase-chart/" + name + ".json");
   o["metadata"]["namespace"] = ns;
   return o;
 }

@@ -10,6 +10,16 @@ namespace {
 using namespace std::chrono_literals;
 using Failure = runtime::ReconcileResult::Failure;
 
+// The user suspends the resource once the operator created it: the object before the
+// edit and after it.
+std::pair<Json, Json> suspendedAfterItsFirstWrite(ControllerWorld& w) {
+  w.create("phase", ControllerWorld::spec());
+  Json old = w.pm();
+  Json suspended = ControllerWorld::spec();
+  suspended["suspend"] = true;
+  return {std::move(old), w.edit("phase", suspended)};
+}
+
 TEST(PhaseReconciler, AtRestSendsNoRequest) {
   ControllerWorld w;
   w.create("phase", ControllerWorld::spec());
@@ -84,11 +94,7 @@ TEST(PhaseReconciler, AFailedStatusWritePostsNoEventAndTheRetryPostsOnce) {
 // and re-plans (here: the user suspended it meanwhile).
 TEST(PhaseReconciler, AStatusConflictRereadsAndReplans) {
   ControllerWorld w;
-  w.create("phase", ControllerWorld::spec());
-  const Json old = w.pm();
-  Json suspended = ControllerWorld::spec();
-  suspended["suspend"] = true;
-  const Json edited = w.edit("phase", suspended);
+  const auto [old, edited] = suspendedAfterItsFirstWrite(w);
   w.view.pinPhaseMaintenance(old);  // the cache has not seen the edit
   w.fake.clearRequests();
   EXPECT_EQ(w.reconcile().failure, Failure::None);
@@ -103,11 +109,7 @@ TEST(PhaseReconciler, AStatusConflictRereadsAndReplans) {
 // write not yet seen, so the key waits instead of planning from it.
 TEST(PhaseReconciler, TheOwnWriteGuardCoversTheVersionReadAfterAConflict) {
   ControllerWorld w;
-  w.create("phase", ControllerWorld::spec());
-  const Json old = w.pm();
-  Json suspended = ControllerWorld::spec();
-  suspended["suspend"] = true;
-  const Json edited = w.edit("phase", suspended);
+  const auto [old, edited] = suspendedAfterItsFirstWrite(w);
   w.view.pinPhaseMaintenance(old);
   w.reconcile();
   w.view.pinPhaseMaintenance(edited);

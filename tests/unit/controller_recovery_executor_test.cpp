@@ -8,6 +8,7 @@
 #include <mutex>
 #include <set>
 
+#include "recovery_runner_fakes.hpp"
 #include "support/eventually.hpp"
 
 namespace pmo::controller {
@@ -18,7 +19,7 @@ using testing::eventually;
 
 // A database per request key: "dead/..." keys hang until released (an unreachable host
 // waits out its connect timeout), "refused/..." fail as unreachable, others succeed.
-class FakeDatabases final : public RecoveryRunner {
+class FakeDatabases final : public ResetOnlyRecoveries {
  public:
   db::NetworkResetResult resetNetworkPolicies(const db::ConnectionParams&, const std::string& key,
                                               const std::vector<std::string>&) override {
@@ -34,14 +35,6 @@ class FakeDatabases final : public RecoveryRunner {
     db::NetworkResetResult r;
     r.appliedAt = "2026-01-01T00:00:00Z";
     return r;
-  }
-  db::NetworkRestoreResult restoreNetworkPolicies(const db::ConnectionParams&, const std::string&,
-                                                  const std::vector<db::PolicyChange>&) override {
-    return {};
-  }
-  db::SsoDisableResult disableSso(const db::ConnectionParams&, const std::string&, const std::vector<std::string>&,
-                                  bool) override {
-    return {};
   }
   void release() {
     std::lock_guard<std::mutex> lock(m_);

@@ -5,16 +5,16 @@
 // it serve an older copy of the PhaseMaintenance, as a cache that has not caught up.
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "controller/cluster_view.hpp"
 #include "controller/phase_reconciler.hpp"
+#include "support/fixtures.hpp"
+#include "recovery_runner_fakes.hpp"
 #include "support/fake_client.hpp"
 
 namespace pmo::controller::testing {
@@ -23,13 +23,7 @@ using kube::Json;
 using pmo::testing::FakeClient;
 namespace res = kube::resources;
 
-inline Json loadFixture(const std::string& file) {
-  std::ifstream in(std::string(PMO_SOURCE_DIR) + "/tests/fixtures/" + file);
-  if (!in) throw std::runtime_error("missing fixture " + file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return Json::parse(ss.str());
-}
+using pmo::testing::loadFixture;
 
 class FakeClusterView final : public ClusterView {
  public:
@@ -109,7 +103,7 @@ class ListSink final : public EventSink {
 
 // Answers every recovery as applied, counting calls; the ledger's at-most-once is the
 // real runner's duty (tests/pg).
-class CountingRecoveries final : public RecoveryRunner {
+class CountingRecoveries final : public ResetOnlyRecoveries {
  public:
   db::NetworkResetResult resetNetworkPolicies(const db::ConnectionParams&, const std::string& requestKey,
                                               const std::vector<std::string>&) override {
@@ -121,14 +115,6 @@ class CountingRecoveries final : public RecoveryRunner {
     r.appliedAt = "2026-01-01T00:00:00Z";
     r.allOrganisations = true;
     return r;
-  }
-  db::NetworkRestoreResult restoreNetworkPolicies(const db::ConnectionParams&, const std::string&,
-                                                  const std::vector<db::PolicyChange>&) override {
-    return {};
-  }
-  db::SsoDisableResult disableSso(const db::ConnectionParams&, const std::string&, const std::vector<std::string>&,
-                                  bool) override {
-    return {};
   }
   int resets = 0;
   std::vector<std::string> keys;

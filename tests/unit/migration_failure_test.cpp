@@ -17,6 +17,19 @@ using testing::hasEvent;
 constexpr const char* kBackupJob = "phase-backup-v2-72-0-to-v2-73-2";
 constexpr const char* kMigrateJob = "phase-migrate-v2-73-2";
 
+// A ScaleDown move from v2.72.0 to v2.73.2 whose migration Job failed, at Step::Failed.
+World failedScaleDownMigration() {
+  World w;
+  w.managedAt("v2.72.0", "v2.73.2");
+  w.spec.migrations.gate = MigrationGate::ScaleDown;
+  w.runUntil(Step::ScalingDown);
+  w.rollDeployments();  // the old pods stop
+  w.runUntil(Step::Migrating);
+  w.finishJob(kMigrateJob, false);
+  w.runUntil(Step::Failed);
+  return w;
+}
+
 std::string migratedMessage(const Json& status) { return getCondition(status, conditions::kMigrated)->message; }
 
 TEST(MigrationFailure, FailedBackupStopsBeforeTouchingDeployments) {
@@ -68,14 +81,7 @@ TEST(MigrationFailure, FailedMigrationKeepsTheOldVersionAndSaysHowToRetry) {
 }
 
 TEST(MigrationFailure, DeletingTheFailedJobRetriesIt) {
-  World w;
-  w.managedAt("v2.72.0", "v2.73.2");
-  w.spec.migrations.gate = MigrationGate::ScaleDown;
-  w.runUntil(Step::ScalingDown);
-  w.rollDeployments();  // the old pods stop
-  w.runUntil(Step::Migrating);
-  w.finishJob(kMigrateJob, false);
-  w.runUntil(Step::Failed);
+  World w = failedScaleDownMigration();
   EXPECT_EQ((*w.backend)["spec"]["replicas"], 0);  // ScaleDown: stays at 0 after a failure
   w.jobs.clear();                                  // kubectl delete job
   Plan p = w.step();
@@ -213,14 +219,7 @@ TEST(MigrationRetarget, LetsARunningMigrationFinishThenMovesOn) {
 }
 
 TEST(MigrationRetarget, SettingTheVersionBackAfterAFailureRestoresTheWorkloads) {
-  World w;
-  w.managedAt("v2.72.0", "v2.73.2");
-  w.spec.migrations.gate = MigrationGate::ScaleDown;
-  w.runUntil(Step::ScalingDown);
-  w.rollDeployments();  // the old pods stop
-  w.runUntil(Step::Migrating);
-  w.finishJob(kMigrateJob, false);
-  w.runUntil(Step::Failed);
+  World w = failedScaleDownMigration();
   w.spec.version = "v2.72.0";
   w.settle();
   EXPECT_FALSE(w.pm["status"].contains("migration"));

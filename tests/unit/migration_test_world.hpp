@@ -5,8 +5,6 @@
 // and Job controllers on request, so tests can walk every transition without a cluster.
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -14,6 +12,7 @@
 #include "maintenance/migration/deployment_patch.hpp"
 #include "maintenance/migration/planner.hpp"
 #include "maintenance/migration/schema_gate.hpp"
+#include "support/fixtures.hpp"
 
 namespace pmo::maintenance {
 inline void PrintTo(Step step, std::ostream* os) { *os << stepName(step); }
@@ -21,13 +20,7 @@ inline void PrintTo(Step step, std::ostream* os) { *os << stepName(step); }
 
 namespace pmo::maintenance::testing {
 
-inline Json loadFixture(const std::string& file) {
-  std::ifstream in(std::string(PMO_SOURCE_DIR) + "/tests/fixtures/" + file);
-  if (!in) throw std::runtime_error("missing fixture " + file);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return Json::parse(ss.str());
-}
+using pmo::testing::loadFixture;
 
 inline std::vector<const Action*> actionsOf(const Plan& p, Action::Kind kind, const std::string& resource = "") {
   std::vector<const Action*> out;

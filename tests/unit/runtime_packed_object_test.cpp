@@ -2,18 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <sstream>
+#include "support/fixtures.hpp"
 
 namespace pmo::runtime {
 namespace {
 
 using Json = nlohmann::json;
 
-Json fixture(const char* name) {
-  std::ifstream in(std::string(PMO_SOURCE_DIR) + "/tests/fixtures/" + name);
-  return Json::parse(in);
-}
+Json fixture(const char* name) { return pmo::testing::loadFixture(name); }
 
 TEST(ObjectPacker, RoundTripsObjectsOfTheKindAndOfOthers) {
   ObjectPacker packer;

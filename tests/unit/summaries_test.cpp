@@ -12,22 +12,31 @@ namespace {
 
 using Json = nlohmann::json;
 
+// A run as db::purgeSummary fills it: no dry run, no back-off, no deadline, nothing skipped.
 PurgeSummary aPurge() {
   PurgeSummary s;
   s.organisation = "SpaceX";
-  s.appId = "app-1";
   s.retainDays = 90;
   s.cutoff = "2026-08-27T03:00:00.000000Z";
   s.deleted = 750000;
   s.tagRowsDeleted = 150000;
-  s.remaining = 7;
   s.batches = 12;
   s.durationSeconds = 21.5;
   s.rowsPerSecond = 34883.5;
   s.longestBatchSeconds = 0.4;
+  s.matchedAtStart = 750000;
+  s.wouldDelete = 750000;  // not a dry run: not written
+  s.success = true;
+  return s;
+}
+
+// The same with every field that is written only when it applies.
+PurgeSummary aPurgeWithEveryField() {
+  PurgeSummary s = aPurge();
+  s.appId = "app-1";
+  s.remaining = 7;
   s.dryRun = true;
   s.wouldDelete = 750007;
-  s.nothingToDo = false;
   s.matchedAtStart = 750007;
   s.backoffs = 2;
   s.backoffSeconds = 1.25;
@@ -37,7 +46,6 @@ PurgeSummary aPurge() {
   s.stopReason = "deadline";
   s.skippedLocked = 3;
   s.skippedReason = "held by another transaction";
-  s.success = true;
   return s;
 }
 
@@ -59,19 +67,7 @@ TableStats someStats(long long dead) {
 }
 
 TEST(Summaries, APurgeSummaryIsWrittenAsEarlierVersionsWroteIt) {
-  PurgeSummary s;
-  s.organisation = "SpaceX";
-  s.retainDays = 90;
-  s.cutoff = "2026-08-27T03:00:00.000000Z";
-  s.deleted = 750000;
-  s.tagRowsDeleted = 150000;
-  s.batches = 12;
-  s.durationSeconds = 21.5;
-  s.rowsPerSecond = 34883.5;
-  s.longestBatchSeconds = 0.4;
-  s.matchedAtStart = 750000;
-  s.wouldDelete = 750000;  // not a dry run: not written
-  s.success = true;
+  const PurgeSummary s = aPurge();
   EXPECT_EQ(Json(s).dump(),
             R"({"appId":null,"backoffSeconds":0.0,"backoffs":0,"batches":12,"cutoff":"2026-08-27T03:00:00.000000Z",)"
             R"("deleted":750000,"dryRun":false,"durationSeconds":21.5,"longestBatchSeconds":0.4,"matchedAtStart":750000,)"
@@ -80,7 +76,7 @@ TEST(Summaries, APurgeSummaryIsWrittenAsEarlierVersionsWroteIt) {
 }
 
 TEST(Summaries, APurgeSummaryWritesItsConditionalFieldsOnlyWhenTheyApply) {
-  const Json j = aPurge();
+  const Json j = aPurgeWithEveryField();
   EXPECT_EQ(j.at("appId"), "app-1");
   EXPECT_EQ(j.at("wouldDelete"), 750007);
   EXPECT_EQ(j.at("backoffReason"), "a standby lagged");
@@ -94,7 +90,7 @@ TEST(Summaries, APurgeSummaryWritesItsConditionalFieldsOnlyWhenTheyApply) {
 }
 
 TEST(Summaries, APurgeSummaryReadsBackAsItWasWritten) {
-  const PurgeSummary s = aPurge();
+  const PurgeSummary s = aPurgeWithEveryField();
   const auto back = Json(s).get<PurgeSummary>();
   EXPECT_EQ(Json(back), Json(s));
   EXPECT_EQ(back.stopReason, "deadline");
