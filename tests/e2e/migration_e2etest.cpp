@@ -25,6 +25,33 @@ bool atVersion(const Json& pm, const std::string& v) {
          conditionStatus(pm, "Ready") == "True";
 }
 
+// Follow mode: a PhaseMaintenance without a version, adopted at what runs (v2.72.0).
+void followTheRunningVersion(OperatorHarness& h) {
+  h.installCrdAndPhase();
+  h.startOperator();
+  Json spec = managedSpec("");
+  spec.erase("version");
+  h.applyPhaseMaintenance(spec);
+  h.waitForPm([](const Json& p) { return atVersion(p, "v2.72.0"); }, 60s, "adoption of v2.72.0");
+}
+
+// Helm or GitOps moves the backend's and the worker's image, retrying on a conflict as they
+// would (the operator may pause the worker between a read and a write).
+void moveBothImagesTo(OperatorHarness& h, const std::string& image) {
+  for (const std::string name : {"phase-console-backend", "phase-console-worker"}) {
+    for (int attempt = 1;; ++attempt) {
+      Json d = h.deployment(name);
+      d["spec"]["template"]["spec"]["containers"][0]["image"] = image;
+      try {
+        h.client().update(kube::resources::kDeployments, "phase", d);
+        break;
+      } catch (const kube::ApiError& e) {
+        if (e.reason() != kube::ErrorReason::Conflict || attempt == 5) throw;
+      }
+    }
+  }
+}
+
 int jobsNamedLike(OperatorHarness& h, const std::string& part) {
   int n = 0;
   std::string names;
@@ -126,26 +153,10 @@ TEST(MigrationE2E, ScaleDownGateRestoresReplicasAfterTheMigration) {
 
 TEST(MigrationE2E, FollowModeMigratesWhenTheImageMovesOutOfBand) {
   OperatorHarness h;
-  h.installCrdAndPhase();
-  h.startOperator();
-  Json spec = managedSpec("");
-  spec.erase("version");
-  h.applyPhaseMaintenance(spec);
-  h.waitForPm([](const Json& p) { return atVersion(p, "v2.72.0"); }, 60s, "adoption of v2.72.0");
+  followTheRunningVersion(h);
   // Helm or GitOps moves both images, retrying on a conflict as they would: the operator
   // pauses the worker as soon as it sees the backend move, maybe between a read and a write.
-  for (const std::string name : {"phase-console-backend", "phase-console-worker"}) {
-    for (int attempt = 1;; ++attempt) {
-      Json d = h.deployment(name);
-      d["spec"]["template"]["spec"]["containers"][0]["image"] = "docker.io/phasehq/backend:v2.73.2";
-      try {
-        h.client().update(kube::resources::kDeployments, "phase", d);
-        break;
-      } catch (const kube::ApiError& e) {
-        if (e.reason() != kube::ErrorReason::Conflict || attempt == 5) throw;
-      }
-    }
-  }
+  moveBothImagesTo(h, "docker.io/phasehq/backend:v2.73.2");
   const Json pm = h.waitForPm([](const Json& p) { return atVersion(p, "v2.73.2"); }, 60s, "currentVersion v2.73.2");
   EXPECT_EQ(jobsNamedLike(h, "migrate"), 1) << pm["status"].dump(1) << h.operatorLog();
   EXPECT_FALSE(h.deployment("phase-console-backend")["spec"].value("paused", false));
@@ -163,12 +174,7 @@ std::string imageOf(const Json& d) { return d["spec"]["template"]["spec"]["conta
 
 TEST(MigrationE2E, SchemaGateFollowsThePodsImageAndGoesWithThePhaseMaintenance) {
   OperatorHarness h;
-  h.installCrdAndPhase();
-  h.startOperator();
-  Json spec = managedSpec("");
-  spec.erase("version");
-  h.applyPhaseMaintenance(spec);
-  h.waitForPm([](const Json& p) { return atVersion(p, "v2.72.0"); }, 60s, "adoption of v2.72.0");
+  followTheRunningVersion(h);
   for (const std::string name : {"phase-console-backend", "phase-console-worker"}) {
     const Json d = h.deployment(name);
     const auto gate = gateOf(d);
@@ -182,18 +188,7 @@ TEST(MigrationE2E, SchemaGateFollowsThePodsImageAndGoesWithThePhaseMaintenance) 
     external = external || (e.value("name", "") == "EXTERNAL_MIGRATION" && e.value("value", "") == "true");
   EXPECT_TRUE(external) << backend["spec"]["template"]["spec"]["containers"].dump(1);
 
-  for (const std::string name : {"phase-console-backend", "phase-console-worker"}) {
-    for (int attempt = 1;; ++attempt) {
-      Json d = h.deployment(name);
-      d["spec"]["template"]["spec"]["containers"][0]["image"] = "docker.io/phasehq/backend:v2.73.2";
-      try {
-        h.client().update(kube::resources::kDeployments, "phase", d);
-        break;
-      } catch (const kube::ApiError& e) {
-        if (e.reason() != kube::ErrorReason::Conflict || attempt == 5) throw;
-      }
-    }
-  }
+  moveBothImagesTo(h, "docker.io/phasehq/backend:v2.73.2");
   h.waitForPm([](const Json& p) { return atVersion(p, "v2.73.2"); }, 60s, "currentVersion v2.73.2");
   for (const std::string name : {"phase-console-backend", "phase-console-worker"}) {
     const Json d = h.deployment(name);
