@@ -6,7 +6,7 @@
 // WaitingForForeignMigration).
 //
 // Pure functions over Job objects as the API serves them; the reconciler reads the Jobs
-// with one LIST (kForeignJobsSelector) only when a plan asks for them.
+// with one LIST (foreignJobsSelector()) only when a plan asks for them.
 #include <string>
 
 #include "maintenance/plan_types.hpp"
