@@ -4,6 +4,7 @@
 #include "kube/config.hpp"
 #include "maintenance/auditlogs/planner.hpp"
 #include "maintenance/labels.hpp"
+#include "maintenance/migration/foreign_jobs.hpp"
 #include "maintenance/migration/planner.hpp"
 
 namespace pmo::controller {
@@ -35,6 +36,7 @@ struct Planned {
   std::optional<std::chrono::milliseconds> requeueAfter;
   long long newRowsPurged = 0;
   long long newBytesReclaimed = 0;
+  bool needsForeignJobs = false;
 };
 
 Planned planAll(const Observed& in) {
@@ -47,6 +49,7 @@ Planned planAll(const Observed& in) {
   out.actions.insert(out.actions.end(), audit.actions.begin(), audit.actions.end());
   out.status = std::move(audit.status);
   out.requeueAfter = migration.requeueAfter;
+  out.needsForeignJobs = migration.needsForeignJobs;
   if (audit.requeueAfter && (!out.requeueAfter || *audit.requeueAfter < *out.requeueAfter))
     out.requeueAfter = audit.requeueAfter;
   out.newRowsPurged = audit.newRowsPurged;
@@ -90,6 +93,10 @@ void recordRefusal(const ReconcilerDeps& d, const nlohmann::json& pm, const Refu
 StageResult runStages(const ReconcilerDeps& d, Observed in) {
   const std::string ns = in.object.value("/metadata/namespace"_json_pointer, std::string());
   Planned planned = planAll(in);
+  if (planned.needsForeignJobs) {
+    in.foreignJobs = listForeignMigrations(d.client, ns);
+    planned = planAll(in);
+  }
   if (referencesPassword(planned.actions) && !readPassword(d.client, ns, in.spec.database.passwordSecretRef)) {
     in.passwordSecretFound = false;
     planned = planAll(in);
@@ -125,6 +132,25 @@ StageResult runStages(const ReconcilerDeps& d, Observed in) {
   in.object["status"] = result.status;
   runRecoveries(d, in, result);
   return result;
+}
+
+std::vector<nlohmann::json> listForeignMigrations(kube::Client& client, const std::string& ns) {
+  std::vector<nlohmann::json> out;
+  kube::ListOptions opts;
+  opts.labelSelector = maintenance::foreignJobsSelector();
+  try {
+    client.listPages(kube::resources::kJobs, ns, opts, [&out](nlohmann::json& items) {
+      for (auto& job : items)
+        if (maintenance::isForeignMigration(job)) out.push_back(std::move(job));
+    });
+  } catch (const kube::ApiError& e) {
+    if (e.reason() == kube::ErrorReason::Forbidden)
+      throw std::runtime_error("the operator may not list Jobs in namespace " + ns +
+                               " (it looks for a running manage.py migrate Job before starting its own): grant "
+                               "list on batch/jobs there (deploy/namespaced/role.yaml, or the chart's RBAC)");
+    throw;
+  }
+  return out;
 }
 
 std::optional<Secret> readPassword(kube::Client& client, const std::string& ns,

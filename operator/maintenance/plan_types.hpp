@@ -27,6 +27,11 @@ struct Observed {
   std::vector<Json> cronJobs;          // CronJobs owned by this PhaseMaintenance
   std::vector<Json> pods;              // Pods of owned Jobs (termination messages)
   bool passwordSecretFound = true;     // spec.database.passwordSecretRef resolves (name and key)
+  // The Jobs of the namespace that run `manage.py migrate` and are not this operator's
+  // (migration/foreign_jobs.hpp). Not cached: read with one LIST only when a plan asks for
+  // them (Plan::needsForeignJobs), i.e. just before the operator's migration Job would start.
+  // nullopt: not read in this pass (never taken to mean "none").
+  std::optional<std::vector<Json>> foreignJobs;
   std::string operatorImage;           // this operator's own image (for CronJobs)
   TimePoint now;
 };
@@ -89,6 +94,9 @@ struct Plan {
   std::vector<Action> actions;
   Json status;
   std::optional<std::chrono::milliseconds> requeueAfter;
+  // Planned without Observed::foreignJobs, which this pass needs: the caller lists them and
+  // plans again (this plan stops before the step that needs them).
+  bool needsForeignJobs = false;
 
   void requeueNoLaterThan(std::chrono::milliseconds d) {
     if (!requeueAfter || d < *requeueAfter) requeueAfter = d;

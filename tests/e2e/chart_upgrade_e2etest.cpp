@@ -204,15 +204,15 @@ TEST(ChartUpgradeE2E, ManagedModeUnderAChartThatKeepsItsOwnVersionReportsAConfli
   if (::testing::Test::HasFailure()) std::cerr << h.operatorLog();
 }
 
-// DISABLED, not built yet: waiting for a running Job it does not own that runs `manage.py migrate`
-// (its Job starts while the hook runs); the gate-image lag
-// above also lets the new pods serve before either migration.
-TEST(ChartUpgradeE2E, DISABLED_TheChartsHookJobRunningIsWaitedForBeforeTheOperatorsMigration) {
+// The operator's migration Job starts only after the chart's post-upgrade hook Job (which it
+// does not own and cannot turn off) finished, and says why it waits meanwhile. The
+// every-pod check still meets the gate-image lag described above.
+TEST(ChartUpgradeE2E, TheChartsHookJobRunningIsWaitedForBeforeTheOperatorsMigration) {
   OperatorHarness h;
   installChart(h);
   PodSchemaCheck check(h, kNs, {chart::kRepository});
   sandbox::JobBehaviour hook;
-  hook.duration = 4s;
+  hook.duration = 12s;  // long enough that the operator meets it running, even on a loaded machine
   h.sandbox().controls().setJobBehaviour(chart::kHookJob, hook);
   h.startOperator();
   adopt(h, chartSpec());
@@ -221,7 +221,20 @@ TEST(ChartUpgradeE2E, DISABLED_TheChartsHookJobRunningIsWaitedForBeforeTheOperat
   Json job = chart::object("migrations-hook-job", kNs);
   chart::setVersion(job, kNew);
   h.client().create(res::kJobs, kNs, job);
+  const std::string hookId = kNs + "/" + chart::kHookJob;
+  h.waitForPm(
+      [&](const Json& p) {
+        return conditionReason(p, "Migrated") == "WaitingForForeignMigration" &&
+               p.value("/status/migration/message"_json_pointer, std::string()).find(hookId) != std::string::npos;
+      },
+      30s, "Migrated=False, WaitingForForeignMigration naming " + hookId);
+  EXPECT_TRUE(migrationJobs(h).empty()) << "the operator's Job was created while the hook runs";
   h.waitForPm([&](const Json& p) { return atVersion(p, kNew); }, 90s, "the move to " + kNew);
+  int waitEvents = 0;
+  for (const auto& e : h.events())
+    waitEvents += e.value("reason", "") == "WaitingForForeignMigration" &&
+                  e.value("message", "").find(hookId) != std::string::npos;
+  EXPECT_EQ(waitEvents, 1) << "one Normal Event when the wait starts";
   const Json hookJob = h.client().get(res::kJobs, kNs, chart::kHookJob);
   const std::string hookDone = hookJob.value("/status/completionTime"_json_pointer, std::string());
   ASSERT_FALSE(hookDone.empty());

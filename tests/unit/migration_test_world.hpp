@@ -10,6 +10,7 @@
 
 #include "maintenance/labels.hpp"
 #include "maintenance/migration/deployment_patch.hpp"
+#include "maintenance/migration/foreign_jobs.hpp"
 #include "maintenance/migration/planner.hpp"
 #include "maintenance/migration/schema_gate.hpp"
 #include "support/fixtures.hpp"
@@ -62,6 +63,10 @@ struct World {
   PhaseMaintenanceSpec spec;
   std::optional<Json> backend, worker;
   std::vector<Json> jobs, pods;
+  // Jobs of the namespace that are not the operator's (the chart's hook Job): what the
+  // reconciler's LIST returns when a plan asks for them (foreignLists counts the asks).
+  std::vector<Json> namespaceJobs;
+  mutable int foreignLists = 0;
   bool secretFound = true;
   TimePoint now = parseTime("2026-11-25T20:00:00Z").value();
   int rv = 5000;
@@ -115,7 +120,18 @@ struct World {
     return o;
   }
 
-  Plan plan() const { return planMigration(observed()); }
+  // As the reconciler plans: without the namespace's other Jobs, and again with them (those
+  // its LIST keeps) when the plan asks.
+  Plan plan() const {
+    Observed o = observed();
+    Plan p = planMigration(o);
+    if (!p.needsForeignJobs) return p;
+    ++foreignLists;
+    o.foreignJobs.emplace();
+    for (const auto& j : namespaceJobs)
+      if (isForeignMigration(j)) o.foreignJobs->push_back(j);
+    return planMigration(o);
+  }
 
   static void bump(Json& d) {
     d["metadata"]["generation"] = d["metadata"].value("generation", 0) + 1;

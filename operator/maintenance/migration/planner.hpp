@@ -13,7 +13,8 @@
 //  - Every Deployment write is a guarded JSON Patch (maintenance/migration/deployment_patch.hpp).
 //
 // The caller: skips planMigration when spec.suspend is true (suspend changes nothing);
-// calls planFinalize instead when metadata.deletionTimestamp is set; writes Plan::status
+// calls planFinalize instead when metadata.deletionTimestamp is set; when Plan::needsForeignJobs
+// is set, lists the namespace's Jobs into Observed::foreignJobs and plans again; writes Plan::status
 // (this planner leaves status.observedGeneration to the caller) when it differs from the
 // observed one; executes actions in order and stops at the first that fails.
 #include <optional>
@@ -47,6 +48,8 @@ enum class Step {
   Pausing,                    // Follow mode: backend and worker paused
   BackingUp,                  // migrations.backup.enabled: the backup Job
   ScalingDown,                // gate ScaleDown: backend and worker at 0 replicas
+  WaitingForForeignMigration, // a Job the operator does not own runs `manage.py migrate`
+                              // (Phase's chart's hook): the operator's own waits for it
   Migrating,                  // the migration Job
   RollingOut,                 // the Deployments released and rolling out
   Failed,                     // a Job failed; resumes when it is deleted or the target moves
@@ -80,6 +83,9 @@ inline constexpr const char* kUnorderedVersion = "UnorderedVersion";
 inline constexpr const char* kVersionPinned = "VersionPinned";
 // Migrated=Unknown: the running tag is mutable (`latest`) and not pinned by a digest.
 inline constexpr const char* kTagNotPinned = "TagNotPinnedByDigest";
+// Migrated=False while a foreign migrate Job has run longer than
+// spec.migrations.activeDeadlineSeconds: still waited for, with a Warning.
+inline constexpr const char* kForeignMigrationOverdue = "ForeignMigrationOverdue";
 // Conflict condition.
 inline constexpr const char* kImageSetByAnotherManager = "ImageSetByAnotherManager";
 inline constexpr const char* kConflictResolved = "Resolved";

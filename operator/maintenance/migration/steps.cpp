@@ -5,9 +5,11 @@
 // write or a wait. The cursor never moves back (a purge Job that starts after the wait
 // does not stall a migration). Failed leaves the walk until its Job is deleted.
 #include <array>
+#include <utility>
 
 #include "maintenance/migration/deployment_patch.hpp"
 #include "maintenance/migration/deployment_state.hpp"
+#include "maintenance/migration/foreign_jobs.hpp"
 #include "maintenance/migration/job_builder.hpp"
 #include "maintenance/labels.hpp"
 #include "maintenance/migration/internal.hpp"
@@ -142,6 +144,62 @@ Outcome scaleDown(Ctx& ctx, const Move& mv) {
   return Outcome::Done;
 }
 
+// The oldest running foreign migrate Job of the namespace (the same one on every pass).
+const Json* oldestForeignMigration(const Ctx& ctx) {
+  const Json* oldest = nullptr;
+  auto key = [](const Json& j) {
+    return std::make_pair(jobStartTime(j), j.value("/metadata/name"_json_pointer, std::string()));
+  };
+  for (const auto& job : *ctx.in.foreignJobs)
+    if (job.value("/metadata/namespace"_json_pointer, ctx.ns) == ctx.ns && isForeignMigration(job) &&
+        (!oldest || key(job) < key(*oldest)))
+      oldest = &job;
+  return oldest;
+}
+
+// Django's migrate takes no lock: two at once can both apply a migration, and the second
+// fails (or runs a data migration twice). A running migrate Job the operator does not own
+// (Phase's chart's hook) is waited for, with the gates held, until it completes, fails or
+// is deleted; the operator's own migrate then runs anyway (idempotent) and reports its own
+// result. Past spec.migrations.activeDeadlineSeconds it is still waited for, with a Warning
+// naming the fix: starting beside it is the one thing this step exists to prevent. Once
+// the operator's Job of this run exists, nothing is waited for.
+Outcome waitForForeignMigration(Ctx& ctx, const Move& mv) {
+  using S = JobView::State;
+  const S own = findJob(ctx.in, migrationJobName(ctx.name, mv.to), mv.runId).state;
+  if (own == S::Active || own == S::Succeeded || own == S::Failed) return Outcome::Done;
+  if (!ctx.in.foreignJobs) {  // the caller lists them and plans again
+    ctx.plan.needsForeignJobs = true;
+    ctx.plan.requeueNoLaterThan(kRequeueStart);
+    return Outcome::Wait;
+  }
+  const Json* foreign = oldestForeignMigration(ctx);
+  if (!foreign) return Outcome::Done;
+  const std::string name = foreign->value("/metadata/name"_json_pointer, std::string());
+  const std::string job = "Job " + ctx.ns + "/" + name + " (not the operator's; it runs manage.py migrate";
+  const std::string since = jobStartTime(*foreign);
+  const std::string why = ": Django's migrate takes no lock, so two at once can apply the same migration twice";
+  if (mv.oldStep != Step::WaitingForForeignMigration)
+    ctx.event("Normal", stepName(Step::WaitingForForeignMigration),
+              "waiting for " + job + ") to finish before migrating to " + mv.to);
+  const auto deadline = std::chrono::seconds(ctx.in.spec.migrations.activeDeadlineSeconds);
+  const auto started = parseTime(since);
+  if (!started || ctx.in.now - *started <= deadline)
+    return wait(ctx, Step::WaitingForForeignMigration,
+                "waiting for " + job + ", since " + since + ") to finish before migrating to " + mv.to + why +
+                    ". The operator's migration Job starts when that Job completes, fails or is deleted",
+                kRequeueJob);
+  const std::string overdue =
+      job + ") has run since " + since + ", longer than spec.migrations.activeDeadlineSeconds (" +
+      std::to_string(deadline.count()) + "s); the operator still waits for it before migrating to " + mv.to + why +
+      ". Read its logs (kubectl logs -n " + ctx.ns + " job/" + name + "); if it hangs, delete it (kubectl delete job -n " +
+      ctx.ns + " " + name + ") and the operator's migration Job starts";
+  setStep(ctx, Step::WaitingForForeignMigration, overdue);
+  ctx.condition(conditions::kMigrated, false, reasons::kForeignMigrationOverdue, overdue, "Warning");
+  ctx.plan.requeueNoLaterThan(kRequeueJob);
+  return Outcome::Wait;
+}
+
 Outcome migrate(Ctx& ctx, const Move& mv) {
   const auto& spec = ctx.in.spec;
   const std::string name = migrationJobName(ctx.name, mv.to);
@@ -227,12 +285,13 @@ struct Transition {
   Outcome (*run)(Ctx&, const Move&);
 };
 
-const std::array<Transition, 8> kTable = {{
+const std::array<Transition, 9> kTable = {{
     {Step::Pending, "Pending", Phase::Pending, always, recorded},
     {Step::Pausing, "Pausing", Phase::Pending, followMode, pause},
     {Step::WaitingForMaintenanceJobs, "WaitingForMaintenanceJobs", Phase::Pending, always, waitForMaintenanceJobs},
     {Step::BackingUp, "BackingUp", Phase::BackingUp, backupEnabled, backUp},
     {Step::ScalingDown, "ScalingDown", Phase::Migrating, scaleDownGate, scaleDown},
+    {Step::WaitingForForeignMigration, "WaitingForForeignMigration", Phase::Migrating, always, waitForForeignMigration},
     {Step::Migrating, "Migrating", Phase::Migrating, always, migrate},
     {Step::RollingOut, "RollingOut", Phase::RollingOut, always, rollOut},
     {Step::Failed, "Failed", Phase::Failed, never, nullptr},  // left by failMigration, never walked into
@@ -254,7 +313,7 @@ std::optional<Step> resumeAfterFailure(Ctx& ctx, const Move& mv) {
   const JobView view = findJob(ctx.in, job, mv.runId);
   if (job.empty() || view.state == JobView::State::Absent) {
     ctx.event("Normal", "MigrationRetried", "Job " + job + " was deleted: retrying the move from " + mv.from + " to " + mv.to);
-    return migrationJob.empty() ? Step::BackingUp : Step::Migrating;
+    return migrationJob.empty() ? Step::BackingUp : Step::WaitingForForeignMigration;
   }
   ctx.phase(phaseForStep(Step::Failed));
   if (view.state == JobView::State::Deleting) ctx.plan.requeueNoLaterThan(kRequeueJob);
