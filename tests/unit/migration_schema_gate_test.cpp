@@ -249,12 +249,19 @@ TEST(SchemaGate, ProbeIsAddedGuardedThenQuietAndAStaleOneReplaced) {
   auto gate = schemagate::ensureGate(d, "backend", "phase");
   EXPECT_FALSE(gate.foreignProbe);
   ASSERT_TRUE(touches(gate.ops, kProbePath));
-  bool namedTest = false, rvTest = false;
-  for (const auto& o : gate.ops) {
-    namedTest = namedTest || (o["op"] == "test" && o["path"] == "/spec/template/spec/containers/0/name");
-    rvTest = rvTest || (o["op"] == "test" && o["path"] == "/metadata/resourceVersion");
-  }
-  EXPECT_TRUE(namedTest && rvTest) << gate.ops.dump();
+  bool guarded = false;
+  for (const auto& o : gate.ops)
+    guarded = guarded || (o["op"] == "test" && o["path"] == "/spec/template/spec/containers/0" &&
+                          o["value"] == containerOf(w.backend));
+  EXPECT_TRUE(guarded) << "the container as planned from guards the add" << gate.ops.dump();
+  // a concurrent change of the container (a probe set meanwhile) fails the patch as a whole
+  Json changed = d;
+  changed["spec"]["template"]["spec"]["containers"][0]["startupProbe"] = {{"tcpSocket", {{"port", 8000}}}};
+  EXPECT_THROW(changed.patch(gate.ops), nlohmann::json::exception);
+  // a status write (another resourceVersion) does not
+  Json moved = d;
+  moved["metadata"]["resourceVersion"] = "99999";
+  EXPECT_NO_THROW(moved.patch(gate.ops));
   d = d.patch(gate.ops);
   EXPECT_EQ(d.at(Json::json_pointer(kProbePath)), *schemagate::startupProbe(d, "backend"));
   EXPECT_TRUE(schemagate::ensureGateOps(d, "backend", "phase").empty());

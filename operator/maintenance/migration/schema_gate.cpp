@@ -193,8 +193,9 @@ GateOps ensureGate(const Json& d, const std::string& containerName, const std::s
   const std::string probePath = containerPath(index) + "/startupProbe";
   const Json probe = *startupProbe(d, containerName);
   if (!c.contains("startupProbe") || c["startupProbe"].is_null()) {
-    ops.push_back(op("test", containerPath(index) + "/name", containerName));
-    ops.push_back(rvTest(d));  // `add` would replace a probe set concurrently
+    // `add` would replace a probe set concurrently: the guard is the whole container as
+    // planned from (not the resourceVersion, which every status write of a rollout moves)
+    ops.push_back(op("test", containerPath(index), c));
     ops.push_back(op("add", probePath, probe));
   } else if (!isGateProbe(c["startupProbe"])) {
     out.foreignProbe = true;

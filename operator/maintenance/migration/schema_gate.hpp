@@ -32,9 +32,11 @@
 //    successThreshold 1. The script starts with kProbeMarker: a startupProbe without it is
 //    not the operator's and is never replaced or removed (the gate then runs only in the
 //    init container; ensureGate reports it).
-//    Honest limit: with a stale init container the process of the new image starts (and
-//    the worker consumes jobs) before the probe has passed; only Readiness is held, so the
-//    backend gets no Service traffic.
+//    Honest limit: with a stale init container (any tool that changes only the main
+//    container's image: the pods the Deployment controller starts before the operator's
+//    pass, or all of them while the operator is down) the process of the new image starts
+//    (and the worker consumes jobs) before the probe has passed; only Readiness is held, so
+//    the backend gets no Service traffic.
 //  - The Deployment carries annotation kGateAnnotation = <PhaseMaintenance name> while the
 //    operator keeps the gate; the init container, the probe and the annotation go together
 //    (finalizer, or migrations.podGate: false).
