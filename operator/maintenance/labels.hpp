@@ -26,6 +26,11 @@ namespace pmo::maintenance::annotations {
 inline constexpr const char* kReplicasBefore = "maintenance.phase.dev/replicas-before-migration";
 // On a Deployment paused by the operator (Follow mode): "true", so only our pause is undone.
 inline constexpr const char* kPausedByOperator = "maintenance.phase.dev/paused-by-operator";
+// On the backend Deployment once the operator set EXTERNAL_MIGRATION=true on its container:
+// what the entry was before ("absent", or the replaced entry as JSON), so that the finalizer
+// gives it back. Written once, with the first change; never overwritten.
+inline constexpr const char* kExternalMigrationBefore = "maintenance.phase.dev/external-migration-before";
+inline constexpr const char* kExternalMigrationAbsent = "absent";
 // On children: the hash of the spec they were built from, to detect drift cheaply.
 inline constexpr const char* kSpecHash = "maintenance.phase.dev/spec-hash";
 // On the PhaseMaintenance: the finalizer that restores Deployments on deletion.

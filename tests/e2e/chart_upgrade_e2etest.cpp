@@ -62,6 +62,19 @@ bool hasGate(const Json& d) {
   return false;
 }
 
+bool hasProbe(const Json& d) {
+  for (const auto& c : d.value("/spec/template/spec/containers"_json_pointer, Json::array()))
+    if (c.value("/startupProbe/exec/command/2"_json_pointer, std::string()).find("migrate --check") != std::string::npos)
+      return true;
+  return false;
+}
+
+std::string gateImage(const Json& d) {
+  for (const auto& c : d.value("/spec/template/spec/initContainers"_json_pointer, Json::array()))
+    if (c.value("name", "") == "wait-for-schema") return c.value("image", "");
+  return "";
+}
+
 bool atVersion(const Json& pm, const std::string& v) {
   return pm.value("/status/currentVersion"_json_pointer, std::string()) == v && conditionStatus(pm, "Ready") == "True";
 }
@@ -118,13 +131,13 @@ void adopt(OperatorHarness& h, const Json& spec, const std::string& version = kO
       << "the operator keeps a wait-for-schema init container on the chart's pod templates\n" << h.operatorLog();
 }
 
-// DISABLED, a known gap (README "With Phase's Helm chart"): the gate runs in its own init container whose image the
-// operator copies from the backend container and re-asserts on its passes; a `helm upgrade`
-// changes only the backend container's image (three-way strategic merge), so until the
-// operator's next pass (never, while it is stopped) the new pods run `migrate --check` in the
-// OLD image, pass, and serve v2.74.0 on the v2.73.2 schema. PodSchemaCheck reports exactly
-// that. Enable once the gate follows the pod's own image without the operator.
-TEST(ChartUpgradeE2E, DISABLED_AHelmImageChangeWithTheOperatorStoppedWaitsInThePodsUntilTheOperatorMigrates) {
+// The operator is down while Helm (or a GitOps tool) changes the image: a three-way strategic
+// merge of the main containers' image only, which keeps the operator's init container with
+// the OLD image and its startup probe (the chart renders none). The new pods' init container
+// passes (old image, old schema); their startup probe runs the check in the NEW image and
+// keeps them not Ready. The old pod keeps serving; the operator started later migrates and
+// the new pods become Ready. PodSchemaCheck watches every pod throughout.
+TEST(ChartUpgradeE2E, AHelmImageChangeWithTheOperatorStoppedWaitsInThePodsUntilTheOperatorMigrates) {
   OperatorHarness h;
   installChart(h);
   PodSchemaCheck check(h, kNs, {chart::kRepository});
@@ -134,9 +147,21 @@ TEST(ChartUpgradeE2E, DISABLED_AHelmImageChangeWithTheOperatorStoppedWaitsInTheP
   h.stopOperator();
   helmSetVersion(h, kNew);  // helm upgrade --no-hooks, or a GitOps tool, while the operator is down
   const std::string next = std::string(chart::kRepository) + ":" + kNew;
+  for (const char* name : {chart::kBackend, chart::kWorker}) {
+    const Json d = h.deployment(name);
+    EXPECT_TRUE(hasProbe(d)) << name << ": Helm's merge keeps the operator's startup probe";
+    EXPECT_NE(gateImage(d), containerImage(d, name == std::string(chart::kBackend) ? "backend" : "worker"))
+        << "the init container's image is stale while the operator is down";
+  }
   ASSERT_TRUE(eventually([&] { return pods(h, "backend").size() == 2; }, 20s)) << "maxSurge 1: a new pod next to the old";
   std::this_thread::sleep_for(3s);  // ten times the sandbox's time to Ready
   EXPECT_EQ(readyPods(h, "backend", next), 0) << "a pod of " << kNew << " is Ready before its migrations";
+  EXPECT_EQ(readyPods(h, "worker", next), 0) << "a worker pod of " << kNew << " is Ready before its migrations";
+  for (const auto& p : pods(h, "backend")) {
+    if (p["spec"]["containers"][0].value("image", "") != next) continue;
+    EXPECT_FALSE(p.value("/status/containerStatuses/0/started"_json_pointer, true))
+        << "the stale init container let it start; the startup probe in its own image holds it";
+  }
   EXPECT_EQ(readyPods(h, "backend", std::string(chart::kRepository) + ":" + kOld), 1) << "the old pod keeps serving";
   EXPECT_EQ(h.sandbox().controls().schemaVersion(kNs), kOld);
   h.startOperator({}, 1);
@@ -205,8 +230,7 @@ TEST(ChartUpgradeE2E, ManagedModeUnderAChartThatKeepsItsOwnVersionReportsAConfli
 }
 
 // The operator's migration Job starts only after the chart's post-upgrade hook Job (which it
-// does not own and cannot turn off) finished, and says why it waits meanwhile. The
-// every-pod check still meets the gate-image lag described above.
+// does not own and cannot turn off) finished, and says why it waits meanwhile.
 TEST(ChartUpgradeE2E, TheChartsHookJobRunningIsWaitedForBeforeTheOperatorsMigration) {
   OperatorHarness h;
   installChart(h);
@@ -245,9 +269,10 @@ TEST(ChartUpgradeE2E, TheChartsHookJobRunningIsWaitedForBeforeTheOperatorsMigrat
   if (::testing::Test::HasFailure()) std::cerr << h.operatorLog();
 }
 
-// DISABLED, the same gap: the migration Job does run the mirror's image, but the gate-image
-// lag described above lets the mirror's v2.74.0 pods serve before the migration.
-TEST(ChartUpgradeE2E, DISABLED_FollowModeWithAMirroredRepositoryMigratesWithTheMirrorsImage) {
+// Follow mode with global.images.backend.repository set to a mirror: the migration Job runs
+// exactly the mirror's image, and no pod of the mirror's v2.74.0 is Ready before it ran (the
+// startup probe checks in the pod's own image, whatever the init container's).
+TEST(ChartUpgradeE2E, FollowModeWithAMirroredRepositoryMigratesWithTheMirrorsImage) {
   OperatorHarness h;
   installChart(h, kMirror);
   PodSchemaCheck check(h, kNs, {kMirror, chart::kRepository});
@@ -286,6 +311,82 @@ TEST(ChartUpgradeE2E, TheChartsLatestDefaultNeverServesANewerImageOnAnOlderSchem
   EXPECT_EQ(readyPods(h, "backend", latest), 1) << "the pod that pulled " << kNew << " waits for its migrations";
   check.finish();
   EXPECT_GT(check.readyPodsSeen(), 0);
+  if (::testing::Test::HasFailure()) std::cerr << h.operatorLog();
+}
+
+std::vector<Json> templates(OperatorHarness& h) {
+  std::vector<Json> out;
+  for (const char* name : {chart::kBackend, chart::kWorker}) {
+    const Json d = h.deployment(name);
+    out.push_back(d["spec"]["template"]["spec"]);
+  }
+  return out;
+}
+
+// migrations.podGate: false takes the init container and the probe out (one rollout) and
+// keeps EXTERNAL_MIGRATION: the operator still migrates.
+TEST(ChartUpgradeE2E, PodGateFalseTakesTheGateOutAndKeepsExternalMigration) {
+  OperatorHarness h;
+  installChart(h);
+  PodSchemaCheck check(h, kNs, {chart::kRepository});
+  h.startOperator();
+  adopt(h, chartSpec());
+  ASSERT_TRUE(eventually([&] { return hasProbe(h.deployment(chart::kBackend)) && hasProbe(h.deployment(chart::kWorker)); }, 10s));
+  Json spec = chartSpec();
+  spec["migrations"]["podGate"] = false;
+  h.applyPhaseMaintenance(spec);
+  ASSERT_TRUE(eventually([&] {
+    for (const char* name : {chart::kBackend, chart::kWorker}) {
+      const Json d = h.deployment(name);
+      if (hasGate(d) || hasProbe(d) || d.value("/metadata/annotations"_json_pointer, Json::object()).contains("maintenance.phase.dev/schema-gate"))
+        return false;
+    }
+    return true;
+  }, 30s)) << h.operatorLog();
+  const Json env = h.deployment(chart::kBackend)["spec"]["template"]["spec"]["containers"][0]["env"];
+  bool external = false;
+  for (const auto& e : env)
+    external = external || (e.value("name", "") == "EXTERNAL_MIGRATION" && e.value("value", "") == "true");
+  EXPECT_TRUE(external) << env.dump();
+  // Without the gate the promise does not hold (the Deployment controller starts new pods before
+  // any operator pass): the check ends here, and the move still migrates.
+  check.finish();
+  helmSetVersion(h, kNew);
+  h.waitForPm([&](const Json& p) { return atVersion(p, kNew); }, 90s, "the move to " + kNew);
+  EXPECT_FALSE(hasGate(h.deployment(chart::kBackend)));
+  EXPECT_FALSE(hasProbe(h.deployment(chart::kBackend)));
+  if (::testing::Test::HasFailure()) std::cerr << h.operatorLog();
+}
+
+// Deleting the PhaseMaintenance gives the chart's Deployments back as Helm rendered them: no
+// init container, no probe, no annotation and no EXTERNAL_MIGRATION of the operator's (else
+// Phase's start.sh would never migrate again once the operator is gone).
+TEST(ChartUpgradeE2E, DeletingThePhaseMaintenanceLeavesNoneOfTheOperatorsChanges) {
+  OperatorHarness h;
+  installChart(h);
+  PodSchemaCheck check(h, kNs, {chart::kRepository});
+  const std::vector<Json> rendered = templates(h);
+  h.startOperator();
+  adopt(h, chartSpec());
+  ASSERT_NE(templates(h), rendered);
+  h.client().remove(res::kPhaseMaintenances, kNs, "phase");
+  ASSERT_TRUE(eventually([&] {
+    try {
+      h.client().get(res::kPhaseMaintenances, kNs, "phase");
+      return false;
+    } catch (const kube::ApiError& e) {
+      return e.reason() == kube::ErrorReason::NotFound;
+    }
+  }, 30s)) << "the finalizer is removed once the Deployments are given back\n" << h.operatorLog();
+  const std::vector<Json> after = templates(h);
+  EXPECT_EQ(after[0], rendered[0]) << after[0].dump(1);
+  EXPECT_EQ(after[1], rendered[1]) << after[1].dump(1);
+  for (const char* name : {chart::kBackend, chart::kWorker}) {
+    const Json annotations = h.deployment(name).value("/metadata/annotations"_json_pointer, Json::object());
+    for (auto it = annotations.begin(); it != annotations.end(); ++it)
+      EXPECT_NE(it.key().rfind("maintenance.phase.dev/", 0), 0u) << name << " keeps " << it.key() << "=" << it->dump();
+  }
+  check.finish();
   if (::testing::Test::HasFailure()) std::cerr << h.operatorLog();
 }
 

@@ -61,6 +61,7 @@ class ReplicaSetController {
     std::string name;
     std::chrono::system_clock::time_point readyAt;  // max(): never (stuck, or gated)
     bool gated = false;                             // still waiting in the schema gate
+    bool probing = false;                           // running, its schema startup probe not passed yet
   };
   void enqueue(const std::string& ns, const std::string& name);
   void sync(const std::string& ns, const std::string& name);

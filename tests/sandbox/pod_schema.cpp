@@ -102,4 +102,13 @@ const nlohmann::json* schemaGate(const nlohmann::json& podSpec) {
   return nullptr;
 }
 
+const nlohmann::json* schemaProbeContainer(const nlohmann::json& podSpec) {
+  if (!podSpec.contains("containers") || !podSpec["containers"].is_array()) return nullptr;
+  for (const auto& c : podSpec["containers"]) {
+    const auto cmd = c.value("/startupProbe/exec/command"_json_pointer, nlohmann::json::array());
+    if (mentions(cmd, "manage.py") && mentions(cmd, "migrate") && mentions(cmd, "--check")) return &c;
+  }
+  return nullptr;
+}
+
 }  // namespace pmo::sandbox

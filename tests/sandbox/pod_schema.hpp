@@ -14,6 +14,13 @@
 // - A pod whose template has the gate passes it only when the schema is at or beyond its
 //   version (versions compare as vMAJOR.MINOR.PATCH numbers; other strings only equal
 //   themselves); until then it stays in Init, not Ready, with the gate's line in its log.
+//   The gate's version is that of the init container's OWN image (which the operator copies
+//   from the main container, and which a `helm upgrade` with the operator down leaves stale).
+// - Then, as the kubelet runs a startup probe: a container whose startupProbe execs the
+//   gate's check (`manage.py migrate --check`) runs but is not started and not Ready until
+//   the schema is at or beyond the version of THAT container's image; readiness follows
+//   after the Deployment behaviour's readyAfter. Not modelled: the kubelet's restart of the
+//   container after failureThreshold failures (the simulated probe simply keeps failing).
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -55,5 +62,8 @@ std::string imageTag(const std::string& image);
 std::optional<std::string> migrationImage(const nlohmann::json& job);
 // The gate init container of a pod spec, or nullptr.
 const nlohmann::json* schemaGate(const nlohmann::json& podSpec);
+// The first container of a pod spec whose startupProbe execs the gate's check
+// (`manage.py migrate --check`), or nullptr.
+const nlohmann::json* schemaProbeContainer(const nlohmann::json& podSpec);
 
 }  // namespace pmo::sandbox

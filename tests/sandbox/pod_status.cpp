@@ -57,7 +57,8 @@ nlohmann::json newPod(const nlohmann::json& rs, const nlohmann::json& tmpl, Sche
   return pod;
 }
 
-nlohmann::json podStatus(const nlohmann::json& pod, bool initializing, bool ready) {
+nlohmann::json podStatus(const nlohmann::json& pod, bool initializing, bool ready, bool probing) {
+  if (probing) ready = false;
   nlohmann::json status = pod.value("status", nlohmann::json::object());
   const auto& spec = pod.value("spec", nlohmann::json::object());
   const auto inits = spec.value("initContainers", nlohmann::json::array());
@@ -75,10 +76,13 @@ nlohmann::json podStatus(const nlohmann::json& pod, bool initializing, bool read
   }
   if (initStatuses.empty()) status.erase("initContainerStatuses");
   else status["initContainerStatuses"] = initStatuses;
+  const nlohmann::json* probed = probing ? schemaProbeContainer(spec) : nullptr;
   nlohmann::json statuses = nlohmann::json::array();
-  for (const auto& c : containers)
+  for (const auto& c : containers) {
+    const bool starting = probed && probed->value("name", "") == c.value("name", "");
     statuses.push_back(initializing ? containerStatus(pod, c, {{"waiting", {{"reason", "PodInitializing"}}}}, false, false)
-                                    : containerStatus(pod, c, {{"running", {{"startedAt", started}}}}, ready, true));
+                                    : containerStatus(pod, c, {{"running", {{"startedAt", started}}}}, ready, !starting));
+  }
   status["containerStatuses"] = statuses;
   setCondition(status, "PodScheduled", "True", "", "");
   if (initializing) {

@@ -14,8 +14,10 @@ nlohmann::json newPod(const nlohmann::json& rs, const nlohmann::json& podTemplat
 // The imageID the pod's (init) container `name` was started from; "" when unknown.
 std::string podImageId(const nlohmann::json& pod, const std::string& name);
 // `initializing`: an init container still runs (phase Pending, Initialized False, the first
-// unfinished init container running). Otherwise Running, Ready as `ready` says.
-nlohmann::json podStatus(const nlohmann::json& pod, bool initializing, bool ready);
+// unfinished init container running). Otherwise Running, Ready as `ready` says; with
+// `probing`, the container whose startup probe is the schema check is running but not
+// started (and nothing is Ready).
+nlohmann::json podStatus(const nlohmann::json& pod, bool initializing, bool ready, bool probing = false);
 bool podReady(const nlohmann::json& pod);
 
 }  // namespace pmo::sandbox

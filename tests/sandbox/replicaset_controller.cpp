@@ -5,8 +5,10 @@
 // follow spec.replicas at once. A pod is ready DeploymentBehaviour::readyAfter after its init
 // containers finished (never when stuck) and available minReadySeconds later. A pod whose
 // template has the schema gate (pod_schema.hpp) stays in Init (phase Pending, Initialized
-// False, the gate's line in its log) until its namespace's schema has its version; then it
-// starts like any other. Status fields serialize as apps/v1 ReplicaSetStatus does (replicas
+// False, the gate's line in its log) until its namespace's schema has the version of the
+// gate's image; then it starts. A container whose startupProbe is the gate's check is then
+// running but not started, the pod not Ready, until the schema has the version of that
+// container's own image; then readiness follows as for any other pod. Status fields serialize as apps/v1 ReplicaSetStatus does (replicas
 // always, others omitted when zero); status.observedGeneration follows metadata.generation.
 // A ReplicaSet being deleted is left alone (the garbage collector deletes its pods). No write
 // when nothing changed.
@@ -68,7 +70,7 @@ void ReplicaSetController::schemaChanged(const std::string& ns) {
   for (const auto& rs : w_.store.list(kReplicaSets, ns)) {
     auto it = pods_.find(metaString(*rs, "uid"));
     if (it == pods_.end()) continue;
-    if (std::any_of(it->second.begin(), it->second.end(), [](const SimPod& p) { return p.gated; }))
+    if (std::any_of(it->second.begin(), it->second.end(), [](const SimPod& p) { return p.gated || p.probing; }))
       enqueue(ns, metaString(*rs, "name"));
   }
 }
@@ -86,7 +88,7 @@ void ReplicaSetController::behaviourChanged() {
     if (it == pods_.end()) continue;
     const DeploymentBehaviour b = behaviourOf(*rs);
     for (auto& p : it->second)
-      if (!p.gated && p.readyAt > now) p.readyAt = b.stuck ? kNever : now + b.readyAfter;
+      if (!p.gated && !p.probing && p.readyAt > now) p.readyAt = b.stuck ? kNever : now + b.readyAfter;
     enqueue(metaString(*rs, "namespace"), metaString(*rs, "name"));
   }
 }
@@ -100,7 +102,9 @@ std::vector<ReplicaSetController::SimPod> ReplicaSetController::adopt(const nloh
   for (const auto& pod : w_.store.list(kPods, metaString(rs, "namespace"))) {
     if (!ownedBy(*pod, uid) || (*pod)["metadata"].contains("deletionTimestamp")) continue;
     SimPod p{metaString(*pod, "name"), now + b.readyAfter, schemaGate((*pod)["spec"]) != nullptr};
-    if (podReady(*pod)) p.readyAt = Clock::time_point{}, p.gated = false;
+    p.probing = !p.gated && schemaProbeContainer((*pod)["spec"]) != nullptr;
+    if (p.probing) p.readyAt = kNever;
+    if (podReady(*pod)) p.readyAt = Clock::time_point{}, p.gated = false, p.probing = false;
     if (b.stuck && p.readyAt > now) p.readyAt = kNever;
     pods.push_back(p);
   }
@@ -126,7 +130,9 @@ void ReplicaSetController::sync(const std::string& ns, const std::string& name) 
     nlohmann::json pod = newPod(*rs, tmpl, w_.schema);
     ObjectPtr created = createInternal(w_, *w_.types.byKey(kPods), pod);
     const bool gated = schemaGate(podSpec) != nullptr;
-    pods.push_back({metaString(*created, "name"), gated ? kNever : (b.stuck ? kNever : now + b.readyAfter), gated});
+    const bool probing = !gated && schemaProbeContainer(podSpec) != nullptr;
+    pods.push_back({metaString(*created, "name"), gated || probing ? kNever : (b.stuck ? kNever : now + b.readyAfter),
+                    gated, probing});
   }
   if (static_cast<long>(pods.size()) > desired) {
     // the unready (latest) go first
@@ -148,10 +154,22 @@ void ReplicaSetController::sync(const std::string& ns, const std::string& name) 
       auto cmp = compareVersions(have, want);
       if (!have.empty() && cmp && *cmp >= 0) {
         p.gated = false;
-        p.readyAt = b.stuck ? kNever : now + b.readyAfter;
+        p.probing = schemaProbeContainer((*pod)["spec"]) != nullptr;
+        p.readyAt = p.probing || b.stuck ? kNever : now + b.readyAfter;
       } else {
         gateLine = "wait-for-schema: waiting for the migrations of " + want + " (the schema has " +
                    (have.empty() ? std::string("none") : have) + ")\n";
+      }
+    }
+    if (p.probing && pod) {
+      // the startup probe runs in the main container: its own image's version decides
+      const nlohmann::json* c = schemaProbeContainer((*pod)["spec"]);
+      const std::string want = c ? w_.schema.imageVersion(podImageId(*pod, c->value("name", ""))) : "";
+      const std::string have = w_.schema.version(ns);
+      auto cmp = compareVersions(have, want);
+      if (!c || (!have.empty() && cmp && *cmp >= 0)) {
+        p.probing = false;
+        p.readyAt = b.stuck ? kNever : now + b.readyAfter;
       }
     }
     if (p.readyAt <= now) ++ready;
@@ -163,7 +181,7 @@ void ReplicaSetController::sync(const std::string& ns, const std::string& name) 
     }
     if (!pod) continue;
     if (!gateLine.empty()) w_.podLogs[ns + "/" + p.name] = gateLine;
-    writeStatusInternal(w_, kPods, pod, podStatus(*pod, p.gated, p.readyAt <= now));
+    writeStatusInternal(w_, kPods, pod, podStatus(*pod, p.gated, p.readyAt <= now, p.probing));
   }
   nlohmann::json status = (*rs).value("status", nlohmann::json::object());
   status["replicas"] = static_cast<long>(pods.size());

@@ -1,6 +1,8 @@
 // Pods of simulated ReplicaSets, and the schema gate: a pod whose template has the
-// `wait-for-schema` init container stays in Init until its namespace's schema has its
-// version; a migration Job that succeeds raises the schema to its image's version.
+// `wait-for-schema` init container stays in Init until its namespace's schema has the version
+// of that init container's image; a container whose startupProbe is the schema check is then
+// not started and not Ready until the schema has the version of its own image; a migration
+// Job that succeeds raises the schema to its image's version.
 #include "sandbox/test_fixture.hpp"
 #include "support/phase_chart.hpp"
 
@@ -15,6 +17,12 @@ const std::string kPods = "/api/v1/namespaces/phase/pods";
 Json gate(const std::string& image) {
   return {{"name", "wait-for-schema"}, {"image", image},
           {"command", {"python", "manage.py", "migrate", "--check"}}};
+}
+
+// The startup probe the operator puts on the named container (schema_gate.hpp): the same check.
+Json schemaProbe() {
+  return {{"exec", {{"command", {"/bin/sh", "-c", "schema_check() { python manage.py migrate --check; }\nschema_check"}}}},
+          {"timeoutSeconds", 30}, {"periodSeconds", 5}, {"successThreshold", 1}, {"failureThreshold", 120}};
 }
 
 class PodsTest : public SandboxTest {
@@ -36,6 +44,14 @@ class PodsTest : public SandboxTest {
     chart::setVersion(d, version);
     if (gated) d["spec"]["template"]["spec"]["initContainers"].push_back(gate(std::string(chart::kRepository) + ":" + version));
     d["spec"]["minReadySeconds"] = 0;
+    return d;
+  }
+  // What `helm upgrade` with the operator down leaves: the gate on `gateVersion`, the
+  // container on `version`, with (or without) the schema startup probe.
+  Json staleGate(const std::string& gateVersion, const std::string& version, bool probe) {
+    Json d = backend(version, false);
+    d["spec"]["template"]["spec"]["initContainers"].push_back(gate(std::string(chart::kRepository) + ":" + gateVersion));
+    if (probe) d["spec"]["template"]["spec"]["containers"][0]["startupProbe"] = schemaProbe();
     return d;
   }
   Json migrationJob(const std::string& name, const std::string& version) {
@@ -118,6 +134,48 @@ TEST_F(PodsTest, ATagTheRegistryMovesIsJudgedByWhatItResolvesTo) {
   int ready = 0;
   for (const auto& p : pods("backend")) ready += condition(p, "Ready") == "True";
   EXPECT_EQ(ready, 1);
+}
+
+TEST_F(PodsTest, AStaleGateImagePassesButTheSchemaProbeHoldsThePodNotReady) {
+  server->controls().setSchemaVersion(kNs, "v2.73.2");
+  Json d = staleGate("v2.73.2", "v2.74.0", true);
+  ASSERT_EQ(client->post(chart::collection(d), d).status, 201);
+  ASSERT_TRUE(eventually([&] { return pods("backend").size() == 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));  // longer than the rollout duration
+  Json p = pods("backend")[0];
+  EXPECT_EQ(p["status"]["phase"], "Running") << "the init container (old image) passed: the process runs";
+  EXPECT_EQ(condition(p, "Initialized"), "True");
+  EXPECT_EQ(condition(p, "ContainersReady"), "False");
+  EXPECT_EQ(condition(p, "Ready"), "False");
+  EXPECT_EQ(condition(p, "Ready", "message"), "containers with unready status: [backend]");
+  EXPECT_FALSE(p["status"]["containerStatuses"][0].value("started", true)) << p["status"].dump();
+  EXPECT_TRUE(p["status"]["containerStatuses"][0]["state"].contains("running"));
+  auto dep = client->get(chart::collection(d) + "/" + chart::kBackend).json();
+  EXPECT_EQ(dep["status"].value("readyReplicas", 0), 0);
+  Json job = migrationJob("migrate-v2-74-0", "v2.74.0");
+  ASSERT_EQ(client->post(chart::collection(job), job).status, 201);
+  ASSERT_TRUE(eventually([&] { return condition(pods("backend")[0], "Ready") == "True"; }));
+  EXPECT_TRUE(pods("backend")[0]["status"]["containerStatuses"][0].value("started", false));
+}
+
+TEST_F(PodsTest, WithoutTheSchemaProbeAStaleGateLetsANewerPodBecomeReady) {
+  // the gap the probe closes: the init container alone judges by its own (old) image
+  server->controls().setSchemaVersion(kNs, "v2.73.2");
+  Json d = staleGate("v2.73.2", "v2.74.0", false);
+  ASSERT_EQ(client->post(chart::collection(d), d).status, 201);
+  EXPECT_TRUE(eventually([&] { return !pods("backend").empty() && condition(pods("backend")[0], "Ready") == "True"; }));
+}
+
+TEST_F(PodsTest, ASchemaProbeWithoutTheInitContainerHoldsReadinessAlone) {
+  server->controls().setSchemaVersion(kNs, "v2.73.2");
+  Json d = backend("v2.74.0", false);
+  d["spec"]["template"]["spec"]["containers"][0]["startupProbe"] = schemaProbe();
+  ASSERT_EQ(client->post(chart::collection(d), d).status, 201);
+  ASSERT_TRUE(eventually([&] { return pods("backend").size() == 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_EQ(condition(pods("backend")[0], "Ready"), "False");
+  server->controls().setSchemaVersion(kNs, "v2.74.0");
+  EXPECT_TRUE(eventually([&] { return condition(pods("backend")[0], "Ready") == "True"; }));
 }
 
 }  // namespace

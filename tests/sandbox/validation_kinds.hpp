@@ -15,6 +15,11 @@ void objectMetaUpdate(Errors& e, const Json& meta, const Json& oldMeta, bool kub
 // pkg/apis/core/validation: pod templates and pod specs (`path` ends in "template" / "spec").
 void podTemplateSpec(Errors& e, const Json& tmpl, const std::string& path);
 void podSpec(Errors& e, const Json& spec, const std::string& path, bool isPod);
+// pkg/apis/core/validation: a container's probes (validation_probe.cpp); a regular init
+// container may carry none.
+enum class ProbeKind { Liveness, Readiness, Startup };
+void probe(Errors& e, const Json& probe, const std::string& path, ProbeKind kind);
+void containerProbes(Errors& e, const Json& container, const std::string& path, bool initContainer);
 
 // pkg/apis/apps/validation and pkg/registry/apps/deployment (selector immutability).
 void deployment(Errors& e, const Json& d, const Json* old);

@@ -2,7 +2,7 @@
 // ValidatePodTemplateSpec, ValidatePodSpec, ValidateVolumes, validateContainers /
 // validateInitContainers / validateContainerCommon, validateContainerPorts, ValidateEnv,
 // validateEnvFrom, ValidateVolumeMounts, ValidateContainerResourceRequirements,
-// validateProbe, validateRestartPolicy, validateDNSPolicy. Fields the API server defaults
+// validateRestartPolicy (probes: validation_probe.cpp), validateDNSPolicy. Fields the API server defaults
 // (protocol TCP, fieldRef apiVersion v1, a volume without a source being an emptyDir) count
 // as defaulted when absent.
 #include <cmath>
@@ -229,20 +229,6 @@ void resources(Errors& e, const Json& res, const std::string& path) {
   }
 }
 
-void probe(Errors& e, const Json& p, const std::string& path, bool successMustBeOne) {
-  if (!p.is_object()) return;
-  int handlers = 0;
-  for (const char* h : {"exec", "httpGet", "tcpSocket", "grpc"}) {
-    if (!has(p, h)) continue;
-    if (handlers++ > 0) e.forbidden(path + "." + h, "may not specify more than 1 handler type");
-  }
-  if (handlers == 0) e.required(path, "must specify a handler type");
-  for (const char* f : {"initialDelaySeconds", "timeoutSeconds", "periodSeconds", "successThreshold", "failureThreshold"})
-    nonNegative(e, p, f, path + "." + f);
-  auto st = integer(p, "successThreshold");
-  if (successMustBeOne && st && *st != 1) e.invalidAs(path + ".successThreshold", std::to_string(*st), "must be 1");
-}
-
 void container(Errors& e, const Json& c, const std::string& p, const std::set<std::string>& vols) {
   const std::string name = str(c, "name");
   if (name.empty()) e.required(p + ".name");
@@ -271,9 +257,7 @@ void containers(Errors& e, const Json& spec, const std::string& path, const std:
     container(e, list[i], p, vols);
     if (!names.insert(str(list[i], "name")).second) e.duplicate(p + ".name", Json(str(list[i], "name")));
     if (has(list[i], "restartPolicy")) e.forbidden(p + ".restartPolicy", "may not be set for non-init containers");
-    probe(e, list[i].value("livenessProbe", Json()), p + ".livenessProbe", true);
-    probe(e, list[i].value("readinessProbe", Json()), p + ".readinessProbe", false);
-    probe(e, list[i].value("startupProbe", Json()), p + ".startupProbe", true);
+    containerProbes(e, list[i], p, false);
   }
   const Json& init = arr(spec, "initContainers");
   for (size_t i = 0; i < init.size(); ++i) {
@@ -282,6 +266,7 @@ void containers(Errors& e, const Json& spec, const std::string& path, const std:
     if (!names.insert(str(init[i], "name")).second) e.duplicate(p + ".name", Json(str(init[i], "name")));
     if (has(init[i], "restartPolicy") && str(init[i], "restartPolicy") != "Always")
       e.notSupported(p + ".restartPolicy", init[i]["restartPolicy"], {"Always"});
+    containerProbes(e, init[i], p, true);
   }
 }
 

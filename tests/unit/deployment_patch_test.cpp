@@ -48,7 +48,11 @@ TEST(DeploymentPatch, ExternalMigrationIsAddedOnceOrCorrectedInPlace) {
   Json after = d.patch(externalMigrationOps(d, "backend"));
   const Json& env = after["spec"]["template"]["spec"]["containers"][0]["env"];
   EXPECT_EQ(env.back(), (Json{{"name", "EXTERNAL_MIGRATION"}, {"value", "true"}}));
-  expectOnlyChanged(d, after, {"/spec/template/spec/containers/0/env"});
+  // what the entry was is recorded with the first change, for the finalizer to give it back
+  expectOnlyChanged(d, after,
+                    {"/spec/template/spec/containers/0/env",
+                     "/metadata/annotations/maintenance.phase.dev~1external-migration-before"});
+  EXPECT_EQ(after["metadata"]["annotations"][annotations::kExternalMigrationBefore], "absent");
   EXPECT_TRUE(externalMigrationOps(after, "backend").empty());
 
   Json wrong = d;
@@ -56,6 +60,8 @@ TEST(DeploymentPatch, ExternalMigrationIsAddedOnceOrCorrectedInPlace) {
   after = wrong.patch(externalMigrationOps(wrong, "backend"));
   EXPECT_EQ(after["spec"]["template"]["spec"]["containers"][0]["env"][1]["value"], "true");
   EXPECT_EQ(after["spec"]["template"]["spec"]["containers"][0]["env"].size(), 7u);
+  EXPECT_EQ(after["metadata"]["annotations"][annotations::kExternalMigrationBefore],
+            R"({"name":"EXTERNAL_MIGRATION","value":"false"})");
 
   Json noEnv = d;
   noEnv["spec"]["template"]["spec"]["containers"][0].erase("env");

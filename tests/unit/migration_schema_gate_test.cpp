@@ -20,6 +20,18 @@ using testing::actionsOf;
 using testing::hasEvent;
 
 const Json& initContainers(const std::optional<Json>& d) { return (*d)["spec"]["template"]["spec"]["initContainers"]; }
+Json& containerOf(std::optional<Json>& d) { return (*d)["spec"]["template"]["spec"]["containers"][0]; }
+const char* kProbePath = "/spec/template/spec/containers/0/startupProbe";
+
+// The unit fixture's backend carries a startupProbe of its own (an HTTP check); Phase's chart
+// renders none. Tests of the operator's probe start from the chart's shape.
+void chartShaped(World& w) { containerOf(w.backend).erase("startupProbe"); }
+
+bool touches(const Json& ops, const std::string& path) {
+  for (const auto& o : ops)
+    if (o["op"] != "test" && o["path"] == path) return true;
+  return false;
+}
 
 TEST(SchemaGate, RunsInThePodsOwnImageWithItsSettings) {
   World w;
@@ -109,7 +121,10 @@ TEST(SchemaGate, SetsExternalMigrationInFollowMode) {
 
 TEST(SchemaGate, IsRemovedWhenThePhaseMaintenanceIsDeleted) {
   World w;
+  chartShaped(w);
+  const Json envBefore = (*w.backend)["spec"]["template"]["spec"]["containers"][0]["env"];
   w.installGate();
+  ASSERT_TRUE(containerOf(w.backend).contains("startupProbe"));
   w.pm["metadata"]["deletionTimestamp"] = "2026-11-25T20:00:00Z";
   Plan p = planFinalize(w.observed());
   EXPECT_TRUE(actionsOf(p, Action::Kind::JsonPatch, "phasemaintenances").empty());  // not before the gate is gone
@@ -118,6 +133,11 @@ TEST(SchemaGate, IsRemovedWhenThePhaseMaintenanceIsDeleted) {
   EXPECT_EQ(initContainers(w.backend)[0]["name"], "wait-for-migrations");
   EXPECT_FALSE((*w.backend)["metadata"]["annotations"].contains(schemagate::kGateAnnotation));
   EXPECT_FALSE((*w.worker)["metadata"]["annotations"].contains(schemagate::kGateAnnotation));
+  EXPECT_FALSE(containerOf(w.backend).contains("startupProbe"));
+  EXPECT_FALSE(containerOf(w.worker).contains("startupProbe"));
+  // Phase's start.sh migrates again once the operator is gone: the entry it added is taken back
+  EXPECT_EQ(containerOf(w.backend)["env"], envBefore);
+  EXPECT_FALSE((*w.backend)["metadata"]["annotations"].contains(annotations::kExternalMigrationBefore));
   p = planFinalize(w.observed());
   EXPECT_EQ(actionsOf(p, Action::Kind::JsonPatch, "phasemaintenances").size(), 1u);
 }
@@ -127,7 +147,7 @@ struct ScriptRun {
   int exitCode;
   std::string output;
 };
-ScriptRun runGateScript(int failures, int timeoutSeconds) {
+ScriptRun runScript(const std::string& script, int failures, int timeoutSeconds, int* calls = nullptr) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("pmo-gate-" + std::to_string(::getpid()) + "-" + std::to_string(failures));
   std::filesystem::create_directories(dir);
@@ -139,7 +159,7 @@ ScriptRun runGateScript(int failures, int timeoutSeconds) {
        << "if [ \"$n\" -lt " << failures << " ]; then echo 'Unapplied migration api.0099_x'; exit 1; fi\nexit 0\n";
   }
   std::filesystem::permissions(dir / "python", std::filesystem::perms::owner_all);
-  { std::ofstream(dir / "gate.sh") << schemagate::gateScript(); }
+  { std::ofstream(dir / "gate.sh") << script; }
   const std::string cmd = "cd " + dir.string() + " && PATH=" + dir.string() + ":$PATH " + schemagate::kEnvTimeout +
                           "=" + std::to_string(timeoutSeconds) + " " + schemagate::kEnvInterval +
                           "=1 /bin/sh gate.sh 2>&1";
@@ -149,9 +169,15 @@ ScriptRun runGateScript(int failures, int timeoutSeconds) {
   while (f && std::fgets(buf, sizeof buf, f)) run.output += buf;
   const int status = f ? ::pclose(f) : -1;
   run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (calls) {
+    std::ifstream count(dir / "count");
+    *calls = 0;
+    count >> *calls;
+  }
   std::filesystem::remove_all(dir);
   return run;
 }
+ScriptRun runGateScript(int failures, int timeoutSeconds) { return runScript(schemagate::gateScript(), failures, timeoutSeconds); }
 
 std::size_t count(const std::string& text, const std::string& what) {
   std::size_t n = 0;
@@ -178,6 +204,156 @@ TEST(SchemaGate, ScriptPassesAtOnceOnAMigratedSchema) {
   const ScriptRun run = runGateScript(0, 30);
   EXPECT_EQ(run.exitCode, 0);
   EXPECT_EQ(count(run.output, schemagate::kWaitingLogPrefix), 0u) << run.output;
+}
+
+TEST(SchemaGate, StartupProbeRunsTheSameCheckOnceInTheContainersOwnImage) {
+  World w;
+  auto probe = schemagate::startupProbe(*w.backend, "backend");
+  ASSERT_TRUE(probe.has_value());
+  EXPECT_EQ((*probe)["exec"]["command"][0], "/bin/sh");
+  const std::string script = (*probe)["exec"]["command"][2];
+  EXPECT_EQ(script.rfind(schemagate::kProbeMarker, 0), 0u);
+  EXPECT_NE(script.find(schemagate::checkScript()), std::string::npos) << "one check for the init container and the probe";
+  EXPECT_NE(schemagate::gateScript().find(schemagate::checkScript()), std::string::npos);
+  EXPECT_EQ((*probe)["successThreshold"], 1);  // kube-apiserver refuses anything else on a startup probe
+  EXPECT_EQ((*probe)["periodSeconds"], schemagate::kDefaultIntervalSeconds);
+  EXPECT_EQ((*probe)["failureThreshold"], schemagate::kDefaultTimeoutSeconds / schemagate::kDefaultIntervalSeconds);
+  EXPECT_EQ((*probe)["timeoutSeconds"], schemagate::kProbeTimeoutSeconds);
+  EXPECT_TRUE(schemagate::isGateProbe(*probe));
+  EXPECT_FALSE(schemagate::isGateProbe(Json{{"httpGet", {{"path", "/"}, {"port", 8000}}}}));
+  // the gate's own settings, when the container sets them, pace the probe too
+  containerOf(w.backend)["env"].push_back({{"name", schemagate::kEnvInterval}, {"value", "10"}});
+  containerOf(w.backend)["env"].push_back({{"name", schemagate::kEnvTimeout}, {"value", "305"}});
+  probe = schemagate::startupProbe(*w.backend, "backend");
+  EXPECT_EQ((*probe)["periodSeconds"], 10);
+  EXPECT_EQ((*probe)["failureThreshold"], 31);
+  EXPECT_FALSE(schemagate::startupProbe(*w.backend, "api").has_value());
+}
+
+TEST(SchemaGate, ProbeScriptChecksOnceAndSaysWhatItWaitsFor) {
+  int calls = 0;
+  ScriptRun run = runScript(schemagate::probeScript(), 1000, 30, &calls);
+  EXPECT_EQ(run.exitCode, 1) << run.output;
+  EXPECT_EQ(calls, 1) << "the kubelet repeats the probe, the script does not loop";
+  EXPECT_EQ(count(run.output, schemagate::kWaitingLogPrefix), 1u) << run.output;
+  EXPECT_NE(run.output.find("Unapplied migration api.0099_x"), std::string::npos) << run.output;
+  run = runScript(schemagate::probeScript(), 0, 30, &calls);
+  EXPECT_EQ(run.exitCode, 0) << run.output;
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(SchemaGate, ProbeIsAddedGuardedThenQuietAndAStaleOneReplaced) {
+  World w;
+  chartShaped(w);
+  Json d = *w.backend;
+  auto gate = schemagate::ensureGate(d, "backend", "phase");
+  EXPECT_FALSE(gate.foreignProbe);
+  ASSERT_TRUE(touches(gate.ops, kProbePath));
+  bool guarded = false;
+  for (const auto& o : gate.ops)
+    guarded = guarded || (o["op"] == "test" && o["path"] == "/spec/template/spec/containers/0" &&
+                          o["value"] == containerOf(w.backend));
+  EXPECT_TRUE(guarded) << "the container as planned from guards the add" << gate.ops.dump();
+  // a concurrent change of the container (a probe set meanwhile) fails the patch as a whole
+  Json changed = d;
+  changed["spec"]["template"]["spec"]["containers"][0]["startupProbe"] = {{"tcpSocket", {{"port", 8000}}}};
+  EXPECT_THROW(changed.patch(gate.ops), nlohmann::json::exception);
+  // a status write (another resourceVersion) does not
+  Json moved = d;
+  moved["metadata"]["resourceVersion"] = "99999";
+  EXPECT_NO_THROW(moved.patch(gate.ops));
+  d = d.patch(gate.ops);
+  EXPECT_EQ(d.at(Json::json_pointer(kProbePath)), *schemagate::startupProbe(d, "backend"));
+  EXPECT_TRUE(schemagate::ensureGateOps(d, "backend", "phase").empty());
+  // as kube-apiserver stores it (defaults filled, a zero initialDelaySeconds): already right
+  Json stored = d;
+  stored["spec"]["template"]["spec"]["containers"][0]["startupProbe"]["initialDelaySeconds"] = 0;
+  auto& gc = stored["spec"]["template"]["spec"]["initContainers"].back();
+  gc["terminationMessagePath"] = "/dev/termination-log";
+  gc["terminationMessagePolicy"] = "File";
+  gc["imagePullPolicy"] = "IfNotPresent";
+  EXPECT_TRUE(schemagate::ensureGateOps(stored, "backend", "phase").empty()) << schemagate::ensureGateOps(stored, "backend", "phase").dump();
+  // a stale probe of the operator's (another pace) is replaced in place, guarded by its old value
+  Json stale = d;
+  stale["spec"]["template"]["spec"]["containers"][0]["startupProbe"]["periodSeconds"] = 7;
+  Json ops = schemagate::ensureGateOps(stale, "backend", "phase");
+  ASSERT_EQ(ops.size(), 2u) << ops.dump();
+  EXPECT_EQ(ops[0], (Json{{"op", "test"}, {"path", kProbePath}, {"value", stale.at(Json::json_pointer(kProbePath))}}));
+  EXPECT_EQ(ops[1]["op"], "replace");
+  EXPECT_EQ(stale.patch(ops).at(Json::json_pointer(kProbePath)), *schemagate::startupProbe(d, "backend"));
+}
+
+TEST(SchemaGate, AForeignStartupProbeIsLeftAloneAndReportedOnce) {
+  World w;
+  const Json foreign = {{"httpGet", {{"path", "/493"}, {"port", 8000}}}, {"failureThreshold", 30}};
+  containerOf(w.backend)["startupProbe"] = foreign;
+  auto gate = schemagate::ensureGate(*w.backend, "backend", "phase");
+  EXPECT_TRUE(gate.foreignProbe);
+  EXPECT_FALSE(touches(gate.ops, kProbePath)) << gate.ops.dump();
+  EXPECT_TRUE(schemagate::removeGateOps(w.backend->patch(gate.ops)).size() > 0);
+  EXPECT_FALSE(touches(schemagate::removeGateOps(w.backend->patch(gate.ops)), kProbePath)) << "never removed either";
+  Plan p = w.step();
+  EXPECT_TRUE(hasEvent(p, "SchemaGateProbeSkipped"));
+  EXPECT_EQ(containerOf(w.backend)["startupProbe"], foreign);
+  EXPECT_EQ(w.gate(w.backend)["name"], "wait-for-schema") << "the init container still gates";
+  w.settle();
+  Plan again = w.plan();
+  EXPECT_TRUE(again.actions.empty()) << again.actions.front().describe();
+  EXPECT_FALSE(hasEvent(again, "SchemaGateProbeSkipped")) << "not every pass";
+}
+
+TEST(SchemaGate, PodGateFalseRemovesInitContainerProbeAndAnnotationButKeepsExternalMigration) {
+  World w;
+  chartShaped(w);
+  w.installGate();
+  w.spec.migrations.podGate = false;
+  Plan p = w.step();
+  EXPECT_TRUE(hasEvent(p, "SchemaGateRemoved"));
+  for (auto* d : {&w.backend, &w.worker}) {
+    EXPECT_EQ(initContainers(*d).size(), 1u);
+    EXPECT_FALSE(containerOf(*d).contains("startupProbe"));
+    EXPECT_FALSE((**d)["metadata"]["annotations"].contains(schemagate::kGateAnnotation));
+  }
+  EXPECT_EQ(containerOf(w.backend)["env"].back(), (Json{{"name", "EXTERNAL_MIGRATION"}, {"value", "true"}}));
+  w.settle();
+  Plan again = w.plan();
+  EXPECT_TRUE(again.actions.empty()) << again.actions.front().describe();
+  // and back on: added again
+  w.spec.migrations.podGate = true;
+  p = w.step();
+  EXPECT_TRUE(hasEvent(p, "SchemaGateAdded"));
+  EXPECT_TRUE(containerOf(w.worker).contains("startupProbe"));
+}
+
+TEST(SchemaGate, ExternalMigrationIsGivenBackAsTheUserHadIt) {
+  // the user's own "true": not the operator's, left on deletion
+  World own;
+  containerOf(own.backend)["env"].push_back({{"name", "EXTERNAL_MIGRATION"}, {"value", "true"}});
+  own.step();
+  EXPECT_FALSE((*own.backend)["metadata"]["annotations"].contains(annotations::kExternalMigrationBefore));
+  EXPECT_TRUE(externalMigrationReleaseOps(*own.backend).empty());
+  // the user's "false": set to true while the operator runs, "false" again on deletion
+  World w;
+  const Json userEntry = {{"name", "EXTERNAL_MIGRATION"}, {"value", "false"}};
+  containerOf(w.backend)["env"].push_back(userEntry);
+  const Json envBefore = containerOf(w.backend)["env"];
+  w.step();
+  EXPECT_EQ(containerOf(w.backend)["env"].back()["value"], "true");
+  EXPECT_EQ((*w.backend)["metadata"]["annotations"][annotations::kExternalMigrationBefore], userEntry.dump());
+  w.settle();
+  EXPECT_TRUE(w.plan().actions.empty()) << "recorded once";
+  w.pm["metadata"]["deletionTimestamp"] = "2026-11-25T20:00:00Z";
+  w.apply(planFinalize(w.observed()));
+  EXPECT_EQ(containerOf(w.backend)["env"], envBefore);
+  // changed since by someone else: left as it is, only the record goes
+  World other;
+  other.step();
+  auto& env = containerOf(other.backend)["env"];
+  env.back()["value"] = "yes";
+  Json ops = externalMigrationReleaseOps(*other.backend);
+  ASSERT_EQ(ops.size(), 2u) << ops.dump();
+  EXPECT_EQ(ops[1]["op"], "remove");
+  EXPECT_EQ(ops[1]["path"], "/metadata/annotations/maintenance.phase.dev~1external-migration-before");
 }
 
 }  // namespace

@@ -43,7 +43,7 @@ json toJson(const PhaseMaintenanceSpec& s) {
       {"migrations", {{"gate", s.migrations.gate == MigrationGate::ScaleDown ? "ScaleDown" : "HoldRollout"},
                       {"backup", {{"enabled", s.migrations.backup.enabled}, {"persistentVolumeClaim", s.migrations.backup.persistentVolumeClaim},
                                   {"keep", s.migrations.backup.keep}, {"image", s.migrations.backup.image}}},
-                      {"allowDowngrade", s.migrations.allowDowngrade}, {"backoffLimit", s.migrations.backoffLimit},
+                      {"allowDowngrade", s.migrations.allowDowngrade}, {"podGate", s.migrations.podGate}, {"backoffLimit", s.migrations.backoffLimit},
                       {"activeDeadlineSeconds", s.migrations.activeDeadlineSeconds}}},
       {"auditLogs", {{"purge", purge}, {"timeZone", s.auditLogs.timeZone},
                      {"startingDeadlineSeconds", s.auditLogs.startingDeadlineSeconds},

@@ -50,6 +50,7 @@ TEST(SpecParse, AppliesCrdDefaultsToMinimalSpec) {
   EXPECT_EQ(s.migrations.backup.keep, 5);
   EXPECT_EQ(s.migrations.backup.image, "postgres:15");
   EXPECT_FALSE(s.migrations.allowDowngrade);
+  EXPECT_TRUE(s.migrations.podGate) << "the pod gate is on unless turned off";
   EXPECT_EQ(s.migrations.backoffLimit, 2);
   EXPECT_EQ(s.migrations.activeDeadlineSeconds, 1800);
   EXPECT_TRUE(s.auditLogs.purge.empty());
@@ -99,7 +100,7 @@ TEST(SpecParse, ReadsEveryField) {
                  "passwordSecretRef": {"name": "s", "key": "PW"}, "sslMode": "verify-full"},
     "migrations": {"gate": "ScaleDown",
                    "backup": {"enabled": true, "persistentVolumeClaim": "pvc", "keep": 9, "image": "postgres:16"},
-                   "allowDowngrade": true, "backoffLimit": 0, "activeDeadlineSeconds": 60},
+                   "allowDowngrade": true, "podGate": false, "backoffLimit": 0, "activeDeadlineSeconds": 60},
     "auditLogs": {"purge": [{"organisation": "Org A", "retainDays": 0, "appId": "app-1", "schedule": "@daily"}],
                   "vacuum": {"schedule": "0 4 * * 6", "full": true, "lockTimeout": "2s", "minDeadTuples": 1000},
                   "timeZone": "Europe/Berlin", "startingDeadlineSeconds": 60,
@@ -132,6 +133,7 @@ TEST(SpecParse, ReadsEveryField) {
   EXPECT_EQ(s.migrations.backup.keep, 9);
   EXPECT_EQ(s.migrations.backup.image, "postgres:16");
   EXPECT_TRUE(s.migrations.allowDowngrade);
+  EXPECT_FALSE(s.migrations.podGate);
   EXPECT_EQ(s.migrations.backoffLimit, 0);
   EXPECT_EQ(s.migrations.activeDeadlineSeconds, 60);
   ASSERT_EQ(s.auditLogs.purge.size(), 1u);

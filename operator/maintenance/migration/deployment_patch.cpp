@@ -122,14 +122,18 @@ Json imageOps(const Json& d, const std::string& container, const std::string& re
   return ops;
 }
 
-Json externalMigrationOps(const Json& d, const std::string& container) {
-  static const char* kName = "EXTERNAL_MIGRATION";
-  const Json wanted = {{"name", kName}, {"value", "true"}};
+namespace {
+
+const char* kExternalMigration = "EXTERNAL_MIGRATION";
+
+Json externalMigrationEnvOps(const Json& d, const std::string& container, std::string& before) {
+  const Json wanted = {{"name", kExternalMigration}, {"value", "true"}};
   Json ops = Json::array();
   const auto index = containerIndex(d, container);
   if (!index) return ops;
   const Json& c = d["spec"]["template"]["spec"]["containers"][*index];
   const std::string path = containerPath(*index);
+  before = annotations::kExternalMigrationAbsent;
   if (!c.contains("env") || !c["env"].is_array()) {
     ops.push_back(op("test", path + "/name", container));
     ops.push_back(rvTest(d));
@@ -138,9 +142,10 @@ Json externalMigrationOps(const Json& d, const std::string& container) {
   }
   const Json& env = c["env"];
   for (std::size_t j = 0; j < env.size(); ++j) {
-    if (env[j].value("name", "") != kName) continue;
+    if (env[j].value("name", "") != kExternalMigration) continue;
     if (env[j] == wanted) return ops;
     const std::string entry = path + "/env/" + std::to_string(j);
+    before = env[j].dump();
     ops.push_back(op("test", path + "/name", container));
     ops.push_back(op("test", entry, env[j]));
     ops.push_back(op("replace", entry, wanted));
@@ -149,6 +154,44 @@ Json externalMigrationOps(const Json& d, const std::string& container) {
   ops.push_back(op("test", path + "/name", container));
   ops.push_back(op("test", path + "/env", env));
   ops.push_back(op("add", path + "/env/-", wanted));
+  return ops;
+}
+
+}  // namespace
+
+Json externalMigrationOps(const Json& d, const std::string& container) {
+  std::string before;
+  Json ops = externalMigrationEnvOps(d, container, before);
+  if (ops.empty() || annotation(d, annotations::kExternalMigrationBefore)) return ops;
+  return concatOps({ops, annotationOps(d.patch(ops), annotations::kExternalMigrationBefore, before)});
+}
+
+Json externalMigrationReleaseOps(const Json& d) {
+  Json ops = Json::array();
+  const auto before = annotation(d, annotations::kExternalMigrationBefore);
+  if (!before) return ops;
+  const Json wanted = {{"name", kExternalMigration}, {"value", "true"}};
+  Json restore;  // null: remove the entry
+  if (*before != annotations::kExternalMigrationAbsent) {
+    restore = Json::parse(*before, nullptr, false);
+    if (!restore.is_object() || restore.value("name", "") != kExternalMigration) restore = Json();  // unreadable
+  }
+  const bool readable = *before == annotations::kExternalMigrationAbsent || !restore.is_null();
+  const Json containers = d.value("/spec/template/spec/containers"_json_pointer, Json::array());
+  for (std::size_t i = 0; readable && containers.is_array() && i < containers.size(); ++i) {
+    const Json env = containers[i].is_object() ? containers[i].value("env", Json::array()) : Json::array();
+    for (std::size_t j = 0; env.is_array() && j < env.size(); ++j) {
+      if (env[j] != wanted) continue;
+      const std::string entry = containerPath(i) + "/env/" + std::to_string(j);
+      ops.push_back(op("test", entry, env[j]));
+      if (restore.is_null() && env.size() == 1) ops.push_back(removeOp(containerPath(i) + "/env"));  // it was absent
+      else ops.push_back(restore.is_null() ? removeOp(entry) : op("replace", entry, restore));
+      break;
+    }
+    if (!ops.empty()) break;
+  }
+  ops.push_back(op("test", annotationPath(annotations::kExternalMigrationBefore), *before));
+  ops.push_back(removeOp(annotationPath(annotations::kExternalMigrationBefore)));
   return ops;
 }
 

@@ -39,8 +39,16 @@ Json imageOps(const Json& deployment, const std::string& container, const std::s
               const std::string& tag);
 
 // EXTERNAL_MIGRATION=true on the named container: added, or an existing entry with another
-// value (or a valueFrom) replaced in place. Empty when already "true".
+// value (or a valueFrom) replaced in place. Empty when already "true". The first change also
+// records what the entry was (annotations::kExternalMigrationBefore); an entry the user had
+// already set to "true" is not the operator's and is never recorded.
 Json externalMigrationOps(const Json& deployment, const std::string& container);
+
+// The finalizer's undo of externalMigrationOps: with kExternalMigrationBefore recorded, the
+// EXTERNAL_MIGRATION=true entry (on whichever container carries it) is removed ("absent") or
+// replaced by the recorded entry, and the annotation removed. An entry changed since by
+// someone else is left as it is. Empty without the annotation.
+Json externalMigrationReleaseOps(const Json& deployment);
 
 // Sets annotation `key` to `value`: `add` into the existing map (replacing a value there,
 // guarded by a test of it), or, with no map, a resourceVersion test and a new map. Empty when

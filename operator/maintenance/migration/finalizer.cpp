@@ -1,7 +1,9 @@
 // Deletion of a PhaseMaintenance: give the Deployments back as they were before the
 // operator's gate changes, then let the object go.
 //
-// The schema gate (init container and annotation) is removed with the gate changes.
+// The schema gate (init container, startup probe and annotation) is removed with the gate
+// changes, and EXTERNAL_MIGRATION is given back as it was before the operator set it (else
+// Phase's start.sh would never migrate again once the operator is gone).
 // Guarantees: the finalizer is removed only in a pass that observed no operator annotation
 // on either Deployment (so a restore patch that failed is retried first); Deployments that
 // do not exist are not waited for; children (Jobs) go by owner references.
@@ -36,15 +38,18 @@ Plan planFinalize(const Observed& in) {
                   migrationField(ctx.old, "to") + " (step " + migrationField(ctx.old, "step") +
                   "): Deployments are restored as they were, the migration's Jobs are deleted with this resource");
   }
-  Json b = in.backend ? concatOps({releaseOps(*in.backend), schemagate::removeGateOps(*in.backend)}) : Json::array();
-  Json w = in.worker ? concatOps({releaseOps(*in.worker), schemagate::removeGateOps(*in.worker)}) : Json::array();
+  auto giveBack = [](const Json& d) {
+    return concatOps({releaseOps(d), schemagate::removeGateOps(d), externalMigrationReleaseOps(d)});
+  };
+  Json b = in.backend ? giveBack(*in.backend) : Json::array();
+  Json w = in.worker ? giveBack(*in.worker) : Json::array();
   if (!b.empty() || !w.empty()) {
     ctx.patchDeployment(spec.backend.deployment, b);
     ctx.patchDeployment(spec.worker.deployment, w);
     if (firstPass)
       ctx.event("Normal", "RestoringWorkloads",
-                std::string("restoring replicas, unpausing backend and worker and removing init container \"") +
-                    schemagate::kGateContainer + "\" before removing finalizer " +
+                std::string("restoring replicas, unpausing backend and worker, removing init container \"") +
+                    schemagate::kGateContainer + "\", the startup probe and the EXTERNAL_MIGRATION the operator set before removing finalizer " +
                     std::string(annotations::kFinalizer));
     plan.requeueNoLaterThan(kRequeuePatch);
     return plan;

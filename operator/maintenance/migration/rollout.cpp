@@ -61,20 +61,43 @@ namespace pmo::maintenance::migration {
 
 void keepSchemaGate(Ctx& ctx) {
   const auto& spec = ctx.in.spec;
-  bool added = false;
+  bool added = false, removed = false;
+  std::string foreign;  // Deployments whose container has a startupProbe that is not the operator's
   for (const auto* ref : {&spec.backend, &spec.worker}) {
     const Json& observed = ref == &spec.backend ? ctx.backend() : ctx.worker();
     const Json d = ctx.projected(ref->deployment, observed);
-    Json ops = schemagate::ensureGateOps(d, ref->container, ctx.name);
+    Json ops = Json::array();
+    if (spec.migrations.podGate) {
+      auto gate = schemagate::ensureGate(d, ref->container, ctx.name);
+      ops = gate.ops;
+      added = added || !annotation(observed, schemagate::kGateAnnotation);
+      // reported with the pass that writes the gate (its first one, or an image it re-asserts), never at rest
+      if (gate.foreignProbe && !ops.empty()) foreign += std::string(foreign.empty() ? "" : ", ") + "\"" + ref->deployment + "\"";
+    } else {
+      ops = schemagate::removeGateOps(d);
+      removed = removed || annotation(observed, schemagate::kGateAnnotation).has_value();
+    }
     if (ref == &spec.backend) ops = concatOps({ops, externalMigrationOps(d.patch(ops), ref->container)});
-    added = added || !annotation(observed, schemagate::kGateAnnotation);
     ctx.patchDeployment(ref->deployment, ops);
   }
   if (added)
     ctx.event("Normal", "SchemaGateAdded",
-              std::string("added init container \"") + schemagate::kGateContainer + "\" to Deployments \"" +
-                  spec.backend.deployment + "\" and \"" + spec.worker.deployment +
-                  "\" (one rollout): a pod starts only when the database has every migration of its image");
+              std::string("added init container \"") + schemagate::kGateContainer +
+                  "\" and a startup probe to Deployments \"" + spec.backend.deployment + "\" and \"" +
+                  spec.worker.deployment +
+                  "\" (one rollout): a pod starts, and becomes Ready, only when the database has every migration of its image");
+  if (!foreign.empty())
+    ctx.event("Warning", "SchemaGateProbeSkipped",
+              "the named container of Deployment " + foreign +
+                  " has its own startupProbe: it is left alone, and the schema gate runs only in init container \"" +
+                  schemagate::kGateContainer +
+                  "\", which a change of the container's image while the operator is down leaves on the old image. "
+                  "Remove that startupProbe to get the gate's probe");
+  if (removed)
+    ctx.event("Normal", "SchemaGateRemoved",
+              std::string("removed init container \"") + schemagate::kGateContainer +
+                  "\" and the startup probe from Deployments \"" + spec.backend.deployment + "\" and \"" +
+                  spec.worker.deployment + "\" (migrations.podGate: false; one rollout)");
 }
 
 }  // namespace pmo::maintenance::migration

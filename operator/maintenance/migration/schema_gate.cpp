@@ -1,5 +1,8 @@
 #include "maintenance/migration/schema_gate.hpp"
 
+#include <algorithm>
+
+#include "maintenance/image_ref.hpp"
 #include "maintenance/migration/deployment_patch.hpp"
 #include "maintenance/migration/deployment_state.hpp"
 
@@ -7,23 +10,25 @@ namespace pmo::maintenance::schemagate {
 namespace {
 
 const char* kInitContainers = "/spec/template/spec/initContainers";
+const char* kContainers = "/spec/template/spec/containers";
 
 Json op(const std::string& kind, const std::string& path, const Json& value) {
   return Json{{"op", kind}, {"path", path}, {"value", value}};
 }
+Json removeOp(const std::string& path) { return Json{{"op", "remove"}, {"path", path}}; }
 
 Json rvTest(const Json& d) {
   return op("test", "/metadata/resourceVersion", d.value("/metadata/resourceVersion"_json_pointer, std::string()));
 }
 
-const Json& initContainers(const Json& d) {
+const Json& listAt(const Json& d, const char* path) {
   static const Json kNone;
-  const Json::json_pointer ptr(kInitContainers);
+  const Json::json_pointer ptr(path);
   return d.contains(ptr) && d.at(ptr).is_array() ? d.at(ptr) : kNone;
 }
 
 std::optional<std::size_t> gateIndex(const Json& d) {
-  const Json& list = initContainers(d);
+  const Json& list = listAt(d, kInitContainers);
   for (std::size_t i = 0; list.is_array() && i < list.size(); ++i)
     if (list[i].is_object() && list[i].value("name", "") == kGateContainer) return i;
   return std::nullopt;
@@ -35,19 +40,71 @@ bool namedIn(const Json& env, const char* name) {
   return false;
 }
 
+// A positive whole number set literally in the container's env as `name`, else `fallback`.
+int envSeconds(const Json& c, const char* name, int fallback) {
+  for (const auto& e : c.value("env", Json::array())) {
+    if (!e.is_object() || e.value("name", "") != name || !e.contains("value") || !e["value"].is_string()) continue;
+    const std::string v = e["value"].get<std::string>();
+    if (v.empty() || v.size() > 6 || v.find_first_not_of("0123456789") != std::string::npos) return fallback;
+    const int n = std::stoi(v);
+    return n > 0 ? n : fallback;
+  }
+  return fallback;
+}
+
+void setDefault(Json& o, const char* key, const Json& value) {
+  if (!o.contains(key)) o[key] = value;
+}
+
+// A container as kube-apiserver stores it (SetDefaults_Container, pkg/apis/core/v1/defaults.go):
+// what the operator wrote compares equal to what it reads back.
+Json normalizedContainer(Json c) {
+  if (!c.is_object()) return c;
+  setDefault(c, "terminationMessagePath", "/dev/termination-log");
+  setDefault(c, "terminationMessagePolicy", "File");
+  setDefault(c, "resources", Json::object());
+  if (!c.contains("imagePullPolicy")) {
+    const auto ref = parseImageRef(c.value("image", ""));
+    c["imagePullPolicy"] = ref.digest.empty() && (ref.tag.empty() || ref.tag == "latest") ? "Always" : "IfNotPresent";
+  }
+  return c;
+}
+
+// A probe as kube-apiserver stores it (SetDefaults_Probe; initialDelaySeconds 0 is omitted).
+Json normalizedProbe(Json p) {
+  if (!p.is_object()) return p;
+  setDefault(p, "timeoutSeconds", 1);
+  setDefault(p, "periodSeconds", 10);
+  setDefault(p, "successThreshold", 1);
+  setDefault(p, "failureThreshold", 3);
+  if (p.value("initialDelaySeconds", 0) == 0) p.erase("initialDelaySeconds");
+  return p;
+}
+
+std::string containerPath(std::size_t i) { return std::string(kContainers) + "/" + std::to_string(i); }
+
 }  // namespace
 
 // POSIX sh (Phase's image is Alpine). `migrate --check` exits non-zero while the image ships
 // a migration the database does not have, and also while the database cannot be reached:
 // both mean "not yet". The last line of its output names which, and carries no secret
-// (Django prints neither the password nor the DSN).
+// (Django prints neither the password nor the DSN). Both scripts run this one function, so
+// the init container and the startup probe cannot disagree on what "ready" means.
+std::string checkScript() {
+  return "schema_check() {\n"
+         "  out=\"$(python manage.py migrate --check 2>&1)\"\n"
+         "  status=$?\n"
+         "  last=\"$(printf '%s\\n' \"$out\" | tail -n 1)\"\n"
+         "  return \"$status\"\n"
+         "}\n";
+}
+
 std::string gateScript() {
-  return std::string(
-             "timeout=\"${" ) + kEnvTimeout + ":-" + std::to_string(kDefaultTimeoutSeconds) + "}\"\n"
+  return checkScript() +
+         "timeout=\"${" + kEnvTimeout + ":-" + std::to_string(kDefaultTimeoutSeconds) + "}\"\n"
          "interval=\"${" + kEnvInterval + ":-" + std::to_string(kDefaultIntervalSeconds) + "}\"\n"
          "waited=0\n"
-         "until out=\"$(python manage.py migrate --check 2>&1)\"; do\n"
-         "  last=\"$(printf '%s\\n' \"$out\" | tail -n 1)\"\n"
+         "until schema_check; do\n"
          "  if [ \"$waited\" -eq 0 ]; then\n"
          "    echo \"" + kWaitingLogPrefix + " this image (python manage.py migrate --check: $last); "
          "waiting up to ${timeout}s\"\n"
@@ -61,6 +118,15 @@ std::string gateScript() {
          "  waited=$((waited + interval))\n"
          "done\n"
          "echo \"wait-for-schema: the database has every migration of this image\"\n";
+}
+
+// The kubelet records the output of a failed probe in the pod's Events ("Startup probe
+// failed: ..."), so the line says what the pod waits for.
+std::string probeScript() {
+  return std::string(kProbeMarker) + "\n" + checkScript() +
+         "schema_check && exit 0\n"
+         "echo \"" + kWaitingLogPrefix + " this image (python manage.py migrate --check: $last)\"\n"
+         "exit 1\n";
 }
 
 std::optional<Json> gateContainer(const Json& deployment, const std::string& containerName) {
@@ -83,14 +149,35 @@ std::optional<Json> gateContainer(const Json& deployment, const std::string& con
   return out;
 }
 
-Json ensureGateOps(const Json& d, const std::string& containerName, const std::string& pmName) {
-  Json ops = Json::array();
+std::optional<Json> startupProbe(const Json& deployment, const std::string& containerName) {
+  const auto index = containerIndex(deployment, containerName);
+  if (!index) return std::nullopt;
+  const Json& c = deployment["spec"]["template"]["spec"]["containers"][*index];
+  const int interval = envSeconds(c, kEnvInterval, kDefaultIntervalSeconds);
+  const int timeout = envSeconds(c, kEnvTimeout, kDefaultTimeoutSeconds);
+  // every field kube-apiserver would default is set, so the stored probe equals this one
+  return Json{{"exec", {{"command", Json::array({"/bin/sh", "-c", probeScript()})}}},
+              {"timeoutSeconds", kProbeTimeoutSeconds},
+              {"periodSeconds", interval},
+              {"successThreshold", 1},
+              {"failureThreshold", std::max(1, (timeout + interval - 1) / interval)}};
+}
+
+bool isGateProbe(const Json& probe) {
+  const Json cmd = probe.is_object() ? probe.value("/exec/command"_json_pointer, Json()) : Json();
+  return cmd.is_array() && cmd.size() == 3 && cmd[2].is_string() &&
+         cmd[2].get<std::string>().rfind(kProbeMarker, 0) == 0;
+}
+
+GateOps ensureGate(const Json& d, const std::string& containerName, const std::string& pmName) {
+  GateOps out;
+  Json& ops = out.ops;
   const auto want = gateContainer(d, containerName);
-  if (!want) return ops;
-  const Json& list = initContainers(d);
+  if (!want) return out;
+  const Json& list = listAt(d, kInitContainers);
   if (auto i = gateIndex(d)) {
     const std::string path = std::string(kInitContainers) + "/" + std::to_string(*i);
-    if (list[*i] != *want) {
+    if (normalizedContainer(list[*i]) != normalizedContainer(*want)) {
       ops.push_back(op("test", path, list[*i]));
       ops.push_back(op("replace", path, *want));
     }
@@ -101,21 +188,43 @@ Json ensureGateOps(const Json& d, const std::string& containerName, const std::s
     ops.push_back(rvTest(d));
     ops.push_back(op("add", kInitContainers, Json::array({*want})));
   }
+  const std::size_t index = *containerIndex(d, containerName);
+  const Json& c = d["spec"]["template"]["spec"]["containers"][index];
+  const std::string probePath = containerPath(index) + "/startupProbe";
+  const Json probe = *startupProbe(d, containerName);
+  if (!c.contains("startupProbe") || c["startupProbe"].is_null()) {
+    // `add` would replace a probe set concurrently: the guard is the whole container as
+    // planned from (not the resourceVersion, which every status write of a rollout moves)
+    ops.push_back(op("test", containerPath(index), c));
+    ops.push_back(op("add", probePath, probe));
+  } else if (!isGateProbe(c["startupProbe"])) {
+    out.foreignProbe = true;
+  } else if (normalizedProbe(c["startupProbe"]) != normalizedProbe(probe)) {
+    ops.push_back(op("test", probePath, c["startupProbe"]));
+    ops.push_back(op("replace", probePath, probe));
+  }
   if (annotation(d, kGateAnnotation).value_or("") != pmName) ops = concatOps({ops, annotationOps(d, kGateAnnotation, pmName)});
-  return ops;
+  return out;
 }
 
 Json removeGateOps(const Json& d) {
   Json ops = Json::array();
   if (auto i = gateIndex(d)) {
     const std::string path = std::string(kInitContainers) + "/" + std::to_string(*i);
-    ops.push_back(op("test", path, initContainers(d)[*i]));
-    ops.push_back(Json{{"op", "remove"}, {"path", path}});
+    ops.push_back(op("test", path, listAt(d, kInitContainers)[*i]));
+    ops.push_back(removeOp(path));
+  }
+  const Json& containers = listAt(d, kContainers);
+  for (std::size_t i = 0; containers.is_array() && i < containers.size(); ++i) {
+    if (!containers[i].is_object() || !isGateProbe(containers[i].value("startupProbe", Json()))) continue;
+    const std::string path = containerPath(i) + "/startupProbe";
+    ops.push_back(op("test", path, containers[i]["startupProbe"]));
+    ops.push_back(removeOp(path));
   }
   if (auto value = annotation(d, kGateAnnotation)) {
     const std::string path = "/metadata/annotations/" + pointerToken(kGateAnnotation);
     ops.push_back(op("test", path, *value));
-    ops.push_back(Json{{"op", "remove"}, {"path", path}});
+    ops.push_back(removeOp(path));
   }
   return ops;
 }

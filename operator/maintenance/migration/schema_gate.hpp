@@ -1,7 +1,8 @@
 #pragma once
-// The schema gate in every pod (DESIGN.md "The gate in every pod"): an init container on
-// the backend and worker pod templates that lets the pod start only when the database has
-// every migration that the pod's image ships.
+// The schema gate in every pod (DESIGN.md "The gate in every pod"): on the backend and worker
+// pod templates, an init container and a startup probe that keep a pod from starting (the
+// init container) and from becoming Ready (the probe) until the database has every migration
+// that the pod's image ships.
 //
 // The contract, shared with the sandbox (tests/sandbox) and the e2e tests:
 //  - Init container name kGateContainer ("wait-for-schema"), appended after the template's
@@ -13,21 +14,42 @@
 //    "every migration" means.
 //  - Command ["/bin/sh", "-c", gateScript()], workingDir the container's workingDir or
 //    "/app" (Phase's backend Dockerfile: WORKDIR /app, manage.py there). The script loops
-//    on `python manage.py migrate --check` (exits non-zero while migrations are
+//    on checkScript() (`python manage.py migrate --check`: non-zero while migrations are
 //    unapplied) every kEnvInterval seconds (default 5), prints one line on the first
 //    failed check, starting with kWaitingLogPrefix, and exits 1 after kEnvTimeout seconds
 //    (default 600) so the kubelet restarts the pod with backoff. Exit 0 = schema ready.
 //  - env, envFrom and the volumeMounts of kept volumes are copied from the named container
 //    (database host, user and *_FILE secrets reach the init container the same way), plus
 //    kEnvTimeout and kEnvInterval. Resources and securityContext copied too.
+//  - The named container carries startupProbe() (exec ["/bin/sh", "-c", probeScript()]):
+//    the same checkScript() run ONCE, in the container's OWN image, so Readiness always
+//    follows the image the pod really runs, even when the init container's image is stale
+//    (a `helm upgrade` or a GitOps sync while the operator is down changes only the main
+//    container's image; Helm's three-way merge keeps the operator's init container, with
+//    the old image, and the probe, which the chart does not render). periodSeconds = the
+//    gate's interval, failureThreshold = ceil(timeout / interval) (the kubelet restarts the
+//    container after that, with backoff), timeoutSeconds kProbeTimeoutSeconds,
+//    successThreshold 1. The script starts with kProbeMarker: a startupProbe without it is
+//    not the operator's and is never replaced or removed (the gate then runs only in the
+//    init container; ensureGate reports it).
+//    Honest limit: with a stale init container (any tool that changes only the main
+//    container's image: the pods the Deployment controller starts before the operator's
+//    pass, or all of them while the operator is down) the process of the new image starts
+//    (and the worker consumes jobs) before the probe has passed; only Readiness is held, so
+//    the backend gets no Service traffic.
 //  - The Deployment carries annotation kGateAnnotation = <PhaseMaintenance name> while the
-//    operator keeps the gate; the gate and the annotation go together (finalizer, or
-//    migrations.podGate: false).
+//    operator keeps the gate; the init container, the probe and the annotation go together
+//    (finalizer, or migrations.podGate: false).
 //  - The backend's named container carries EXTERNAL_MIGRATION=true in both modes (Phase's
-//    backend/scripts/start.sh skips its own `migrate` only when the value is exactly "true").
+//    backend/scripts/start.sh skips its own `migrate` only when the value is exactly "true");
+//    what the entry was before the operator set it is recorded in an annotation
+//    (deployment_patch.hpp, externalMigrationOps) and given back by the finalizer.
 //  - The migration Job: container "migrate", command ["python","manage.py","migrate"],
 //    label app.kubernetes.io/component=migration; in Follow mode its image is exactly the
 //    backend container's image.
+//  - Comparisons allow for the fields kube-apiserver defaults (a container's
+//    terminationMessagePath/-Policy, imagePullPolicy, resources; a probe's timeouts and
+//    thresholds): what the API server stored from the operator's own write is "already so".
 #include <optional>
 #include <string>
 
@@ -41,23 +63,45 @@ inline constexpr const char* kEnvTimeout = "PMO_SCHEMA_GATE_TIMEOUT_SECONDS";
 inline constexpr const char* kEnvInterval = "PMO_SCHEMA_GATE_INTERVAL_SECONDS";
 inline constexpr int kDefaultTimeoutSeconds = 600;
 inline constexpr int kDefaultIntervalSeconds = 5;
+inline constexpr int kProbeTimeoutSeconds = 30;  // one `migrate --check`: Django's start included
 inline constexpr const char* kWaitingLogPrefix = "wait-for-schema: waiting for the migrations of";
+inline constexpr const char* kProbeMarker = "# wait-for-schema startup probe (phase-maintenance-operator)";
 inline constexpr const char* kDefaultWorkingDir = "/app";
 
-// The shell script the init container runs (exposed for tests).
+// The one check both scripts run (shell function `schema_check`: status 0 when the database has
+// every migration of the image; otherwise non-zero with the check's last output line in $last).
+std::string checkScript();
+// The init container's script: checkScript() in a bounded loop.
 std::string gateScript();
+// The startup probe's script: kProbeMarker, then checkScript() once.
+std::string probeScript();
 
 // The init container for `deployment`'s container `containerName`; nullopt when the
 // container is missing.
 std::optional<Json> gateContainer(const Json& deployment, const std::string& containerName);
+// The startup probe for that container (interval and timeout from its env when it sets
+// kEnvInterval / kEnvTimeout to a positive number); nullopt when the container is missing.
+std::optional<Json> startupProbe(const Json& deployment, const std::string& containerName);
+// True when `probe` is one the operator made (its script starts with kProbeMarker).
+bool isGateProbe(const Json& probe);
 
-// Guarded JSON Patch ops that make the template carry exactly gateContainer() (added, or
-// replaced in place when it differs, e.g. a stale image) and kGateAnnotation = pmName.
-// Empty when already so (idempotent: no write at rest).
-Json ensureGateOps(const Json& deployment, const std::string& containerName,
-                   const std::string& pmName);
+struct GateOps {
+  Json ops = Json::array();
+  bool foreignProbe = false;  // the container has a startupProbe that is not the operator's: left alone
+};
 
-// Guarded ops that remove the gate container and kGateAnnotation; empty when neither is there.
+// Guarded JSON Patch ops that make the template carry exactly gateContainer(), the container
+// startupProbe() (unless it has a foreign one) and kGateAnnotation = pmName: added, or
+// replaced in place when they differ (a stale image). Empty when already so (idempotent: no
+// write at rest).
+GateOps ensureGate(const Json& deployment, const std::string& containerName, const std::string& pmName);
+inline Json ensureGateOps(const Json& deployment, const std::string& containerName, const std::string& pmName) {
+  return ensureGate(deployment, containerName, pmName).ops;
+}
+
+// Guarded ops that remove the gate container, the operator's startup probes (on any
+// container) and kGateAnnotation; empty when none is there. EXTERNAL_MIGRATION is not
+// touched (deployment_patch.hpp: externalMigrationReleaseOps).
 Json removeGateOps(const Json& deployment);
 
 }  // namespace pmo::maintenance::schemagate

@@ -191,7 +191,7 @@ void parseDatabase(Reader& r, const json& spec, DatabaseSpec& db) {
 void parseMigrations(Reader& r, const json& spec, MigrationsSpec& m) {
   const json* node = Reader::member(spec, "migrations");
   const std::string p = "spec.migrations";
-  if (!node || !r.object(*node, p, {"gate", "backup", "allowDowngrade", "backoffLimit",
+  if (!node || !r.object(*node, p, {"gate", "backup", "allowDowngrade", "podGate", "backoffLimit",
                                     "activeDeadlineSeconds"}))
     return;
   if (const json* gate = Reader::member(*node, "gate")) {
@@ -212,6 +212,7 @@ void parseMigrations(Reader& r, const json& spec, MigrationsSpec& m) {
     }
   }
   r.boolean(*node, "allowDowngrade", p, m.allowDowngrade);
+  r.boolean(*node, "podGate", p, m.podGate);
   r.integer(*node, "backoffLimit", p, m.backoffLimit);
   r.integer(*node, "activeDeadlineSeconds", p, m.activeDeadlineSeconds);
 }

@@ -56,6 +56,9 @@ struct MigrationsSpec {
   MigrationGate gate = MigrationGate::HoldRollout;
   BackupSpec backup;
   bool allowDowngrade = false;
+  // The schema gate in every pod (init container + startup probe, schema_gate.hpp); false
+  // removes it (EXTERNAL_MIGRATION stays: the operator still migrates).
+  bool podGate = true;
   int backoffLimit = 2;
   long activeDeadlineSeconds = 1800;
 };
