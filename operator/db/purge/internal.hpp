@@ -100,7 +100,8 @@ struct RunState {
   bool pause(double lastBatchSeconds) const;
   // After a batch of `rows` rows that took `batchMs` (its COMMIT `commitMs`, 0 when not
   // measured): asks the load monitor, and backs off as decideBackoff says (a smaller next
-  // batch, a pause). False when the pause would cross the deadline (then no pause).
+  // batch, a pause). False when the pause would cross the deadline (then no pause; it still
+  // counts as a back-off, with its reason, so the summary says why the run stopped).
   bool backOff(PurgePacer& pacer, double batchMs, double commitMs, long long rows);
 };
 

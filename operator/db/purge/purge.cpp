@@ -69,10 +69,12 @@ bool RunState::backOff(PurgePacer& pacer, double batchMs, double commitMs, long 
   const Backoff b = decideBackoff(batchMs, signals, limits);
   pacer.shrink(b.spanFactor);
   if (b.pauseMs <= 0) return true;
-  if (pastDeadline(b.pauseMs / 1000.0 + batchMs / 1000.0)) return false;
+  // Counted even when it stops the run (a pause past the deadline): the summary then says
+  // why the run stopped early (backoffReason) as well as that it did.
   result.backoffs += 1;
-  result.backoffSeconds += b.pauseMs / 1000.0;
   result.backoffReason = b.reason;
+  if (pastDeadline(b.pauseMs / 1000.0 + batchMs / 1000.0)) return false;
+  result.backoffSeconds += b.pauseMs / 1000.0;
   std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(b.pauseMs));
   return true;
 }
