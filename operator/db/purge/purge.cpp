@@ -47,7 +47,7 @@ void RunState::recordBatch(long long deleted, long long tags, double seconds) {
   p.batches = result.batches;
   p.elapsedSeconds = secondsSince(started);
   p.rowsPerSecond = p.elapsedSeconds > 0 ? p.deleted / p.elapsedSeconds : 0;
-  p.etaSeconds = p.rowsPerSecond > 0 ? std::max(0.0, (total - p.deleted) / p.rowsPerSecond) : 0;
+  p.etaSeconds = totalKnown && p.rowsPerSecond > 0 ? std::max(0.0, (total - p.deleted) / p.rowsPerSecond) : 0;
   progress(p);
 }
 

@@ -73,6 +73,8 @@ struct EnvironmentCount {
 };
 
 struct PurgeProgress {
+  // total: rows in scope at the start; 0 (and no ETA) while that count still runs beside
+  // the first batches.
   long long deleted = 0, total = 0, batches = 0;
   double elapsedSeconds = 0, rowsPerSecond = 0, etaSeconds = 0;
 };
