@@ -71,6 +71,21 @@ TEST_F(PurgePg, CutoffIsInclusiveToTheMicrosecond) {
   EXPECT_EQ(exists(createAtCutoff), 1);
 }
 
+// A real run counts what is in scope at the start on a second connection beside its first
+// batches (from a snapshot taken before them): the same exact figures as a dry run's.
+TEST_F(PurgePg, ARealRunReportsTheExactCountAtTheStartPerEnvironment) {
+  auto o = options(kAcme);
+  o.retainDays = 0;
+  const db::PurgeResult r = db::runPurge(db_->params(), o);
+  EXPECT_EQ(r.matchedAtStart, 400);
+  EXPECT_EQ(r.deleted, 400);
+  EXPECT_EQ(r.remaining, 0);
+  long long perEnvironment = 0;
+  for (const auto& e : r.environments) perEnvironment += e.readEvents;
+  EXPECT_EQ(perEnvironment, 400);
+  EXPECT_EQ(r.environments.size(), 4u);
+}
+
 TEST_F(PurgePg, DryRunCountsPerEnvironmentAndDeletesNothing) {
   const long long e0 = events(), t0 = tags();
   auto o = options(kAcme);

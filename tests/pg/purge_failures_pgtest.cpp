@@ -86,6 +86,41 @@ TEST_F(PurgePg, ConnectionKilledMidRunIsRetriedAndTheRunFinishes) {
   checkSurvivors();
 }
 
+// The exact count at the start runs on a second connection beside the first batches. A
+// role allowed one connection cannot open it: the purge then counts before its first batch
+// on its own connection, and the run and its summary are the same.
+TEST_F(PurgePg, WithoutASecondConnectionItCountsBeforeTheFirstBatch) {
+  expectSurvivors(kAcme, "", now_);
+  const std::string role = "pmo_one_conn_" + std::to_string(::getpid());
+  const std::string password = "One-Conn-Pw-" + std::to_string(::getpid());
+  db_->exec("CREATE ROLE " + role + " LOGIN CONNECTION LIMIT 1 PASSWORD '" + password + "';"
+            "GRANT ALL ON ALL TABLES IN SCHEMA public TO " + role);
+  struct DropRole {
+    ScratchDatabase& db;
+    std::string role;
+    ~DropRole() {
+      try {
+        db.exec("DROP OWNED BY " + role + "; DROP ROLE " + role);
+      } catch (...) {
+      }
+    }
+  } dropRole{*db_, role};
+  auto p = db_->params();
+  p.user = role;
+  p.password = Secret(password);
+  auto o = options(kAcme);
+  o.retainDays = 0;
+  o.backOffUnderLoad = false;  // the load monitor would want a connection too
+  const db::PurgeResult r = db::runPurge(p, o);
+  EXPECT_EQ(r.matchedAtStart, 400);
+  EXPECT_EQ(r.deleted, 400);
+  EXPECT_EQ(r.remaining, 0);
+  long long perEnvironment = 0;
+  for (const auto& e : r.environments) perEnvironment += e.readEvents;
+  EXPECT_EQ(perEnvironment, 400);
+  checkSurvivors();
+}
+
 TEST_F(PurgePg, WrongPasswordIsAClearErrorWithoutThePassword) {
   auto p = db_->params();
   p.password = Secret("Wr0ng-Pa55word-xyzzy");
