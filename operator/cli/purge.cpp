@@ -113,9 +113,11 @@ DbOutcome purge(const db::PurgeOptions& o, const db::ConnectionParams& params, d
     const auto now = std::chrono::steady_clock::now();
     if (now - lastPrint < std::chrono::seconds(1)) return;
     lastPrint = now;
-    std::cerr << "purge: deleted " << pr.deleted << " of ~" << pr.total << " in " << pr.batches << " batches, "
-              << static_cast<long long>(pr.rowsPerSecond) << " rows/s, about " << static_cast<long long>(pr.etaSeconds)
-              << " s left\n";
+    std::cerr << "purge: deleted " << pr.deleted;
+    if (pr.total > 0) std::cerr << " of ~" << pr.total;
+    std::cerr << " in " << pr.batches << " batches, " << static_cast<long long>(pr.rowsPerSecond) << " rows/s";
+    if (pr.total > 0) std::cerr << ", about " << static_cast<long long>(pr.etaSeconds) << " s left";
+    std::cerr << (pr.total > 0 ? "\n" : " (still counting what is in scope)\n");
   };
   auto onRetry = [](const db::DbError& err, int attempt) {
     std::cerr << "purge: transient error (attempt " << attempt << "), reconnecting: " << err.what() << "\n";

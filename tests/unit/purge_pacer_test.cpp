@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "db/purge/load_monitor.hpp"
 #include "db/purge/pacer.hpp"
 
 using pmo::db::PurgePacer;
@@ -184,3 +185,22 @@ TEST(PurgeBackoff, ShrinkNarrowsTheNextSpanButNeverBelowOne) {
   EXPECT_EQ(p.nextSpan(), 1);
 }
 }  // namespace
+
+// The load monitor's WAL signal (db/purge/load_monitor.hpp): a queue seen in one sample
+// only is not pressure; waiters seen in two samples are, counted by the smaller of the two.
+TEST(PurgeLoadMonitor, WalWaitersCountOnlyWhenSeenInTwoSamples) {
+  pmo::db::purge_detail::WalTally t;
+  EXPECT_EQ(t.persistent(), 0);
+  t.add(0);
+  t.add(3);
+  t.add(0);
+  EXPECT_EQ(t.persistent(), 0) << "one sample saw a queue: noise";
+  t.add(1);
+  EXPECT_EQ(t.persistent(), 1);
+  t.add(2);
+  EXPECT_EQ(t.persistent(), 2);
+  t.add(5);
+  EXPECT_EQ(t.persistent(), 3);
+  t.reset();
+  EXPECT_EQ(t.persistent(), 0);
+}

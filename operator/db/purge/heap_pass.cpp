@@ -73,8 +73,13 @@ bool heapPass(RetryingSession& session, RunState& st, std::int64_t fromBlock, st
               std::set<std::int64_t>& skippedChunks) {
   const PurgeOptions& o = st.options;
   constexpr bool advisoryMode = true;  // the skip-held form only after a lock failure
-  PurgePacer pacer(static_cast<double>(o.targetBatchDuration.count()), o.batchSizeCap, expectedRows,
-                   std::max<std::int64_t>(1, toBlock - fromBlock), kMaxBatchChunks * kChunkBlocks);
+  // Without an expected count (the start count runs beside the first batches), the first
+  // batch covers kFirstSpanChunks chunks; the pacer grows it from there.
+  constexpr std::int64_t kFirstSpanChunks = 4;
+  PurgePacer pacer(static_cast<double>(o.targetBatchDuration.count()), o.batchSizeCap,
+                   expectedRows > 0 ? expectedRows : PurgePacer::kFirstBatchRows,
+                   expectedRows > 0 ? std::max<std::int64_t>(1, toBlock - fromBlock) : kFirstSpanChunks * kChunkBlocks,
+                   kMaxBatchChunks * kChunkBlocks);
   Tid from{fromBlock, 0};
   double lastBatchSeconds = 0;
   while (from.block < toBlock) {

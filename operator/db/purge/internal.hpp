@@ -1,10 +1,12 @@
 #pragma once
 // Pieces of the purge shared by its implementation files (not a public interface).
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -38,6 +40,35 @@ struct Matching {
   std::int64_t oldestMicros = 0;
 };
 Matching countMatching(pqxx::transaction_base& tx, Scope& scope, std::int64_t cutoffMicros);
+
+// The exact count at the start of a run, taken on its own connection while the first
+// batches run instead of before them. Its REPEATABLE READ snapshot is taken before the
+// constructor returns, i.e. before the first batch starts: it counts exactly what a count
+// run before the first batch would. The count itself (a scan of the scope's rows) then
+// runs beside the batches. Never throws: when it cannot connect or the count fails,
+// result() is empty and the caller falls back (see runPurge).
+class StartCount {
+ public:
+  struct Counts {
+    Matching matching;
+    std::vector<EnvironmentCount> environments;
+  };
+  StartCount(const ConnectionParams& params, const PurgeOptions& options, const Scope& scope, std::int64_t cutoffMicros);
+  ~StartCount();  // waits for the count (bounded by the session's statement_timeout)
+  StartCount(const StartCount&) = delete;
+  StartCount& operator=(const StartCount&) = delete;
+  bool started() const { return thread_.joinable(); }
+  // True once the count is done (or failed); never waits.
+  bool ready() const;
+  // Waits for it; nullopt when it failed.
+  const std::optional<Counts>& result();
+
+ private:
+  std::thread thread_;
+  std::atomic<bool> done_{false};
+  std::optional<Counts> counts_;  // written by thread_ before done_, read after join
+  bool joined_ = false;
+};
 
 // "2024-05-01T03:00:00.000000Z"
 std::string rfc3339Micros(std::int64_t micros);
@@ -90,17 +121,23 @@ struct RunState {
   Clock::time_point started;
   const ProgressFn& progress;
   LoadMonitor* monitor = nullptr;  // null: no back-off under load
+  StartCount* startCount = nullptr;  // not adopted yet: `total` unknown (0) until it is
+  bool totalKnown = false;
   double commitMsPerRow = 0;       // the purge's usual COMMIT cost per row (a slowly rising floor)
   bool leftHeldRows = false;       // some batch skipped held rows: the sweep must look for them
 
   void recordBatch(long long deleted, long long tags, double seconds);
+  // Takes the start count into `total` and the result (matchedAtStart, environments,
+  // remaining) once it is there; `wait`: waits for it. Main thread only.
+  void adoptStartCount(bool wait);
   // True when a batch expected to take `nextBatchSeconds` would end after the deadline.
   bool pastDeadline(double nextBatchSeconds) const;
   // Sleeps --sleep; false (without sleeping) when that would cross the deadline.
   bool pause(double lastBatchSeconds) const;
   // After a batch of `rows` rows that took `batchMs` (its COMMIT `commitMs`, 0 when not
   // measured): asks the load monitor, and backs off as decideBackoff says (a smaller next
-  // batch, a pause). False when the pause would cross the deadline (then no pause).
+  // batch, a pause). False when the pause would cross the deadline (then no pause; it still
+  // counts as a back-off, with its reason, so the summary says why the run stopped).
   bool backOff(PurgePacer& pacer, double batchMs, double commitMs, long long rows);
 };
 

@@ -27,8 +27,9 @@ LoadMonitor::~LoadMonitor() {
 LoadSample LoadMonitor::take() {
   std::lock_guard<std::mutex> lock(mu_);
   LoadSample s = seen_;
+  s.walWaiters = wal_.persistent();
   seen_.blockedByUs = 0;
-  seen_.walWaiters = 0;
+  wal_.reset();
   return s;
 }
 
@@ -61,7 +62,7 @@ void LoadMonitor::loop() {
     }
     lock.lock();
     seen_.blockedByUs = std::max(seen_.blockedByUs, s.blockedByUs);
-    seen_.walWaiters = std::max(seen_.walWaiters, s.walWaiters);
+    wal_.add(s.walWaiters);
     if (replicationRead) {
       seen_.standbys = s.standbys;
       seen_.replicationLagSeconds = s.replicationLagSeconds;

@@ -3,6 +3,9 @@
 //  * one physical pass over the heap for ALL of the scope's environments at once
 //    (db/purge/heap_pass.cpp): each page is read and dirtied once, rows are written once (no
 //    lock pass), so fewer full-page images and less WAL;
+//  * the first batch starts at once: the exact count of what is in scope at the start runs
+//    on its own connection beside the first batches, from a snapshot taken before them
+//    (StartCount), instead of delaying them by a scan of the scope;
 //  * one autocommit statement per batch, batches sized by PurgePacer to a target duration;
 //  * then only what the pass could not take: chunks another purge held, pages added since
 //    the start, and a final exact count with a sweep through the index for the rest.
@@ -18,11 +21,24 @@ void RetryingSession::open() {
   tx.exec(sessionSetupSql(options_.lockTimeout.count(), options_.statementTimeout.count()));
 }
 
+void RunState::adoptStartCount(bool wait) {
+  if (!startCount || (!wait && !startCount->ready())) return;
+  const std::optional<StartCount::Counts>& c = startCount->result();
+  startCount = nullptr;
+  if (!c) return;  // it failed: runPurge falls back at the end
+  total = c->matching.total;
+  totalKnown = true;
+  result.matchedAtStart = total;
+  result.environments = c->environments;
+  result.remaining = std::max(0LL, total - result.deleted);
+}
+
 void RunState::recordBatch(long long deleted, long long tags, double seconds) {
+  adoptStartCount(false);
   result.deleted += deleted;
   result.tagRowsDeleted += tags;
   result.batches += 1;
-  result.remaining = std::max(0LL, total - result.deleted);  // exact again at the end
+  if (totalKnown) result.remaining = std::max(0LL, total - result.deleted);  // exact again at the end
   result.longestBatchSeconds = std::max(result.longestBatchSeconds, seconds);
   if (!progress) return;
   PurgeProgress p;
@@ -31,7 +47,7 @@ void RunState::recordBatch(long long deleted, long long tags, double seconds) {
   p.batches = result.batches;
   p.elapsedSeconds = secondsSince(started);
   p.rowsPerSecond = p.elapsedSeconds > 0 ? p.deleted / p.elapsedSeconds : 0;
-  p.etaSeconds = p.rowsPerSecond > 0 ? std::max(0.0, (total - p.deleted) / p.rowsPerSecond) : 0;
+  p.etaSeconds = totalKnown && p.rowsPerSecond > 0 ? std::max(0.0, (total - p.deleted) / p.rowsPerSecond) : 0;
   progress(p);
 }
 
@@ -69,10 +85,12 @@ bool RunState::backOff(PurgePacer& pacer, double batchMs, double commitMs, long 
   const Backoff b = decideBackoff(batchMs, signals, limits);
   pacer.shrink(b.spanFactor);
   if (b.pauseMs <= 0) return true;
-  if (pastDeadline(b.pauseMs / 1000.0 + batchMs / 1000.0)) return false;
+  // Counted even when it stops the run (a pause past the deadline): the summary then says
+  // why the run stopped early (backoffReason) as well as that it did.
   result.backoffs += 1;
-  result.backoffSeconds += b.pauseMs / 1000.0;
   result.backoffReason = b.reason;
+  if (pastDeadline(b.pauseMs / 1000.0 + batchMs / 1000.0)) return false;
+  result.backoffSeconds += b.pauseMs / 1000.0;
   std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(b.pauseMs));
   return true;
 }
@@ -149,10 +167,12 @@ void runPurge(const ConnectionParams& params, const PurgeOptions& o, PurgeResult
   } stopwatch{result, started};
   RetryingSession session(params, o, onRetry);
 
-  // Scope, cutoff, counts and the heap's extent: read-only, decided once.
+  // Scope and cutoff: read-only, decided once. A dry run counts here; a real run only asks
+  // whether anything is in scope, and counts beside its first batches (StartCount).
   Scope scope;
   Matching matching;
   std::int64_t cutoff = 0;
+  bool anyInScope = false;
   session.run([&](pqxx::connection& c) {
     pqxx::read_transaction tx(c);
     scope = resolveScope(tx, o.organisation, o.appId);
@@ -160,7 +180,12 @@ void runPurge(const ConnectionParams& params, const PurgeOptions& o, PurgeResult
                                  ? *o.nowMicrosOverride
                                  : tx.exec1(kNowMicrosSql)[0].as<std::int64_t>();
     cutoff = purgeCutoffMicros(now, o.retainDays);
-    matching = countMatching(tx, scope, cutoff);
+    if (o.dryRun) {
+      matching = countMatching(tx, scope, cutoff);
+      anyInScope = matching.total > 0;
+    } else if (!scope.environments.empty()) {
+      anyInScope = tx.exec_params1(anyInScopeSql(), scope.environmentArray, cutoff)[0].as<bool>();
+    }
   });
   result.organisationId = scope.organisationId;
   result.cutoff = rfc3339Micros(cutoff);
@@ -168,20 +193,44 @@ void runPurge(const ConnectionParams& params, const PurgeOptions& o, PurgeResult
   result.matchedAtStart = matching.total;
   result.environments = scope.environments;
   result.remaining = matching.total;
-  if (o.dryRun || result.nothingToDo || matching.total == 0) return;
+  if (o.dryRun || result.nothingToDo || !anyInScope) return;
 
   // Rows appended after this point lie beyond these blocks; finish() visits them.
   const std::int64_t blocks = heapBlocks(session);
   std::unique_ptr<LoadMonitor> monitor;
-  if (o.backOffUnderLoad) monitor = std::make_unique<LoadMonitor>(params, std::chrono::milliseconds(100));
-  RunState st{o, scope, cutoff, result, matching.total, started, progress, monitor.get()};
-  std::set<std::int64_t> skipped;
-  Matching left = matching;
-  const bool done = heapPass(session, st, 0, blocks, matching.total, skipped) && finish(session, st, blocks, skipped, left);
-  if (!done) {
-    result.stoppedEarly = true;
-    left = recount(session, scope, cutoff);
+  if (o.backOffUnderLoad) monitor = std::make_unique<LoadMonitor>(params, std::chrono::milliseconds(250));
+  RunState st{o, scope, cutoff, result, 0, started, progress, monitor.get()};
+  StartCount startCount(params, o, scope, cutoff);  // its snapshot: now, before the first batch
+  if (startCount.started()) {
+    st.startCount = &startCount;
+  } else {
+    // No second connection: count here, before the first batch, as a count must.
+    session.run([&](pqxx::connection& c) {
+      pqxx::read_transaction tx(c);
+      matching = countMatching(tx, scope, cutoff);
+    });
+    st.total = matching.total;
+    st.totalKnown = true;
+    result.matchedAtStart = matching.total;
+    result.environments = scope.environments;
+    result.remaining = matching.total;
   }
+  std::set<std::int64_t> skipped;
+  Matching left;
+  try {
+    const bool done = heapPass(session, st, 0, blocks, st.total, skipped) && finish(session, st, blocks, skipped, left);
+    if (!done) {
+      result.stoppedEarly = true;
+      left = recount(session, scope, cutoff);
+    }
+  } catch (...) {
+    st.adoptStartCount(true);  // a failure's summary: what was left of the count at the start
+    throw;
+  }
+  st.adoptStartCount(true);
+  // The start count failed (its connection was lost): what went plus what is left, which
+  // equals it unless something else deleted rows of the scope meanwhile.
+  if (!st.totalKnown) result.matchedAtStart = result.deleted + left.total;
   result.remaining = left.total;
   if (!result.stoppedEarly) result.skippedLocked = left.total;
 }

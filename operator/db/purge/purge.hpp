@@ -74,6 +74,8 @@ struct EnvironmentCount {
 };
 
 struct PurgeProgress {
+  // total: rows in scope at the start; 0 (and no ETA) while that count still runs beside
+  // the first batches.
   long long deleted = 0, total = 0, batches = 0;
   double elapsedSeconds = 0, rowsPerSecond = 0, etaSeconds = 0;
 };
@@ -82,7 +84,9 @@ struct PurgeResult {
   std::string organisationId;
   std::string cutoff;            // RFC 3339, UTC, microseconds
   bool nothingToDo = false;      // organisation without apps
-  long long matchedAtStart = 0;  // rows in scope at the start
+  // Rows in scope at the start (exact: counted from a snapshot taken before the first batch;
+  // only if that count's own connection fails mid-way: deleted + what is left at the end).
+  long long matchedAtStart = 0;
   long long deleted = 0, tagRowsDeleted = 0, remaining = 0, batches = 0;
   double longestBatchSeconds = 0, durationSeconds = 0;
   bool stoppedEarly = false;

@@ -74,6 +74,11 @@ const std::string& sweepBatchSql() {
   return sql;
 }
 
+const std::string& anyInScopeSql() {
+  static const std::string sql = "SELECT EXISTS (SELECT 1 FROM api_secretevent WHERE " + inScopePredicate(2) + ")";
+  return sql;
+}
+
 const std::string& countMatchingSql() {
   static const std::string sql =
       "SELECT environment_id, count(*), (extract(epoch FROM min(\"timestamp\")) * 1000000)::bigint "

@@ -57,6 +57,9 @@ inline constexpr const char* kEnvironmentsOfAppsSql =
     "SELECT a.id, a.name, e.id, e.name FROM api_environment e JOIN api_app a ON a.id = e.app_id "
     "WHERE a.id = ANY($1::text[]) ORDER BY a.name, a.id, e.index, e.name, e.id";
 
+// Whether any row is in scope (stops at the first).  $1 environments  $2 cutoff
+const std::string& anyInScopeSql();
+
 // Per-environment count and oldest timestamp of the in-scope rows.
 //   $1 environments  $2 cutoff
 //   returns environment_id, count, min(timestamp) in microseconds
