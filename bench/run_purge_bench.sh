@@ -10,5 +10,7 @@ source scripts/pg.sh
 workdir=$(mktemp -d /tmp/pmo-purge-bench.XXXXXX)
 chmod 755 "$workdir"
 trap 'pg_stop; rm -rf "$workdir"' EXIT
-pg_start "$workdir/pg"
+# fsync on, as on a real server: the other traffic's p99 is mostly waits for WAL flushes,
+# which a cluster without fsync never has. PMO_PG_FSYNC=off measures without them.
+PMO_PG_FSYNC=${PMO_PG_FSYNC:-on} pg_start "$workdir/pg"
 "$build/bench/purge_bench" "$@"

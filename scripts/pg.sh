@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL 15 on loopback for tests, benchmarks and the demo.
 # Source it, then: pg_start [--tls] DIR  (exports PMO_TEST_DATABASE_URL, PMO_PG_PORT, PMO_PG_DIR)
+# Tests run with fsync=off (a throwaway cluster); PMO_PG_FSYNC=on gives a real server's WAL flushes.
 #                  pg_stop                (idempotent; call it from an EXIT trap)
 # The cluster listens on 127.0.0.1 only; TCP logins need the password (SCRAM), so tests
 # of a wrong password mean something.
@@ -73,7 +74,7 @@ pg_start() {
     ssl_opts="-c ssl=on -c ssl_cert_file=server.crt -c ssl_key_file=server.key -c ssl_ca_file=ca.crt"
   fi
   _pg_as_owner "$PMO_PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start \
-    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c max_connections=200 -c shared_buffers=256MB -c max_wal_size=2GB $ssl_opts" \
+    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=${PMO_PG_FSYNC:-off} -c max_connections=200 -c shared_buffers=256MB -c max_wal_size=2GB $ssl_opts" \
     >/dev/null || { cat "$dir/postgres.log" >&2; return 1; }
   export PMO_PG_DIR=$dir PMO_PG_PORT=$port
   if [ -n "$tls" ]; then export PMO_PG_TLS_DIR=$dir/tls; else unset PMO_PG_TLS_DIR; fi
