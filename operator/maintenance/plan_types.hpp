@@ -80,6 +80,10 @@ inline constexpr const char* kRecovered = "RecoveryApplied";
 // DeploymentClaimed, controller/ownership.hpp), or, in Managed mode, while another manager
 // keeps setting the image against spec.version (reason ImageSetByAnotherManager).
 inline constexpr const char* kConflict = "Conflict";
+// True while backend or worker runs an image whose version is older than the one the database
+// was migrated to (status.currentVersion), with no move in progress: the schema carries
+// migrations that image does not have (migration/schema_ahead.cpp).
+inline constexpr const char* kSchemaAhead = "SchemaAhead";
 }  // namespace conditions
 
 // Sets (or replaces) a condition in status["conditions"], stamping observedGeneration

@@ -392,3 +392,60 @@ TEST(ChartUpgradeE2E, DeletingThePhaseMaintenanceLeavesNoneOfTheOperatorsChanges
 
 }  // namespace
 }  // namespace pmo::testing
+
+namespace pmo::testing {
+namespace {
+
+std::string conditionMessage(const Json& pm, const std::string& type) {
+  for (const auto& c : pm.value("/status/conditions"_json_pointer, Json::array()))
+    if (c.value("type", "") == type) return c.value("message", "");
+  return "";
+}
+
+// Schema ahead: the release migrated to kNew, then Helm sets the older kOld with the operator
+// down. The new pods' (stale) init container has kNew and passes; their startup probe runs in
+// kOld and finds migrations that image does not know: under ScaleDown no pod of kOld is ever
+// Ready, under HoldRollout they are. The operator started later refuses the downgrade and
+// reports SchemaAhead either way.
+void olderTagThanTheSchema(const std::string& gate) {
+  OperatorHarness h;
+  installChart(h, chart::kRepository, kNew);
+  PodSchemaCheck check(h, kNs, {chart::kRepository});
+  h.startOperator();
+  adopt(h, chartSpec(gate), kNew);
+  const std::string older = std::string(chart::kRepository) + ":" + kOld;
+  ASSERT_TRUE(eventually([&] { return readyPods(h, "backend", std::string(chart::kRepository) + ":" + kNew) == 1; }, 30s));
+  h.stopOperator();
+  helmSetVersion(h, kOld);
+  ASSERT_TRUE(eventually([&] { return !pods(h, "backend").empty(); }, 20s));
+  if (gate == "ScaleDown") {
+    std::this_thread::sleep_for(3s);  // ten times the sandbox's time to Ready
+    EXPECT_EQ(readyPods(h, "backend", older), 0) << "a pod of " << kOld << " is Ready on the schema of " << kNew;
+    EXPECT_EQ(readyPods(h, "worker", older), 0);
+  } else {
+    EXPECT_TRUE(eventually([&] { return readyPods(h, "backend", older) == 1 && readyPods(h, "worker", older) == 1; }, 20s))
+        << "HoldRollout: the previous version starts on the newer schema";
+  }
+  h.startOperator({}, 1);
+  const Json pm = h.waitForPm([](const Json& p) { return conditionStatus(p, "SchemaAhead") == "True"; }, 30s,
+                              "SchemaAhead");
+  const std::string message = conditionMessage(pm, "SchemaAhead");
+  EXPECT_EQ(conditionReason(pm, "SchemaAhead"), "ImageOlderThanSchema");
+  for (const std::string& part : {std::string("Deployment \"") + chart::kBackend + "\" runs " + older,
+                                 "older than " + kNew, "set the image back to " + std::string(chart::kRepository) + ":" + kNew,
+                                 std::string(gate == "ScaleDown" ? "does not let its pods start" : "start with a warning")})
+    EXPECT_NE(message.find(part), std::string::npos) << part << " in: " << message;
+  EXPECT_EQ(conditionReason(pm, "Migrated"), "DowngradeRefused");
+  if (gate == "ScaleDown") {
+    EXPECT_EQ(readyPods(h, "backend", older), 0);
+    EXPECT_EQ(readyPods(h, "backend", std::string(chart::kRepository) + ":" + kNew), 1) << "the pod of " << kNew << " serves";
+  }
+  check.finish();
+  if (::testing::Test::HasFailure()) std::cerr << h.operatorLog(1);
+}
+
+TEST(ChartUpgradeE2E, AnOlderTagThanTheSchemaNeverGetsReadyUnderScaleDownAndIsReported) { olderTagThanTheSchema("ScaleDown"); }
+TEST(ChartUpgradeE2E, AnOlderTagThanTheSchemaStartsUnderHoldRolloutAndIsReported) { olderTagThanTheSchema("HoldRollout"); }
+
+}  // namespace
+}  // namespace pmo::testing

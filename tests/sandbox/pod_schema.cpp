@@ -111,4 +111,31 @@ const nlohmann::json* schemaProbeContainer(const nlohmann::json& podSpec) {
   return nullptr;
 }
 
+std::string schemaGateMode(const nlohmann::json& container) {
+  const std::string assign = std::string(kSchemaGateModeEnv) + "=";
+  for (const auto& word : container.value("/startupProbe/exec/command"_json_pointer, nlohmann::json::array())) {
+    if (!word.is_string()) continue;
+    const std::string text = word.get<std::string>();
+    for (auto at = text.find(assign); at != std::string::npos; at = text.find(assign, at + 1))
+      if (at == 0 || text[at - 1] == '\n') return text.substr(at + assign.size(), text.find('\n', at) - at - assign.size());
+  }
+  for (const auto& e : container.value("env", nlohmann::json::array()))
+    if (e.is_object() && e.value("name", "") == kSchemaGateModeEnv && e.contains("value") && e["value"].is_string())
+      return e["value"].get<std::string>();
+  return "";
+}
+
+SchemaGateVerdict schemaGateVerdict(const std::string& schema, const std::string& image, const nlohmann::json& container) {
+  const auto cmp = compareVersions(schema, image);
+  if (schema.empty() || !cmp || *cmp < 0)
+    return {false, "wait-for-schema: waiting for the migrations of " + image + " (the schema has " +
+                       (schema.empty() ? std::string("none") : schema) + ")\n"};
+  if (*cmp == 0) return {true, ""};
+  const std::string ahead = "wait-for-schema: the database is ahead of this image: the schema has " + schema +
+                            ", this image " + image;
+  if (schemaGateMode(container) == "HoldRollout")
+    return {true, ahead + "; starting anyway (gate HoldRollout: the previous version's code on a newer schema)\n"};
+  return {false, ahead + "; this pod does not start (gate ScaleDown)\n"};
+}
+
 }  // namespace pmo::sandbox

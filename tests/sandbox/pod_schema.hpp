@@ -16,6 +16,12 @@
 //   themselves); until then it stays in Init, not Ready, with the gate's line in its log.
 //   The gate's version is that of the init container's OWN image (which the operator copies
 //   from the main container, and which a `helm upgrade` with the operator down leaves stale).
+// - Schema ahead: a namespace whose schema is NEWER than that version (an older tag set by
+//   Helm, a downgrade) holds the pod the same way, with "the database is ahead of this image"
+//   in its log, unless the gate's mode (kSchemaGateModeEnv in the init container's env; for
+//   the probe, its script's own `PMO_SCHEMA_GATE_MODE=<mode>` line, else the container's env)
+//   is "HoldRollout": then the pod starts and the log has the warning. Unset or anything else
+//   refuses, as the operator's script does.
 // - Then, as the kubelet runs a startup probe: a container whose startupProbe execs the
 //   gate's check (`manage.py migrate --check`) runs but is not started and not Ready until
 //   the schema is at or beyond the version of THAT container's image; readiness follows
@@ -32,6 +38,7 @@
 namespace pmo::sandbox {
 
 inline constexpr const char* kSchemaGateContainer = "wait-for-schema";
+inline constexpr const char* kSchemaGateModeEnv = "PMO_SCHEMA_GATE_MODE";
 
 class SchemaModel {
  public:
@@ -65,5 +72,16 @@ const nlohmann::json* schemaGate(const nlohmann::json& podSpec);
 // The first container of a pod spec whose startupProbe execs the gate's check
 // (`manage.py migrate --check`), or nullptr.
 const nlohmann::json* schemaProbeContainer(const nlohmann::json& podSpec);
+
+// The gate's mode as the check in `container` (the init container, or the probed one) sees it;
+// "" when unset.
+std::string schemaGateMode(const nlohmann::json& container);
+// What the check in `container` decides for an image of version `image` on schema `schema`:
+// whether the pod may go on, and the line the init container logs ("" for none).
+struct SchemaGateVerdict {
+  bool passes = false;
+  std::string line;
+};
+SchemaGateVerdict schemaGateVerdict(const std::string& schema, const std::string& image, const nlohmann::json& container);
 
 }  // namespace pmo::sandbox

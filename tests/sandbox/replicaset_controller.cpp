@@ -8,8 +8,10 @@
 // False, the gate's line in its log) until its namespace's schema has the version of the
 // gate's image; then it starts. A container whose startupProbe is the gate's check is then
 // running but not started, the pod not Ready, until the schema has the version of that
-// container's own image; then readiness follows as for any other pod. Status fields serialize as apps/v1 ReplicaSetStatus does (replicas
-// always, others omitted when zero); status.observedGeneration follows metadata.generation.
+// container's own image; then readiness follows as for any other pod. A schema newer than
+// the image holds the pod the same way unless the gate's mode is HoldRollout (pod_schema.hpp).
+// Status fields serialize as apps/v1 ReplicaSetStatus does (replicas always, others omitted
+// when zero); status.observedGeneration follows metadata.generation.
 // A ReplicaSet being deleted is left alone (the garbage collector deletes its pods). No write
 // when nothing changed.
 #include <algorithm>
@@ -149,25 +151,22 @@ void ReplicaSetController::sync(const std::string& ns, const std::string& name) 
     ObjectPtr pod = w_.store.find(kPods, ns, p.name);
     std::string gateLine;
     if (p.gated && pod) {
-      const std::string want = w_.schema.imageVersion(podImageId(*pod, kSchemaGateContainer));
-      const std::string have = w_.schema.version(ns);
-      auto cmp = compareVersions(have, want);
-      if (!have.empty() && cmp && *cmp >= 0) {
+      const nlohmann::json* gate = schemaGate((*pod)["spec"]);
+      const auto verdict = schemaGateVerdict(w_.schema.version(ns),
+                                             w_.schema.imageVersion(podImageId(*pod, kSchemaGateContainer)),
+                                             gate ? *gate : nlohmann::json::object());
+      gateLine = verdict.line;
+      if (verdict.passes) {
         p.gated = false;
         p.probing = schemaProbeContainer((*pod)["spec"]) != nullptr;
         p.readyAt = p.probing || b.stuck ? kNever : now + b.readyAfter;
-      } else {
-        gateLine = "wait-for-schema: waiting for the migrations of " + want + " (the schema has " +
-                   (have.empty() ? std::string("none") : have) + ")\n";
       }
     }
     if (p.probing && pod) {
       // the startup probe runs in the main container: its own image's version decides
       const nlohmann::json* c = schemaProbeContainer((*pod)["spec"]);
-      const std::string want = c ? w_.schema.imageVersion(podImageId(*pod, c->value("name", ""))) : "";
-      const std::string have = w_.schema.version(ns);
-      auto cmp = compareVersions(have, want);
-      if (!c || (!have.empty() && cmp && *cmp >= 0)) {
+      if (!c || schemaGateVerdict(w_.schema.version(ns), w_.schema.imageVersion(podImageId(*pod, c->value("name", ""))),
+                                  *c).passes) {
         p.probing = false;
         p.readyAt = b.stuck ? kNever : now + b.readyAfter;
       }

@@ -14,14 +14,18 @@ namespace chart = pmo::testing::phase_chart;
 const std::string kNs = "phase";
 const std::string kPods = "/api/v1/namespaces/phase/pods";
 
-Json gate(const std::string& image) {
-  return {{"name", "wait-for-schema"}, {"image", image},
-          {"command", {"python", "manage.py", "migrate", "--check"}}};
+Json gate(const std::string& image, const std::string& mode = "") {
+  Json c = {{"name", "wait-for-schema"}, {"image", image}, {"command", {"python", "manage.py", "migrate", "--check"}}};
+  if (!mode.empty()) c["env"] = Json::array({{{"name", "PMO_SCHEMA_GATE_MODE"}, {"value", mode}}});
+  return c;
 }
 
-// The startup probe the operator puts on the named container (schema_gate.hpp): the same check.
-Json schemaProbe() {
-  return {{"exec", {{"command", {"/bin/sh", "-c", "schema_check() { python manage.py migrate --check; }\nschema_check"}}}},
+// The startup probe the operator puts on the named container (schema_gate.hpp): the same check,
+// with the gate's mode set on its second line.
+Json schemaProbe(const std::string& mode = "") {
+  const std::string script = "# wait-for-schema startup probe\n" + (mode.empty() ? "" : "PMO_SCHEMA_GATE_MODE=" + mode + "\n") +
+                             "schema_check() { python manage.py migrate --check; }\nschema_check";
+  return {{"exec", {{"command", {"/bin/sh", "-c", script}}}},
           {"timeoutSeconds", 30}, {"periodSeconds", 5}, {"successThreshold", 1}, {"failureThreshold", 120}};
 }
 
@@ -53,6 +57,23 @@ class PodsTest : public SandboxTest {
     d["spec"]["template"]["spec"]["initContainers"].push_back(gate(std::string(chart::kRepository) + ":" + gateVersion));
     if (probe) d["spec"]["template"]["spec"]["containers"][0]["startupProbe"] = schemaProbe();
     return d;
+  }
+  // Schema ahead: a pod of v2.73.0 on a schema migrated to v2.74.0 (Helm set an older tag).
+  void expectHeldWhenAhead(const std::string& mode) {
+    server->controls().setSchemaVersion(kNs, "v2.74.0");
+    Json d = backend("v2.73.0", false);
+    d["spec"]["template"]["spec"]["initContainers"].push_back(gate(std::string(chart::kRepository) + ":v2.73.0", mode));
+    d["spec"]["template"]["spec"]["containers"][0]["startupProbe"] = schemaProbe(mode);
+    ASSERT_EQ(client->post(chart::collection(d), d).status, 201);
+    ASSERT_TRUE(eventually([&] { return pods("backend").size() == 1; }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));  // longer than the rollout duration
+    const Json p = pods("backend")[0];
+    EXPECT_EQ(p["status"]["phase"], "Pending");
+    EXPECT_EQ(condition(p, "Initialized"), "False");
+    EXPECT_EQ(condition(p, "Ready"), "False");
+    const std::string log = client->get(kPods + "/" + p["metadata"]["name"].get<std::string>() + "/log").body;
+    EXPECT_NE(log.find("wait-for-schema: the database is ahead of this image: the schema has v2.74.0, this image "
+                       "v2.73.0; this pod does not start"), std::string::npos) << log;
   }
   Json migrationJob(const std::string& name, const std::string& version) {
     Json j = chart::object("migrations-hook-job", kNs);
@@ -176,6 +197,34 @@ TEST_F(PodsTest, ASchemaProbeWithoutTheInitContainerHoldsReadinessAlone) {
   EXPECT_EQ(condition(pods("backend")[0], "Ready"), "False");
   server->controls().setSchemaVersion(kNs, "v2.74.0");
   EXPECT_TRUE(eventually([&] { return condition(pods("backend")[0], "Ready") == "True"; }));
+}
+
+TEST_F(PodsTest, ASchemaAheadOfThePodsImageHoldsItUnderScaleDown) { expectHeldWhenAhead("ScaleDown"); }
+TEST_F(PodsTest, ASchemaAheadOfThePodsImageHoldsItWithTheModeUnset) { expectHeldWhenAhead(""); }
+
+TEST_F(PodsTest, ASchemaAheadOfTheContainersImageKeepsTheProbeFailingUnderScaleDown) {
+  // a stale init container of the schema's own version passes; the probe in v2.73.0 holds
+  server->controls().setSchemaVersion(kNs, "v2.74.0");
+  Json d = staleGate("v2.74.0", "v2.73.0", false);
+  d["spec"]["template"]["spec"]["containers"][0]["startupProbe"] = schemaProbe("ScaleDown");
+  ASSERT_EQ(client->post(chart::collection(d), d).status, 201);
+  ASSERT_TRUE(eventually([&] { return pods("backend").size() == 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(400));
+  EXPECT_EQ(pods("backend")[0]["status"]["phase"], "Running");
+  EXPECT_EQ(condition(pods("backend")[0], "Ready"), "False");
+}
+
+TEST_F(PodsTest, ASchemaAheadOfThePodsImageLetsItStartWithAWarningUnderHoldRollout) {
+  server->controls().setSchemaVersion(kNs, "v2.74.0");
+  Json d = backend("v2.73.0", false);
+  d["spec"]["template"]["spec"]["initContainers"].push_back(gate(std::string(chart::kRepository) + ":v2.73.0", "HoldRollout"));
+  d["spec"]["template"]["spec"]["containers"][0]["startupProbe"] = schemaProbe("HoldRollout");
+  ASSERT_EQ(client->post(chart::collection(d), d).status, 201);
+  ASSERT_TRUE(eventually([&] { return !pods("backend").empty() && condition(pods("backend")[0], "Ready") == "True"; }));
+  const Json p = pods("backend")[0];
+  const std::string log = client->get(kPods + "/" + p["metadata"]["name"].get<std::string>() + "/log").body;
+  EXPECT_NE(log.find("the database is ahead of this image: the schema has v2.74.0, this image v2.73.0; starting "
+                     "anyway (gate HoldRollout"), std::string::npos) << log;
 }
 
 }  // namespace

@@ -3,13 +3,7 @@
 // deletion, and that its script waits boundedly with one log line.
 #include "migration_test_world.hpp"
 
-#include <sys/wait.h>
-
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-
+#include "gate_script_runner.hpp"
 #include "maintenance/labels.hpp"
 
 namespace pmo::maintenance {
@@ -18,6 +12,9 @@ namespace {
 using testing::World;
 using testing::actionsOf;
 using testing::hasEvent;
+using testing::ScriptRun;
+using testing::runScript;
+using testing::count;
 
 const Json& initContainers(const std::optional<Json>& d) { return (*d)["spec"]["template"]["spec"]["initContainers"]; }
 Json& containerOf(std::optional<Json>& d) { return (*d)["spec"]["template"]["spec"]["containers"][0]; }
@@ -36,7 +33,7 @@ bool touches(const Json& ops, const std::string& path) {
 TEST(SchemaGate, RunsInThePodsOwnImageWithItsSettings) {
   World w;
   const Json& c = (*w.backend)["spec"]["template"]["spec"]["containers"][0];
-  auto gate = schemagate::gateContainer(*w.backend, "backend");
+  auto gate = schemagate::gateContainer(*w.backend, "backend", MigrationGate::HoldRollout);
   ASSERT_TRUE(gate.has_value());
   EXPECT_EQ((*gate)["name"], "wait-for-schema");
   EXPECT_EQ((*gate)["image"], c["image"]);
@@ -48,9 +45,10 @@ TEST(SchemaGate, RunsInThePodsOwnImageWithItsSettings) {
   EXPECT_NE((*gate)["command"][2].get<std::string>().find("python manage.py migrate --check"), std::string::npos);
   const Json env = (*gate)["env"];
   EXPECT_EQ(env[4]["valueFrom"]["secretKeyRef"]["key"], "DATABASE_PASSWORD");  // by reference, as in the container
-  EXPECT_EQ(env[env.size() - 2], (Json{{"name", schemagate::kEnvTimeout}, {"value", "600"}}));
+  EXPECT_EQ(env[env.size() - 3], (Json{{"name", schemagate::kEnvTimeout}, {"value", "600"}}));
+  EXPECT_EQ(env.back(), (Json{{"name", schemagate::kEnvMode}, {"value", "HoldRollout"}}));
   EXPECT_FALSE(gate->contains("ports") || gate->contains("readinessProbe") || gate->contains("lifecycle"));
-  EXPECT_FALSE(schemagate::gateContainer(*w.backend, "api").has_value());
+  EXPECT_FALSE(schemagate::gateContainer(*w.backend, "api", MigrationGate::HoldRollout).has_value());
 }
 
 TEST(SchemaGate, IsAddedAfterTheChartsInitContainersOnceAndThenQuiet) {
@@ -75,11 +73,11 @@ TEST(SchemaGate, IsAddedAfterTheChartsInitContainersOnceAndThenQuiet) {
 TEST(SchemaGate, PatchesAreGuardedAndIdempotent) {
   World w;
   Json d = *w.backend;
-  Json ops = schemagate::ensureGateOps(d, "backend", "phase");
+  Json ops = schemagate::ensureGateOps(d, "backend", "phase", MigrationGate::HoldRollout);
   ASSERT_FALSE(ops.empty());
   EXPECT_EQ(ops[0], (Json{{"op", "test"}, {"path", "/spec/template/spec/initContainers"}, {"value", initContainers(w.backend)}}));
   d = d.patch(ops);
-  EXPECT_TRUE(schemagate::ensureGateOps(d, "backend", "phase").empty());
+  EXPECT_TRUE(schemagate::ensureGateOps(d, "backend", "phase", MigrationGate::HoldRollout).empty());
   // A concurrent change of the init containers makes the planned patch fail as a whole.
   Json changed = *w.backend;
   changed["spec"]["template"]["spec"]["initContainers"].push_back({{"name", "wait-for-redis"}, {"image", "redis:7"}});
@@ -87,11 +85,11 @@ TEST(SchemaGate, PatchesAreGuardedAndIdempotent) {
   // Without init containers the guard is the resourceVersion.
   Json bare = *w.worker;
   bare["spec"]["template"]["spec"].erase("initContainers");
-  ops = schemagate::ensureGateOps(bare, "worker", "phase");
+  ops = schemagate::ensureGateOps(bare, "worker", "phase", MigrationGate::HoldRollout);
   EXPECT_EQ(ops[0]["path"], "/metadata/resourceVersion");
   // A stale gate (another image) is replaced in place, guarded by its old value.
   d["spec"]["template"]["spec"]["containers"][0]["image"] = "registry.local/phase/backend:v2.73.2";
-  ops = schemagate::ensureGateOps(d, "backend", "phase");
+  ops = schemagate::ensureGateOps(d, "backend", "phase", MigrationGate::HoldRollout);
   ASSERT_EQ(ops.size(), 2u);
   EXPECT_EQ(ops[0]["op"], "test");
   EXPECT_EQ(ops[1]["op"], "replace");
@@ -142,48 +140,8 @@ TEST(SchemaGate, IsRemovedWhenThePhaseMaintenanceIsDeleted) {
   EXPECT_EQ(actionsOf(p, Action::Kind::JsonPatch, "phasemaintenances").size(), 1u);
 }
 
-// Runs the gate's script with a fake `python` that fails `failures` times, then succeeds.
-struct ScriptRun {
-  int exitCode;
-  std::string output;
-};
-ScriptRun runScript(const std::string& script, int failures, int timeoutSeconds, int* calls = nullptr) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("pmo-gate-" + std::to_string(::getpid()) + "-" + std::to_string(failures));
-  std::filesystem::create_directories(dir);
-  {
-    std::ofstream py(dir / "python");
-    py << "#!/bin/sh\nn=$(cat " << (dir / "count").string() << " 2>/dev/null || echo 0)\n"
-       << "echo $((n + 1)) > " << (dir / "count").string() << "\n"
-       << "[ \"$*\" = 'manage.py migrate --check' ] || exit 9\n"
-       << "if [ \"$n\" -lt " << failures << " ]; then echo 'Unapplied migration api.0099_x'; exit 1; fi\nexit 0\n";
-  }
-  std::filesystem::permissions(dir / "python", std::filesystem::perms::owner_all);
-  { std::ofstream(dir / "gate.sh") << script; }
-  const std::string cmd = "cd " + dir.string() + " && PATH=" + dir.string() + ":$PATH " + schemagate::kEnvTimeout +
-                          "=" + std::to_string(timeoutSeconds) + " " + schemagate::kEnvInterval +
-                          "=1 /bin/sh gate.sh 2>&1";
-  ScriptRun run{-1, ""};
-  FILE* f = ::popen(cmd.c_str(), "r");
-  char buf[512];
-  while (f && std::fgets(buf, sizeof buf, f)) run.output += buf;
-  const int status = f ? ::pclose(f) : -1;
-  run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (calls) {
-    std::ifstream count(dir / "count");
-    *calls = 0;
-    count >> *calls;
-  }
-  std::filesystem::remove_all(dir);
-  return run;
-}
 ScriptRun runGateScript(int failures, int timeoutSeconds) { return runScript(schemagate::gateScript(), failures, timeoutSeconds); }
 
-std::size_t count(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-  return n;
-}
 
 TEST(SchemaGate, ScriptWaitsWithOneLineThenLetsThePodStart) {
   const ScriptRun run = runGateScript(2, 30);
@@ -208,7 +166,7 @@ TEST(SchemaGate, ScriptPassesAtOnceOnAMigratedSchema) {
 
 TEST(SchemaGate, StartupProbeRunsTheSameCheckOnceInTheContainersOwnImage) {
   World w;
-  auto probe = schemagate::startupProbe(*w.backend, "backend");
+  auto probe = schemagate::startupProbe(*w.backend, "backend", MigrationGate::HoldRollout);
   ASSERT_TRUE(probe.has_value());
   EXPECT_EQ((*probe)["exec"]["command"][0], "/bin/sh");
   const std::string script = (*probe)["exec"]["command"][2];
@@ -224,20 +182,20 @@ TEST(SchemaGate, StartupProbeRunsTheSameCheckOnceInTheContainersOwnImage) {
   // the gate's own settings, when the container sets them, pace the probe too
   containerOf(w.backend)["env"].push_back({{"name", schemagate::kEnvInterval}, {"value", "10"}});
   containerOf(w.backend)["env"].push_back({{"name", schemagate::kEnvTimeout}, {"value", "305"}});
-  probe = schemagate::startupProbe(*w.backend, "backend");
+  probe = schemagate::startupProbe(*w.backend, "backend", MigrationGate::HoldRollout);
   EXPECT_EQ((*probe)["periodSeconds"], 10);
   EXPECT_EQ((*probe)["failureThreshold"], 31);
-  EXPECT_FALSE(schemagate::startupProbe(*w.backend, "api").has_value());
+  EXPECT_FALSE(schemagate::startupProbe(*w.backend, "api", MigrationGate::HoldRollout).has_value());
 }
 
 TEST(SchemaGate, ProbeScriptChecksOnceAndSaysWhatItWaitsFor) {
   int calls = 0;
-  ScriptRun run = runScript(schemagate::probeScript(), 1000, 30, &calls);
+  ScriptRun run = runScript(schemagate::probeScript(MigrationGate::HoldRollout), 1000, 30, &calls);
   EXPECT_EQ(run.exitCode, 1) << run.output;
   EXPECT_EQ(calls, 1) << "the kubelet repeats the probe, the script does not loop";
   EXPECT_EQ(count(run.output, schemagate::kWaitingLogPrefix), 1u) << run.output;
   EXPECT_NE(run.output.find("Unapplied migration api.0099_x"), std::string::npos) << run.output;
-  run = runScript(schemagate::probeScript(), 0, 30, &calls);
+  run = runScript(schemagate::probeScript(MigrationGate::HoldRollout), 0, 30, &calls);
   EXPECT_EQ(run.exitCode, 0) << run.output;
   EXPECT_EQ(calls, 1);
 }
@@ -246,7 +204,7 @@ TEST(SchemaGate, ProbeIsAddedGuardedThenQuietAndAStaleOneReplaced) {
   World w;
   chartShaped(w);
   Json d = *w.backend;
-  auto gate = schemagate::ensureGate(d, "backend", "phase");
+  auto gate = schemagate::ensureGate(d, "backend", "phase", MigrationGate::HoldRollout);
   EXPECT_FALSE(gate.foreignProbe);
   ASSERT_TRUE(touches(gate.ops, kProbePath));
   bool guarded = false;
@@ -263,8 +221,8 @@ TEST(SchemaGate, ProbeIsAddedGuardedThenQuietAndAStaleOneReplaced) {
   moved["metadata"]["resourceVersion"] = "99999";
   EXPECT_NO_THROW(moved.patch(gate.ops));
   d = d.patch(gate.ops);
-  EXPECT_EQ(d.at(Json::json_pointer(kProbePath)), *schemagate::startupProbe(d, "backend"));
-  EXPECT_TRUE(schemagate::ensureGateOps(d, "backend", "phase").empty());
+  EXPECT_EQ(d.at(Json::json_pointer(kProbePath)), *schemagate::startupProbe(d, "backend", MigrationGate::HoldRollout));
+  EXPECT_TRUE(schemagate::ensureGateOps(d, "backend", "phase", MigrationGate::HoldRollout).empty());
   // as kube-apiserver stores it (defaults filled, a zero initialDelaySeconds): already right
   Json stored = d;
   stored["spec"]["template"]["spec"]["containers"][0]["startupProbe"]["initialDelaySeconds"] = 0;
@@ -272,22 +230,22 @@ TEST(SchemaGate, ProbeIsAddedGuardedThenQuietAndAStaleOneReplaced) {
   gc["terminationMessagePath"] = "/dev/termination-log";
   gc["terminationMessagePolicy"] = "File";
   gc["imagePullPolicy"] = "IfNotPresent";
-  EXPECT_TRUE(schemagate::ensureGateOps(stored, "backend", "phase").empty()) << schemagate::ensureGateOps(stored, "backend", "phase").dump();
+  EXPECT_TRUE(schemagate::ensureGateOps(stored, "backend", "phase", MigrationGate::HoldRollout).empty()) << schemagate::ensureGateOps(stored, "backend", "phase", MigrationGate::HoldRollout).dump();
   // a stale probe of the operator's (another pace) is replaced in place, guarded by its old value
   Json stale = d;
   stale["spec"]["template"]["spec"]["containers"][0]["startupProbe"]["periodSeconds"] = 7;
-  Json ops = schemagate::ensureGateOps(stale, "backend", "phase");
+  Json ops = schemagate::ensureGateOps(stale, "backend", "phase", MigrationGate::HoldRollout);
   ASSERT_EQ(ops.size(), 2u) << ops.dump();
   EXPECT_EQ(ops[0], (Json{{"op", "test"}, {"path", kProbePath}, {"value", stale.at(Json::json_pointer(kProbePath))}}));
   EXPECT_EQ(ops[1]["op"], "replace");
-  EXPECT_EQ(stale.patch(ops).at(Json::json_pointer(kProbePath)), *schemagate::startupProbe(d, "backend"));
+  EXPECT_EQ(stale.patch(ops).at(Json::json_pointer(kProbePath)), *schemagate::startupProbe(d, "backend", MigrationGate::HoldRollout));
 }
 
 TEST(SchemaGate, AForeignStartupProbeIsLeftAloneAndReportedOnce) {
   World w;
   const Json foreign = {{"httpGet", {{"path", "/493"}, {"port", 8000}}}, {"failureThreshold", 30}};
   containerOf(w.backend)["startupProbe"] = foreign;
-  auto gate = schemagate::ensureGate(*w.backend, "backend", "phase");
+  auto gate = schemagate::ensureGate(*w.backend, "backend", "phase", MigrationGate::HoldRollout);
   EXPECT_TRUE(gate.foreignProbe);
   EXPECT_FALSE(touches(gate.ops, kProbePath)) << gate.ops.dump();
   EXPECT_TRUE(schemagate::removeGateOps(w.backend->patch(gate.ops)).size() > 0);

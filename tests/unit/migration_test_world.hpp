@@ -90,8 +90,8 @@ struct World {
   // EXTERNAL_MIGRATION=true on the backend (so a test can compare them before and after a pass).
   void installGate() {
     *backend = backend->patch(externalMigrationOps(*backend, spec.backend.container));
-    *backend = backend->patch(schemagate::ensureGateOps(*backend, spec.backend.container, "phase"));
-    *worker = worker->patch(schemagate::ensureGateOps(*worker, spec.worker.container, "phase"));
+    *backend = backend->patch(schemagate::ensureGateOps(*backend, spec.backend.container, "phase", spec.migrations.gate));
+    *worker = worker->patch(schemagate::ensureGateOps(*worker, spec.worker.container, "phase", spec.migrations.gate));
   }
   const Json& gate(const std::optional<Json>& d) const { return (*d)["spec"]["template"]["spec"]["initContainers"].back(); }
 

@@ -103,6 +103,11 @@ bool reportRollout(Ctx& ctx, const std::string& version);
 // Announced by an Event when the gate is first added.
 void keepSchemaGate(Ctx& ctx);
 
+// SchemaAhead (migration/schema_ahead.cpp): True while, with no move in progress, backend or
+// worker (as this pass leaves them) runs a version older than status.currentVersion; set False
+// once that ends, left absent when it never held (no write for it at rest either way).
+void reportSchemaAhead(Ctx& ctx);
+
 // The target moved away from status.migration.to. Wait: a running migration Job finishes
 // first (nothing else planned). Continue: status.migration was resolved, either committed
 // (the migration Job succeeded: currentVersion = its version) or abandoned (an active

@@ -272,6 +272,7 @@ Plan planMigration(const Observed& in) {
       !checkWorkload(ctx, in.worker, spec.worker, "spec.workloads.worker"))
     return plan;
   planMove(ctx);
+  reportSchemaAhead(ctx);
   keepSchemaGate(ctx);
   return plan;
 }

@@ -89,6 +89,9 @@ inline constexpr const char* kForeignMigrationOverdue = "ForeignMigrationOverdue
 // Conflict condition.
 inline constexpr const char* kImageSetByAnotherManager = "ImageSetByAnotherManager";
 inline constexpr const char* kConflictResolved = "Resolved";
+// SchemaAhead condition.
+inline constexpr const char* kImageOlderThanSchema = "ImageOlderThanSchema";
+inline constexpr const char* kImagesMatchSchema = "ImagesMatchSchema";
 }  // namespace reasons
 
 }  // namespace pmo::maintenance

@@ -68,7 +68,7 @@ void keepSchemaGate(Ctx& ctx) {
     const Json d = ctx.projected(ref->deployment, observed);
     Json ops = Json::array();
     if (spec.migrations.podGate) {
-      auto gate = schemagate::ensureGate(d, ref->container, ctx.name);
+      auto gate = schemagate::ensureGate(d, ref->container, ctx.name, spec.migrations.gate);
       ops = gate.ops;
       added = added || !annotation(observed, schemagate::kGateAnnotation);
       // reported with the pass that writes the gate (its first one, or an image it re-asserts), never at rest

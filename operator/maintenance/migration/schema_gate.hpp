@@ -18,9 +18,19 @@
 //    unapplied) every kEnvInterval seconds (default 5), prints one line on the first
 //    failed check, starting with kWaitingLogPrefix, and exits 1 after kEnvTimeout seconds
 //    (default 600) so the kubelet restarts the pod with backoff. Exit 0 = schema ready.
+//  - Schema ahead: once `migrate --check` passes, checkScript() also asks Django's
+//    MigrationLoader (`python manage.py shell -c`) for migrations recorded in the database
+//    that the image does not know (a downgrade, or Helm setting an older tag; which rows
+//    count: schema_gate.cpp, kAheadPython). The gate's mode decides: kEnvMode = "ScaleDown"
+//    (also when unset or anything else): not ready, with one line starting kAheadLogPrefix
+//    naming how many and the first five; "HoldRollout": one warning line, and the pod starts
+//    (old code on a one-version-newer schema is that gate's premise). The init container
+//    carries kEnvMode in its env; the probe's script assigns it on its second line
+//    (`PMO_SCHEMA_GATE_MODE=<mode>`), the main container's env being the user's.
 //  - env, envFrom and the volumeMounts of kept volumes are copied from the named container
 //    (database host, user and *_FILE secrets reach the init container the same way), plus
-//    kEnvTimeout and kEnvInterval. Resources and securityContext copied too.
+//    kEnvTimeout, kEnvInterval and kEnvMode (the operator's value replaces a copied one).
+//    Resources and securityContext copied too.
 //  - The named container carries startupProbe() (exec ["/bin/sh", "-c", probeScript()]):
 //    the same checkScript() run ONCE, in the container's OWN image, so Readiness always
 //    follows the image the pod really runs, even when the init container's image is stale
@@ -64,24 +74,30 @@ inline constexpr const char* kEnvInterval = "PMO_SCHEMA_GATE_INTERVAL_SECONDS";
 inline constexpr int kDefaultTimeoutSeconds = 600;
 inline constexpr int kDefaultIntervalSeconds = 5;
 inline constexpr int kProbeTimeoutSeconds = 30;  // one `migrate --check`: Django's start included
+inline constexpr const char* kEnvMode = "PMO_SCHEMA_GATE_MODE";  // spec.migrations.gate
 inline constexpr const char* kWaitingLogPrefix = "wait-for-schema: waiting for the migrations of";
+inline constexpr const char* kAheadLogPrefix = "wait-for-schema: the database is ahead of this image:";
 inline constexpr const char* kProbeMarker = "# wait-for-schema startup probe (phase-maintenance-operator)";
 inline constexpr const char* kDefaultWorkingDir = "/app";
 
+// "ScaleDown" | "HoldRollout", the value of kEnvMode.
+const char* modeName(MigrationGate mode);
+
 // The one check both scripts run (shell function `schema_check`: status 0 when the database has
-// every migration of the image; otherwise non-zero with the check's last output line in $last).
+// every migration of the image and, under ScaleDown, none the image does not know; otherwise
+// non-zero with the reason, one line without secrets, in $why).
 std::string checkScript();
 // The init container's script: checkScript() in a bounded loop.
 std::string gateScript();
-// The startup probe's script: kProbeMarker, then checkScript() once.
-std::string probeScript();
+// The startup probe's script: kProbeMarker, kEnvMode=<mode>, then checkScript() once.
+std::string probeScript(MigrationGate mode);
 
-// The init container for `deployment`'s container `containerName`; nullopt when the
-// container is missing.
-std::optional<Json> gateContainer(const Json& deployment, const std::string& containerName);
+// The init container for `deployment`'s container `containerName` under gate `mode`;
+// nullopt when the container is missing.
+std::optional<Json> gateContainer(const Json& deployment, const std::string& containerName, MigrationGate mode);
 // The startup probe for that container (interval and timeout from its env when it sets
 // kEnvInterval / kEnvTimeout to a positive number); nullopt when the container is missing.
-std::optional<Json> startupProbe(const Json& deployment, const std::string& containerName);
+std::optional<Json> startupProbe(const Json& deployment, const std::string& containerName, MigrationGate mode);
 // True when `probe` is one the operator made (its script starts with kProbeMarker).
 bool isGateProbe(const Json& probe);
 
@@ -92,11 +108,13 @@ struct GateOps {
 
 // Guarded JSON Patch ops that make the template carry exactly gateContainer(), the container
 // startupProbe() (unless it has a foreign one) and kGateAnnotation = pmName: added, or
-// replaced in place when they differ (a stale image). Empty when already so (idempotent: no
-// write at rest).
-GateOps ensureGate(const Json& deployment, const std::string& containerName, const std::string& pmName);
-inline Json ensureGateOps(const Json& deployment, const std::string& containerName, const std::string& pmName) {
-  return ensureGate(deployment, containerName, pmName).ops;
+// replaced in place when they differ (a stale image, another mode). Empty when already so
+// (idempotent: no write at rest).
+GateOps ensureGate(const Json& deployment, const std::string& containerName, const std::string& pmName,
+                   MigrationGate mode);
+inline Json ensureGateOps(const Json& deployment, const std::string& containerName, const std::string& pmName,
+                          MigrationGate mode) {
+  return ensureGate(deployment, containerName, pmName, mode).ops;
 }
 
 // Guarded ops that remove the gate container, the operator's startup probes (on any
