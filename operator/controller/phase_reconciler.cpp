@@ -46,6 +46,16 @@ void PhaseReconciler::rememberOwnWrite(const std::string& key, std::vector<std::
   unseen_[key] = {std::move(superseded), d_.clock->now()};
 }
 
+bool PhaseReconciler::ownDeploymentWriteUnseen(const Json& pm) {
+  const std::string ns = pm.value("/metadata/namespace"_json_pointer, std::string());
+  const auto spec = maintenance::parseSpec(pm).spec;
+  for (const auto& name : {spec.backend.deployment, spec.worker.deployment}) {
+    const auto d = d_.view.deployment(ns, name);
+    if (d && ledger_.unseen(ns, name, runtime::resourceVersionOf(*d))) return true;
+  }
+  return false;
+}
+
 runtime::ReconcileResult PhaseReconciler::reconcile(const std::string& key) {
   const auto [ns, name] = runtime::splitKey(key);
   const auto cached = d_.view.phaseMaintenance(ns, name);
@@ -55,7 +65,7 @@ runtime::ReconcileResult PhaseReconciler::reconcile(const std::string& key) {
     return runtime::ReconcileResult::done();  // deleted: children go by owner references
   }
   // The watch event of the write will wake the key; the recheck is the bound.
-  if (ownWriteUnseen(key, runtime::resourceVersionOf(*cached)))
+  if (ownWriteUnseen(key, runtime::resourceVersionOf(*cached)) || ownDeploymentWriteUnseen(*cached))
     return runtime::ReconcileResult::after(kOwnWriteRecheck);
   return reconcileFresh(key, *cached);
 }
@@ -74,8 +84,16 @@ runtime::ReconcileResult PhaseReconciler::reconcileFresh(const std::string& key,
     const Observation seen = observe(d_, pm);
     Acted acted = act(d_, seen);
     superseded.insert(superseded.end(), acted.superseded.begin(), acted.superseded.end());
+    if (acted.stale) {
+      // No status write follows: the version the finalizer patch made is the current one,
+      // which nothing replaced; waiting for the cache to move past it would stall the key.
+      if (acted.superseded.size() > 1) {
+        superseded.pop_back();
+        rememberOwnWrite(key, superseded);
+      }
+      return acted.outcome;
+    }
     if (acted.superseded.size() > 1) rememberOwnWrite(key, superseded);  // the finalizer patch
-    if (acted.stale) return acted.outcome;
     const StatusWrite written = writeStatus(d_.client, acted.writeOver, acted.status);
     if (written == StatusWrite::Written) rememberOwnWrite(key, superseded);
     if (written == StatusWrite::Gone) return runtime::ReconcileResult::done();  // children go by owner references

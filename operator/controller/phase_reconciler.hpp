@@ -20,6 +20,9 @@
 //   PhaseMaintenance, the key waits (briefly, then requeues) until the cache shows a
 //   newer version than the one that reconcile started from, so a child's watch event
 //   that arrives first cannot make it redo (and re-announce) the step it just took.
+// - Likewise, while a Deployment the PhaseMaintenance names is cached at a version one of
+//   the operator's own writes replaced (DeploymentWriteLedger), the key waits for that
+//   Deployment's watch event instead of planning the same write again from it.
 // - A status write that meets a Conflict re-reads the object and plans again (bounded);
 //   every version its writes replaced, the re-read ones included, is in the guard above.
 // - Events are posted only after the status write that records their fact succeeded.
@@ -35,6 +38,7 @@
 
 #include "controller/action_executor.hpp"
 #include "controller/cluster_view.hpp"
+#include "controller/deployment_write_ledger.hpp"
 #include "controller/recovery_runner.hpp"
 #include "kube/client.hpp"
 #include "maintenance/spec/image_policy.hpp"
@@ -65,7 +69,8 @@ struct ReconcilerDeps {
 
 class PhaseReconciler {
  public:
-  explicit PhaseReconciler(ReconcilerDeps deps) : d_(std::move(deps)) {}
+  explicit PhaseReconciler(ReconcilerDeps deps)
+      : ledger_(deps.client, deps.view, deps.clock, kOwnDeploymentWriteWait), d_(withLedger(std::move(deps))) {}
   runtime::ReconcileResult reconcile(const std::string& key);
 
  private:
@@ -80,6 +85,17 @@ class PhaseReconciler {
   bool ownWriteUnseen(const std::string& key, const std::string& cachedVersion);
   void rememberOwnWrite(const std::string& key, std::vector<std::string> superseded);
 
+  // Bounds the wait for the cache to show an own Deployment write (DeploymentWriteLedger).
+  static constexpr std::chrono::milliseconds kOwnDeploymentWriteWait{5000};
+  ReconcilerDeps withLedger(ReconcilerDeps deps) {
+    return ReconcilerDeps{ledger_,          deps.view,  deps.events,  deps.recoveries, std::move(deps.clock),
+                          std::move(deps.operatorImage), std::move(deps.metrics), std::move(deps.imagePolicy)};
+  }
+  // True while a Deployment this PhaseMaintenance names is cached at a version an own
+  // write replaced: its watch event will wake the key.
+  bool ownDeploymentWriteUnseen(const nlohmann::json& pm);
+
+  DeploymentWriteLedger ledger_;  // every write goes through it (d_.client)
   ReconcilerDeps d_;
   struct Unseen {
     std::vector<std::string> superseded;

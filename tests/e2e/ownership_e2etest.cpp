@@ -43,14 +43,15 @@ Json waitForNamed(OperatorHarness& h, const std::string& name, const std::functi
   return last;
 }
 
-// The operator's writes (not reads, not the Lease) in the request log since it was cleared.
+// The operator's writes (not reads, not the Lease) in the request log since it was cleared,
+// refused ones included: "verb resource name code".
 std::vector<std::string> operatorWrites(OperatorHarness& h, const std::string& resource = "") {
   std::vector<std::string> out;
   for (const auto& r : h.sandbox().controls().requests()) {
     if (r.user != h.operatorUser() || r.resource == "leases") continue;
     if (r.verb == "get" || r.verb == "list" || r.verb == "watch") continue;
     if (!resource.empty() && r.resource != resource) continue;
-    out.push_back(r.verb + " " + r.resource + " " + r.name);
+    out.push_back(r.verb + " " + r.resource + " " + r.name + " " + std::to_string(r.code));
   }
   return out;
 }
@@ -94,8 +95,27 @@ TEST(OwnershipE2E, ASecondResourceNamingClaimedDeploymentsWaitsInConflictThenTak
   EXPECT_NE(conditionStatus(after, "Conflict"), "True");
   EXPECT_EQ(imageTag(containerImage(h.deployment("phase-console-backend"), "backend")), "v2.74.0");
   EXPECT_EQ(imageTag(containerImage(h.deployment("phase-console-worker"), "worker")), "v2.74.0");
+  // The hand-over takes 11 successful writes to the Deployments: the first's restore (2) and
+  // claim release (2), the rival's claims (2) and its migration's patches. A write refused
+  // by its guard (422: a failed `test`) is counted apart. The operator sends none from a
+  // cache that has not shown its own earlier write to that Deployment (it waits for the
+  // watch event). But the rival's claim of a Deployment without a claim is guarded by its
+  // resourceVersion, and the sandbox's Deployment controller (a writer the request log does
+  // not show) moves that version while it rolls out the restore: under load the rival may
+  // send the claim from a version just replaced, and the refusal is the guard doing its job;
+  // the watch event with the new version plans it again. So a few refusals are allowed, not
+  // a run of them; any other failure (a 409, a 500) is not.
   const auto deploymentWrites = operatorWrites(h, "deployments");
-  EXPECT_LE(deploymentWrites.size(), 12u) << ::testing::PrintToString(deploymentWrites);
+  std::size_t succeeded = 0, refused = 0, other = 0;
+  for (const auto& w : deploymentWrites) {
+    const int code = std::stoi(w.substr(w.rfind(' ') + 1));
+    if (code >= 200 && code < 300) ++succeeded;
+    else if (code == 422) ++refused;
+    else ++other;
+  }
+  EXPECT_LE(succeeded, 11u) << ::testing::PrintToString(deploymentWrites);
+  EXPECT_LE(refused, 2u) << ::testing::PrintToString(deploymentWrites);
+  EXPECT_EQ(other, 0u) << ::testing::PrintToString(deploymentWrites);
   EXPECT_LE(operatorWrites(h).size(), 60u) << ::testing::PrintToString(operatorWrites(h));
 }
 

@@ -157,5 +157,62 @@ TEST(PhaseReconciler, RecoveryEventsAreKeyedByTheLedgersRequestKey) {
   EXPECT_EQ(keyed[0].factKey, "phase/phase/resetGlobalNetworkPolicies/lockout-1");
 }
 
+// A deletion restores the Deployments; the key is woken again (its own requeue, the other
+// Deployment's event) before the cache shows the restore: it waits for the Deployments'
+// watch events instead of sending the restore again from the old copies, which the
+// patch's `test` would refuse (422).
+TEST(PhaseReconciler, ADeploymentWriteNotYetCachedIsNotSentAgain) {
+  ControllerWorld w;
+  w.create("phase", ControllerWorld::spec());
+  w.settle();
+  ASSERT_EQ(w.pm()["status"].value("phase", ""), "Ready") << w.pm()["status"].dump();
+  w.fake.remove(res::kPhaseMaintenances, "phase", "phase");
+  const Json backend = *w.fake.peek(res::kDeployments, "phase", "phase-console-backend");
+  const Json worker = *w.fake.peek(res::kDeployments, "phase", "phase-console-worker");
+  w.fake.clearRequests();
+  w.reconcile();
+  ASSERT_GE(w.fake.count("patch", "deployments"), 1u) << "the deletion restores the Deployments";
+  w.view.pinDeployment(backend);  // the cache has not seen the restore
+  w.view.pinDeployment(worker);
+  w.fake.clearRequests();
+  const auto r = w.reconcile();
+  EXPECT_EQ(w.fake.count("patch", "deployments"), 0u);
+  EXPECT_TRUE(w.fake.requests().empty());
+  ASSERT_TRUE(r.requeueAfter.has_value());
+  EXPECT_LE(*r.requeueAfter, 1s);
+
+  // Bounded: a watch event that never comes stalls the key no longer than the wait.
+  w.clock->advance(10s);
+  w.reconcile();
+  EXPECT_GE(w.fake.requests().size(), 1u);
+  // Once the cache shows the write, the deletion goes on from it.
+  w.view.unpin();
+  w.fake.clearRequests();
+  w.reconcile();
+  EXPECT_EQ(w.fake.count("patch", "deployments"), 2u) << "the claims are given back";
+}
+
+// The first reconcile adds the finalizer, then its claim meets a Deployment changed since
+// the cache read it (422): the reconcile ends there. The finalizer patch's version is the
+// current one; the next reconcile plans from it instead of waiting for a newer one.
+TEST(PhaseReconciler, AStaleClaimAfterTheFinalizerPatchDoesNotStallTheKey) {
+  ControllerWorld w;
+  w.fake.create(res::kPhaseMaintenances, "phase",
+                Json{{"apiVersion", "maintenance.phase.dev/v1alpha1"},
+                     {"kind", "PhaseMaintenance"},
+                     {"metadata", {{"name", "phase"}}},
+                     {"spec", ControllerWorld::spec()}});
+  Json old = *w.fake.peek(res::kDeployments, "phase", "phase-console-backend");
+  old["metadata"]["resourceVersion"] = "1";  // a version the server has moved past
+  w.view.pinDeployment(old);
+  w.reconcile();
+  ASSERT_FALSE(w.pm()["metadata"].value("finalizers", Json::array()).empty());
+  ASSERT_EQ(w.fake.count("patch", "deployments"), 1u) << "the claim, refused";
+  w.view.unpin();
+  w.fake.clearRequests();
+  w.reconcile();
+  EXPECT_GE(w.fake.count("patch", "deployments"), 2u) << "the claims, taken without waiting";
+}
+
 }  // namespace
 }  // namespace pmo::controller::testing

@@ -30,6 +30,8 @@ class FakeClusterView final : public ClusterView {
   explicit FakeClusterView(FakeClient& fake) : fake_(fake) {}
 
   void pinPhaseMaintenance(const Json& pm) { pinned_[key(pm)] = pm; }
+  // Serves `d` for its Deployment, as a cache that has not seen the writes since.
+  void pinDeployment(const Json& d) { pinned_["deployments/" + key(d)] = d; }
   void unpin() { pinned_.clear(); }
 
   std::optional<Json> phaseMaintenance(const std::string& ns, const std::string& name) const override {
@@ -38,6 +40,8 @@ class FakeClusterView final : public ClusterView {
     return fake_.peek(res::kPhaseMaintenances, ns, name);
   }
   std::optional<Json> deployment(const std::string& ns, const std::string& name) const override {
+    auto it = pinned_.find("deployments/" + ns + "/" + name);
+    if (it != pinned_.end()) return it->second;
     return fake_.peek(res::kDeployments, ns, name);
   }
   std::vector<Json> jobsOf(const std::string& ns, const std::string& ownerUid) const override {
