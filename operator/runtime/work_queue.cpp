@@ -20,16 +20,20 @@ Clock::Duration RateLimiter::bucketDelay(Clock::TimePoint now) {
   return std::chrono::duration_cast<Clock::Duration>(std::chrono::duration<double>(-tokens_ / options_.qps));
 }
 
-Clock::Duration RateLimiter::when(const std::string& key, Clock::TimePoint now) {
-  const int n = failures_[key]++;
-  Clock::Duration backoff = options_.maxDelay;
+Clock::Duration RateLimiter::nextBackoff(const std::string& key) const {
+  const int n = numRequeues(key);
   // base * 2^n without overflow: stop doubling once past the cap.
   if (n < 62) {
     const double d = std::chrono::duration<double>(options_.baseDelay).count() * std::ldexp(1.0, n);
-    if (d < std::chrono::duration<double>(options_.maxDelay).count()) {
-      backoff = std::chrono::duration_cast<Clock::Duration>(std::chrono::duration<double>(d));
-    }
+    if (d < std::chrono::duration<double>(options_.maxDelay).count())
+      return std::chrono::duration_cast<Clock::Duration>(std::chrono::duration<double>(d));
   }
+  return options_.maxDelay;
+}
+
+Clock::Duration RateLimiter::when(const std::string& key, Clock::TimePoint now) {
+  const Clock::Duration backoff = nextBackoff(key);
+  ++failures_[key];
   return std::max(backoff, bucketDelay(now));
 }
 
@@ -75,7 +79,10 @@ void WorkQueue::addRateLimited(const std::string& key) {
   Clock::Duration delay;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    delay = limiter_.when(key, clock_->now());
+    const auto now = clock_->now();
+    auto pending = delayedAt_.find(key);
+    if (pending != delayedAt_.end() && pending->second <= now + limiter_.nextBackoff(key)) return;
+    delay = limiter_.when(key, now);
   }
   addAfter(key, delay);
 }

@@ -9,6 +9,10 @@
 // - addAfter(key, d) makes the key ready at clock.now() + d (the earliest of several
 //   pending delays wins); addRateLimited(key) delays by max(per-key exponential backoff,
 //   global token bucket). forget(key) resets the key's backoff (call it on success).
+// - The backoff grows with the retries it schedules, not with every failure: a failure of a
+//   pass that an event brought in while a retry is already due no later than this failure's
+//   own backoff is absorbed by that retry (no count, no new wake-up). A rollout's stream of
+//   child events therefore cannot push a failing key's next retry out to the cap.
 // - shutdown() wakes every blocked get() (which then returns nullopt) and drops keys not
 //   yet handed out; a key already handed out is finished normally by its worker.
 // Every method is thread-safe.
@@ -46,6 +50,8 @@ class RateLimiter {
   explicit RateLimiter(RateLimitOptions options, Clock::TimePoint start);
   // The delay for the key's next retry; counts a failure.
   Clock::Duration when(const std::string& key, Clock::TimePoint now);
+  // The per-key backoff when() would give next, without counting a failure.
+  Clock::Duration nextBackoff(const std::string& key) const;
   void forget(const std::string& key);
   int numRequeues(const std::string& key) const;
 

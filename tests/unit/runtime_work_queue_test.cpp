@@ -170,6 +170,40 @@ TEST_F(WorkQueueTest, AddRateLimitedBacksOffAndForgetResets) {
   EXPECT_EQ(q.length(), 1u) << "after forget the backoff starts again at the base delay";
 }
 
+// A failing key woken by events (a rollout's Deployment updates) between its retries: those
+// failures are absorbed by the retry already due, so the backoff grows once per retry.
+TEST_F(WorkQueueTest, FailuresOfEventPassesBeforeTheDueRetryDoNotGrowTheBackoff) {
+  WorkQueue q(clock);
+  q.addRateLimited("ns/a");  // first failure: retry in 5 ms
+  for (int event = 0; event < 10; ++event) {
+    q.add("ns/a");
+    ASSERT_EQ(q.get(), "ns/a");
+    q.done("ns/a");
+    q.addRateLimited("ns/a");  // failed again before the retry was due
+  }
+  EXPECT_EQ(q.numRequeues("ns/a"), 1);
+  clock->advance(5ms);
+  ASSERT_EQ(q.get(), "ns/a") << "the retry scheduled by the first failure still fires";
+  q.done("ns/a");
+  q.addRateLimited("ns/a");  // the retry failed: now it counts
+  EXPECT_EQ(q.numRequeues("ns/a"), 2);
+  clock->advance(9ms);
+  EXPECT_EQ(q.length(), 0u);
+  clock->advance(1ms);
+  EXPECT_EQ(q.length(), 1u) << "the second retry after 10 ms, not after 5 ms * 2^11";
+}
+
+// A far-off planned wake-up (a requeueAfter of an hour) does not absorb a failure: the
+// failure gets its own short retry.
+TEST_F(WorkQueueTest, AFarPlannedWakeUpDoesNotDelayAFailuresRetry) {
+  WorkQueue q(clock);
+  q.addAfter("ns/a", 1h);
+  q.addRateLimited("ns/a");
+  EXPECT_EQ(q.numRequeues("ns/a"), 1);
+  clock->advance(5ms);
+  EXPECT_EQ(q.length(), 1u);
+}
+
 TEST_F(WorkQueueTest, ShutdownWakesBlockedGetAndLetsTheInFlightItemFinish) {
   WorkQueue q(realClock());
   q.add("ns/a");
