@@ -112,12 +112,7 @@ TEST_F(PurgePg, WithoutASecondConnectionItCountsBeforeTheFirstBatch) {
   o.retainDays = 0;
   o.backOffUnderLoad = false;  // the load monitor would want a connection too
   const db::PurgeResult r = db::runPurge(p, o);
-  EXPECT_EQ(r.matchedAtStart, 400);
-  EXPECT_EQ(r.deleted, 400);
-  EXPECT_EQ(r.remaining, 0);
-  long long perEnvironment = 0;
-  for (const auto& e : r.environments) perEnvironment += e.readEvents;
-  EXPECT_EQ(perEnvironment, 400);
+  expectAllDeletedAndCounted(r, 400);
   checkSurvivors();
 }
 

@@ -56,6 +56,15 @@ class PurgePg : public ::testing::Test {
   }
 
   // The database holds exactly the expected survivors and no orphan tag rows.
+  // A run that found `rows` in scope at its start and deleted them all, counted per environment.
+  static void expectAllDeletedAndCounted(const db::PurgeResult& r, long long rows) {
+    EXPECT_EQ(r.matchedAtStart, rows);
+    EXPECT_EQ(r.deleted, rows);
+    EXPECT_EQ(r.remaining, 0);
+    long long perEnvironment = 0;
+    for (const auto& e : r.environments) perEnvironment += e.readEvents;
+    EXPECT_EQ(perEnvironment, rows);
+  }
   void checkSurvivors() {
     EXPECT_EQ(db_->scalar("SELECT count(*) FROM api_secretevent"), db_->scalar("SELECT count(*) FROM expected_events"));
     EXPECT_EQ(db_->scalar("SELECT count(*) FROM expected_events x LEFT JOIN api_secretevent e USING (id) WHERE e.id IS NULL"), 0);

@@ -18,6 +18,17 @@ struct ScriptRun {
   int exitCode;
   std::string output;
 };
+// Runs a shell command line; its exit code and its stdout (stderr too when the line says 2>&1).
+inline ScriptRun runShell(const std::string& cmd) {
+  ScriptRun run{-1, ""};
+  FILE* f = ::popen(cmd.c_str(), "r");
+  char buf[512];
+  while (f && std::fgets(buf, sizeof buf, f)) run.output += buf;
+  const int status = f ? ::pclose(f) : -1;
+  run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
 // Runs `script` against a fake `python`: `manage.py migrate --check` fails `failures` times
 // (counted in *calls), then passes; `manage.py shell -c CODE` (the schema-ahead check, its
 // CODE kept in ahead.py) answers as `ahead` says: "" none ahead, "error" a failure whose output
@@ -50,12 +61,7 @@ inline ScriptRun runScript(const std::string& script, int failures, int timeoutS
                           "=" + std::to_string(timeoutSeconds) + " " + schemagate::kEnvInterval + "=1 " +
                           (mode.empty() ? "" : std::string(schemagate::kEnvMode) + "=" + mode + " ") +
                           "/bin/sh gate.sh 2>&1";
-  ScriptRun run{-1, ""};
-  FILE* f = ::popen(cmd.c_str(), "r");
-  char buf[512];
-  while (f && std::fgets(buf, sizeof buf, f)) run.output += buf;
-  const int status = f ? ::pclose(f) : -1;
-  run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  ScriptRun run = runShell(cmd);
   if (calls) {
     std::ifstream count(dir / "count");
     *calls = 0;

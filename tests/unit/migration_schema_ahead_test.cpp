@@ -50,12 +50,7 @@ ScriptRun runAheadPython(const Json& loader) {
   std::ofstream(dir / "loader.json") << loader.dump();
   std::ofstream(dir / "ahead.py") << aheadCode();
   const std::string cmd = "cd " + dir.string() + " && PYTHONPATH=" + dir.string() + " python3 ahead.py 2>&1";
-  ScriptRun run{-1, ""};
-  FILE* f = ::popen(cmd.c_str(), "r");
-  char buf[512];
-  while (f && std::fgets(buf, sizeof buf, f)) run.output += buf;
-  const int status = f ? ::pclose(f) : -1;
-  run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  ScriptRun run = testing::runShell(cmd);
   std::filesystem::remove_all(dir);
   return run;
 }
